@@ -1,0 +1,49 @@
+"""zoo: a Keras model zoo for TensorFlow 2.
+
+    import zoo
+    zoo.list_models("lenet*")
+    model = zoo.get_model("lenet5", num_classes=10)
+    result = zoo.train("lenet5", "fashion_mnist", epochs=3)
+    zoo.export(result.model, "lenet5")
+
+`import zoo` is light: the registry is read without TensorFlow, and the training, data and
+export parts are imported on first use.
+"""
+
+from zoo.registry import (
+    ModelCard,
+    Recipe,
+    Reference,
+    UnknownModelError,
+    get_model,
+    list_models,
+    model_card,
+    register,
+)
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "train": ("zoo.train", "train"),
+    "evaluate": ("zoo.train", "evaluate"),
+    "export": ("zoo.export", "export"),
+    "load_model": ("zoo.export", "load_model"),
+    "data": ("zoo.data", None),
+}
+
+__all__ = [
+    "ModelCard", "Recipe", "Reference", "UnknownModelError", "get_model", "list_models",
+    "model_card", "register", *_LAZY,
+]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+    import importlib
+
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value

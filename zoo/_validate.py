@@ -1,0 +1,56 @@
+"""Argument checks shared by every factory: each raises ValueError naming the argument,
+the value it got and what is allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+
+def choice(arg: str, value, allowed: Iterable):
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ValueError(f"{arg}={value!r} is not allowed; choose one of {allowed}.")
+    return value
+
+
+def positive_int(arg: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{arg}={value!r} must be a positive integer.")
+    return value
+
+
+def fraction(arg: str, value, *, inclusive_zero: bool = True) -> float:
+    ok_low = value >= 0 if inclusive_zero else value > 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok_low or value >= 1:
+        low = "[0" if inclusive_zero else "(0"
+        raise ValueError(f"{arg}={value!r} must be a number in {low}, 1).")
+    return float(value)
+
+
+def non_negative(arg: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"{arg}={value!r} must be a non-negative number.")
+    return float(value)
+
+
+def widths(arg: str, value) -> tuple[int, ...]:
+    if not isinstance(value, Sequence) or isinstance(value, str) or not value:
+        raise ValueError(f"{arg}={value!r} must be a non-empty sequence of positive integers.")
+    for width in value:
+        positive_int(f"{arg} entry", width)
+    return tuple(value)
+
+
+def shape(arg: str, value, *, rank: int | None = None, min_size: Sequence[int] | None = None):
+    """A per-example input shape: a tuple of positive ints, optionally of a fixed rank and no
+    smaller than `min_size` along each axis."""
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise ValueError(f"{arg}={value!r} must be a tuple of positive integers.")
+    value = tuple(value)
+    if any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in value):
+        raise ValueError(f"{arg}={value!r} must be a tuple of positive integers.")
+    if rank is not None and len(value) != rank:
+        raise ValueError(f"{arg}={value!r} must have {rank} dimensions, got {len(value)}.")
+    if min_size is not None and any(d < m for d, m in zip(value, min_size)):
+        raise ValueError(f"{arg}={value!r} is smaller than the minimum {tuple(min_size)}.")
+    return value

@@ -1,0 +1,214 @@
+"""The model registry: `@register` records a `ModelCard` for a factory; `list_models`,
+`get_model` and `model_card` read it.
+
+The pattern is timm's `_registry.py` (a decorator and wildcard listing) with torchvision's
+idea that the figures on a card are data checked by a test, never typed by hand: measured
+accuracy is read from `zoo/results/accuracy.json`, which `benchmarks/accuracy.py` writes.
+
+Reading the registry imports the model modules but not TensorFlow (they use `zoo._lazy`), so
+`zoo list` stays fast.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import functools
+import importlib
+import inspect
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+TASKS = ("image-classification", "binary-classification", "regression")
+APIS = ("sequential", "functional", "subclass")
+
+# Keras' applications call it `classes`; zoo calls it `num_classes` and accepts both.
+_ARGUMENT_ALIASES = {"classes": "num_classes"}
+
+
+class UnknownModelError(ValueError):
+    """Raised for a model name that is not registered; the message names close matches."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where an architecture comes from."""
+
+    title: str
+    authors: str
+    year: int
+    url: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.authors} ({self.year}). {self.title}." + (f" {self.url}" if self.url else "")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a model is trained by default: `zoo.train` compiles and fits with this unless the
+    caller says otherwise. `dataset_options` go to `zoo.data.load` (e.g. a class pair for a
+    binary classifier)."""
+
+    loss: str
+    metrics: tuple[str, ...] = ()
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    epochs: int = 10
+    batch_size: int = 128
+    dataset_options: Mapping[str, Any] = field(default_factory=dict)
+    monitor: str = "val_loss"
+    patience: int = 5
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """What the registry knows about a model without building it."""
+
+    name: str
+    family: str
+    task: str
+    api: str
+    input_shape: tuple[int, ...]
+    input_name: str
+    dataset: str
+    recipe: Recipe
+    reference: Reference
+    factory: Callable[..., Any] = field(repr=False, compare=False)
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    num_classes: int | None = None
+    summary: str = ""
+
+    @property
+    def measured(self) -> dict[str, dict[str, Any]]:
+        """Measured figures for this model, `{metric: row}`, from the recorded results."""
+        return {row["metric"]: row for row in _results("accuracy") if row["model"] == self.name}
+
+    def arguments(self) -> list[str]:
+        """The overrides `get_model` accepts for this model."""
+        params = list(inspect.signature(self.factory).parameters)
+        return params + [alias for alias, target in _ARGUMENT_ALIASES.items() if target in params]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "family": self.family,
+            "task": self.task,
+            "api": self.api,
+            "input_shape": list(self.input_shape),
+            "input_name": self.input_name,
+            "num_classes": self.num_classes,
+            "dataset": self.dataset,
+            "recipe": {**self.recipe.__dict__, "metrics": list(self.recipe.metrics),
+                       "dataset_options": dict(self.recipe.dataset_options)},
+            "reference": self.reference.__dict__,
+            "defaults": dict(self.defaults),
+            "summary": self.summary,
+            "measured": {m: row["value"] for m, row in self.measured.items()},
+        }
+
+
+_REGISTRY: dict[str, ModelCard] = {}
+_MODEL_MODULES = ("zoo.models",)
+
+
+def register(
+    name: str,
+    *,
+    family: str,
+    task: str,
+    api: str,
+    input_shape: tuple[int, ...],
+    dataset: str,
+    recipe: Recipe,
+    reference: Reference,
+    input_name: str = "inputs",
+    num_classes: int | None = None,
+    defaults: Mapping[str, Any] | None = None,
+):
+    """Record a factory under `name`. Stack several `@register` on one factory to register
+    variants (e.g. depths) that differ only in `defaults`."""
+    if task not in TASKS:
+        raise ValueError(f"task={task!r} is not one of {TASKS}")
+    if api not in APIS:
+        raise ValueError(f"api={api!r} is not one of {APIS}")
+
+    def decorator(factory):
+        if name in _REGISTRY:
+            raise ValueError(f"model {name!r} is registered twice")
+        unknown = set(defaults or {}) - set(inspect.signature(factory).parameters)
+        if unknown:
+            raise ValueError(f"defaults for {name!r} name unknown arguments {sorted(unknown)}")
+        doc = inspect.getdoc(factory) or ""
+        _REGISTRY[name] = ModelCard(
+            name=name, family=family, task=task, api=api, input_shape=tuple(input_shape),
+            input_name=input_name, dataset=dataset, recipe=recipe, reference=reference,
+            factory=factory, defaults=MappingProxyType(dict(defaults or {})),
+            num_classes=num_classes, summary=doc.split("\n\n")[0].replace("\n", " "),
+        )
+        return factory
+
+    return decorator
+
+
+@functools.cache
+def _load_model_modules() -> None:
+    for module in _MODEL_MODULES:
+        importlib.import_module(module)
+
+
+def list_models(pattern: str = "*", task: str | None = None, family: str | None = None) -> list[str]:
+    """Registered model names matching a shell-style `pattern` (`"lenet*"`), sorted."""
+    _load_model_modules()
+    return sorted(
+        name for name, card in _REGISTRY.items()
+        if fnmatch.fnmatch(name, pattern)
+        and (task is None or card.task == task)
+        and (family is None or card.family == family)
+    )
+
+
+def model_card(name: str) -> ModelCard:
+    """The card of a registered model; an unknown name raises `UnknownModelError`."""
+    _load_model_modules()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, _REGISTRY, n=5, cutoff=0.5)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise UnknownModelError(
+            f"unknown model {name!r}.{hint} `zoo.list_models()` lists all {len(_REGISTRY)}."
+        ) from None
+
+
+def get_model(name: str, **overrides):
+    """Build the registered model `name`, with `overrides` for its factory's arguments."""
+    card = model_card(name)
+    return card.factory(**resolve_arguments(card, overrides))
+
+
+def resolve_arguments(card: ModelCard, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The card's defaults updated by `overrides`, with aliases mapped and unknown names
+    rejected before anything is built."""
+    accepted = inspect.signature(card.factory).parameters
+    arguments = dict(card.defaults)
+    for key, value in overrides.items():
+        target = _ARGUMENT_ALIASES.get(key, key)
+        if target not in accepted:
+            raise ValueError(
+                f"{card.name} has no argument {key!r} (got {key}={value!r}); "
+                f"allowed: {', '.join(card.arguments())}."
+            )
+        arguments[target] = value
+    return arguments
+
+
+@functools.cache
+def _results(benchmark: str) -> tuple[dict[str, Any], ...]:
+    path = resources.files("zoo") / "results" / f"{benchmark}.json"
+    if not path.is_file():
+        return ()
+    return tuple(json.loads(path.read_text())["results"])
