@@ -24,9 +24,10 @@ from zoo.registry import (
 __version__ = "0.1.0"
 
 _LAZY = {
-    "train": ("zoo.train", "train"),
+    # zoo.train and zoo.export are packages that are also callable (see _callable_module).
+    "train": ("zoo.train", None),
     "evaluate": ("zoo.train", "evaluate"),
-    "export": ("zoo.export", "export"),
+    "export": ("zoo.export", None),
     "load_model": ("zoo.export", "load_model"),
     "data": ("zoo.data", None),
 }

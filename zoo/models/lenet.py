@@ -51,14 +51,22 @@ def lenet5_layers(num_classes=10, include_top=True, pooling=None,
     return layers
 
 
-@register(
-    "lenet5", family="lenet", task="image-classification", api="sequential",
-    input_shape=(28, 28, 1), input_name="image", dataset="fashion_mnist", num_classes=10,
-    recipe=Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",), epochs=15),
-    reference=Reference("Gradient-based learning applied to document recognition",
-                        "LeCun, Y., Bottou, L., Bengio, Y. and Haffner, P.", 1998,
-                        "https://doi.org/10.1109/5.726791"),
-)
+LECUN_1998 = Reference("Gradient-based learning applied to document recognition",
+                       "LeCun, Y., Bottou, L., Bengio, Y. and Haffner, P.", 1998,
+                       "https://doi.org/10.1109/5.726791")
+RECIPE = Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",), epochs=15)
+CARD = dict(family="lenet", task="image-classification", input_shape=(28, 28, 1),
+            input_name="image", dataset="fashion_mnist", num_classes=10, recipe=RECIPE,
+            reference=LECUN_1998)
+
+
+# One factory, three registered names: the sweep then covers every API. `lenet5` is the
+# Sequential build; `lenet5(api=...)` reaches the others too.
+@register("lenet5", api="sequential", **CARD)
+@register("lenet5_functional", api="functional",
+          defaults={"api": "functional", "name": "lenet5_functional"}, **CARD)
+@register("lenet5_subclass", api="subclass",
+          defaults={"api": "subclass", "name": "lenet5_subclass"}, **CARD)
 def lenet5(input_shape=(28, 28, 1), num_classes=10, include_top=True, pooling=None,
            classifier_activation="softmax", weights=None, activation="relu", pool="max",
            api="sequential", name="lenet5"):

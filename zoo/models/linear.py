@@ -44,7 +44,7 @@ def perceptron(input_shape=(28, 28, 1), name="perceptron"):
     "logistic_regression", family="linear", task="image-classification", api="sequential",
     input_shape=(28, 28, 1), input_name="image", dataset="fashion_mnist", num_classes=10,
     recipe=Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",),
-                  learning_rate=1e-3, epochs=10),
+                  learning_rate=1e-3, epochs=20),
     reference=Reference("The regression analysis of binary sequences", "Cox, D. R.", 1958,
                         "https://doi.org/10.1111/j.2517-6161.1958.tb00292.x"),
 )

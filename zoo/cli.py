@@ -1,0 +1,171 @@
+"""The `zoo` command line: list, info, datasets, train, evaluate, export.
+
+`zoo list` and `zoo info` read the registry without importing TensorFlow; the commands that
+build or train import it when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from zoo.registry import list_models, model_card
+
+EPILOG = """examples:
+  zoo list "lenet*"                       models whose name matches
+  zoo info lenet5                         the card: reference, input, recipe, measured figures
+  zoo train lenet5 --epochs 3 --export    train on the card's dataset, export to saved_models/
+  zoo evaluate runs/lenet5-<time>         test metrics of a run's best checkpoint
+  zoo export runs/lenet5-<time> --name lenet5
+"""
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _model_file(path: str) -> Path:
+    """A `.keras` file from a path to one, a run directory or an exported version."""
+    path = Path(path)
+    for candidate in (path, path / "checkpoints" / "best.keras", path / "model.keras"):
+        if candidate.is_file() and candidate.suffix == ".keras":
+            return candidate
+    raise SystemExit(f"zoo: no .keras model at {path} (nor checkpoints/best.keras, model.keras)")
+
+
+def cmd_list(args) -> int:
+    names = list_models(args.pattern, task=args.task, family=args.family)
+    if not names:
+        print(f"no model matches {args.pattern!r}", file=sys.stderr)
+        return 1
+    rows = [(n, model_card(n)) for n in names]
+    width = max(len(n) for n in names)
+    print(f"{'name':<{width}}  {'family':<8} {'task':<22} {'api':<10} {'dataset':<14} measured")
+    for name, card in rows:
+        measured = ", ".join(f"{m} {r['value']:.4g}" for m, r in card.measured.items())
+        print(f"{name:<{width}}  {card.family:<8} {card.task:<22} {card.api:<10} "
+              f"{card.dataset:<14} {measured or '-'}")
+    return 0
+
+
+def cmd_info(args) -> int:
+    card = model_card(args.name)
+    info = card.to_dict()
+    info["arguments"] = card.arguments()
+    info["reference"] = str(card.reference)
+    if args.params:
+        _quiet_tensorflow()
+        from zoo.registry import get_model
+
+        info["parameters"] = int(get_model(args.name).count_params())
+    print(json.dumps(info, indent=2, default=str))
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    from zoo.data.catalog import DATASETS
+
+    for name, info in sorted(DATASETS.items()):
+        print(f"{name:<14} {info.task:<22} {str(info.input_shape):<12} {info.description}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    _quiet_tensorflow()
+    import zoo
+
+    result = zoo.train(args.name, args.dataset, epochs=args.epochs, batch_size=args.batch_size,
+                       runs_root=args.out, run_dir=args.run_dir, seed=args.seed,
+                       learning_rate=args.learning_rate)
+    metrics = zoo.evaluate(result.model, args.dataset)
+    print(f"run directory: {result.run_dir}")
+    print("test metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+    if args.export:
+        path = zoo.export(result.model, args.name, root=args.export_root)
+        print(f"exported: {path}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    _quiet_tensorflow()
+    import zoo
+
+    model = zoo.load_model(_model_file(args.model))
+    metrics = zoo.evaluate(model, args.dataset, split=args.split)
+    print(json.dumps(metrics, indent=2))
+    return 0
+
+
+def cmd_export(args) -> int:
+    _quiet_tensorflow()
+    import zoo
+
+    model = zoo.load_model(_model_file(args.model))
+    path = zoo.export(model, args.name, args.version, root=args.root, overwrite=args.overwrite)
+    print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zoo", description="A Keras model zoo: list, train, evaluate and export models.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("list", help="list registered models")
+    p.add_argument("pattern", nargs="?", default="*", help="shell-style pattern, e.g. 'lenet*'")
+    p.add_argument("--task", help="only this task, e.g. image-classification")
+    p.add_argument("--family", help="only this family, e.g. linear")
+    p.set_defaults(run=cmd_list)
+
+    p = commands.add_parser("info", help="show a model's card")
+    p.add_argument("name")
+    p.add_argument("--params", action="store_true", help="build the model and count parameters")
+    p.set_defaults(run=cmd_info)
+
+    p = commands.add_parser("datasets", help="list the datasets zoo can load")
+    p.set_defaults(run=cmd_datasets)
+
+    p = commands.add_parser("train", help="train a model with the standard callbacks")
+    p.add_argument("name", help="a registered model, see `zoo list`")
+    p.add_argument("--dataset", help="dataset name (default: the model card's)")
+    p.add_argument("--epochs", type=int, help="default: the card's recipe")
+    p.add_argument("--batch-size", type=int, help="default: the card's recipe")
+    p.add_argument("--learning-rate", type=float, help="default: the card's recipe")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs", help="folder for run directories (default: runs)")
+    p.add_argument("--run-dir", help="exact run directory; an interrupted run's resumes it")
+    p.add_argument("--export", action="store_true", help="export the trained model afterwards")
+    p.add_argument("--export-root", default="saved_models", help="default: saved_models")
+    p.set_defaults(run=cmd_train)
+
+    p = commands.add_parser("evaluate", help="test metrics of a saved model")
+    p.add_argument("model", help="a .keras file, a run directory or an exported version")
+    p.add_argument("--dataset", help="default: the model card's")
+    p.add_argument("--split", default="test", choices=("train", "validation", "test"))
+    p.set_defaults(run=cmd_evaluate)
+
+    p = commands.add_parser("export", help="export a saved model for TF Serving")
+    p.add_argument("model", help="a .keras file, a run directory or an exported version")
+    p.add_argument("--name", help="served model name (default: the model's name)")
+    p.add_argument("--version", type=int, help="default: the next free version")
+    p.add_argument("--root", default="saved_models", help="default: saved_models")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing version")
+    p.set_defaults(run=cmd_export)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, FileNotFoundError, FileExistsError) as error:
+        print(f"zoo: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Export to the TF Serving layout `saved_models/<name>/<version>/`, atomically.
+
+A version is written into a hidden temporary directory beside its final place and renamed
+into place only when complete, so a model server polling the folder never sees half a
+version, and a failed export leaves nothing behind. Each version holds the SavedModel with a
+named `serving_default` signature, the Keras `.keras` file, and the model card.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import keras
+
+from zoo.export.signatures import input_spec, serving_function
+from zoo.train.rundir import write_json
+
+DEFAULT_ROOT = "saved_models"
+KERAS_FILE = "model.keras"
+CARD_FILE = "zoo_card.json"
+
+
+def versions(model_dir) -> list[int]:
+    """The integer versions present under `model_dir`, ascending (TF Serving's rule:
+    only directories named by integers are versions)."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        return []
+    return sorted(int(p.name) for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def export(model, name: str | None = None, version: int | None = None, *,
+           root=DEFAULT_ROOT, task: str | None = None, input_name: str | None = None,
+           overwrite: bool = False) -> Path:
+    """Write `model` as `root/<name>/<version>/` and return that path.
+
+    Args:
+        model: a built `keras.Model`.
+        name: the served model's name (default: the model's name).
+        version: a positive integer; default the next free one (1 for a new model).
+        task: picks the signature's outputs (see `zoo.export.signatures`); default the
+            registry card's task for zoo models.
+        input_name: the signature's input name; default the Keras input's name.
+        overwrite: replace an existing version (still atomically) instead of failing.
+    """
+    from zoo.train.fit import card_for
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}.")
+    name = name or model.name
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"name={name!r} must be a plain folder name.")
+    card = card_for(model)
+    task = task or (card.task if card else None)
+    model_dir = Path(root) / name
+    if version is None:
+        version = (versions(model_dir) or [0])[-1] + 1
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"version={version!r} must be a positive integer (TF Serving layout).")
+    final = model_dir / str(version)
+    if final.exists() and not overwrite:
+        raise FileExistsError(f"{final} exists; pass another version or overwrite=True.")
+
+    spec = input_spec(model, input_name)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    staging = model_dir / f".tmp-{version}-{uuid.uuid4().hex[:8]}"
+    try:
+        archive = keras.export.ExportArchive()
+        archive.track(model)
+        archive.add_endpoint("serving_default", serving_function(model, task),
+                             input_signature=[spec])
+        archive.write_out(str(staging), verbose=False)
+        model.save(staging / KERAS_FILE)
+        write_json(staging / CARD_FILE, {
+            "name": name, "version": version, "task": task, "input": spec.name,
+            "input_shape": list(spec.shape), "card": card.to_dict() if card else None,
+        })
+        _move_into_place(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+def _move_into_place(staging: Path, final: Path) -> None:
+    if not final.exists():
+        os.rename(staging, final)
+        return
+    retired = final.with_name(f".old-{final.name}-{uuid.uuid4().hex[:8]}")
+    os.rename(final, retired)
+    os.rename(staging, final)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def load_model(path, compile: bool = True) -> keras.Model:
+    """Load a zoo model from a `.keras` file or an exported version directory, with zoo's
+    custom layers, losses and subclassed models registered."""
+    from zoo.models import import_keras_classes
+
+    import_keras_classes()
+    path = Path(path)
+    if path.is_dir():
+        path = path / KERAS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"no .keras model at {path}")
+    try:
+        return keras.saving.load_model(path, compile=compile)
+    except (ValueError, OSError) as error:
+        if "zip" in str(error).lower() or isinstance(error, OSError):
+            raise ValueError(f"{path} is not a readable .keras file: {error}") from None
+        raise

@@ -1,0 +1,180 @@
+"""`zoo.train` and `zoo.evaluate`: Keras compile/fit with the card's recipe and the standard
+callbacks, one run directory per run."""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from zoo import data, objectives
+from zoo.registry import _REGISTRY, ModelCard, get_model, model_card
+from zoo.train.callbacks import standard_callbacks
+from zoo.train.rundir import new_run_dir, plot_history, write_json
+
+
+@dataclass
+class TrainResult:
+    """What a run leaves: the trained model (best weights restored), its history per epoch,
+    and the run directory with config, history, checkpoints, logs and curves."""
+
+    model: keras.Model
+    history: dict[str, list[float]]
+    run_dir: Path
+
+
+def card_for(model) -> ModelCard | None:
+    """The registry card of a model built by a zoo factory (matched by its name), if any."""
+    return model_card(model) if isinstance(model, str) else _REGISTRY.get(model.name)
+
+
+def recipe_dataset_options(card: ModelCard | None, dataset: str, overrides=None) -> dict:
+    """The card's dataset options apply to its own default dataset; the caller's win."""
+    options = dict(card.recipe.dataset_options) if card and dataset == card.dataset else {}
+    return {**options, **(overrides or {})}
+
+
+def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learning_rate=None,
+                        loss=None, metrics=None):
+    """Compile `model` with the card's recipe, each part overridable."""
+    if card is None and loss is None:
+        raise ValueError(
+            f"model {model.name!r} is not a registered zoo model, so there is no recipe to "
+            "compile it with: pass loss= (and optimizer=, metrics=) or compile it yourself."
+        )
+    recipe = card.recipe if card else None
+    optimizer = optimizer or recipe.optimizer
+    if isinstance(optimizer, str):
+        optimizer = keras.optimizers.get({
+            "class_name": optimizer,
+            "config": {"learning_rate": learning_rate or recipe.learning_rate},
+        })
+    task = card.task if card else None
+    model.compile(
+        optimizer=optimizer,
+        loss=objectives.get_loss(loss or recipe.loss),
+        metrics=objectives.get_metrics(metrics if metrics is not None else recipe.metrics, task),
+    )
+    return model
+
+
+def _datasets(dataset, card, *, batch_size, seed, validation_fraction, dataset_options):
+    """(train, validation, dataset name) from a dataset name or from pipelines given."""
+    if dataset is None:
+        if card is None:
+            raise ValueError("dataset= is required for a model that is not in the registry.")
+        dataset = card.dataset
+    if isinstance(dataset, str):
+        options = recipe_dataset_options(card, dataset, dataset_options)
+        common = dict(batch_size=batch_size, seed=seed,
+                      validation_fraction=validation_fraction, **options)
+        return data.load(dataset, "train", **common), data.load(dataset, "validation", **common), \
+            dataset
+    if isinstance(dataset, tf.data.Dataset):
+        return dataset, None, "custom"
+    if isinstance(dataset, Sequence) and len(dataset) == 2:
+        return dataset[0], dataset[1], "custom"
+    raise ValueError(
+        f"dataset={dataset!r} must be a dataset name, a tf.data.Dataset, or a "
+        "(train, validation) pair of them."
+    )
+
+
+def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | None = None,
+          optimizer=None, learning_rate: float | None = None, loss=None, metrics=None,
+          callbacks: Sequence = (), run_dir=None, runs_root="runs", seed: int = 0,
+          validation_fraction: float = 0.1, dataset_options: Mapping[str, Any] | None = None,
+          model_options: Mapping[str, Any] | None = None, early_stopping: bool = True,
+          tensorboard: bool = True, verbose="auto") -> TrainResult:
+    """Train a model on a dataset with the standard callbacks.
+
+    Args:
+        model: a registered name (built with `model_options`) or a `keras.Model`.
+        dataset: a dataset name (default: the card's), a `tf.data.Dataset`, or a
+            `(train, validation)` pair of them.
+        epochs, batch_size, optimizer, learning_rate, loss, metrics: override the card's recipe.
+            A model that is already compiled keeps its compilation unless `loss` is given.
+        run_dir: where this run writes; pass an interrupted run's directory to resume it from
+            its last completed epoch (BackupAndRestore). Default: a new `runs_root/<name>-<time>`.
+        seed: seeds Python, NumPy, TensorFlow, the validation carve and the shuffle.
+    """
+    card = card_for(model)
+    if isinstance(model, str):
+        model = get_model(model, **(model_options or {}))
+    elif model_options:
+        raise ValueError("model_options= only applies when model is given by name.")
+    recipe = card.recipe if card else None
+    epochs = epochs or (recipe.epochs if recipe else 10)
+    batch_size = batch_size or (recipe.batch_size if recipe else 128)
+
+    keras.utils.set_random_seed(seed)
+    train_data, validation_data, dataset_name = _datasets(
+        dataset, card, batch_size=batch_size, seed=seed,
+        validation_fraction=validation_fraction, dataset_options=dataset_options)
+    if loss is not None or not model.compiled:
+        compile_with_recipe(model, card, optimizer=optimizer, learning_rate=learning_rate,
+                            loss=loss, metrics=metrics)
+
+    run_dir = Path(run_dir) if run_dir else new_run_dir(runs_root, model.name)
+    (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    monitor = (recipe.monitor if recipe else "val_loss") if validation_data is not None else "loss"
+    write_json(run_dir / "config.json", {
+        "model": model.name, "card": card.to_dict() if card else None,
+        "dataset": dataset_name,
+        "dataset_options": recipe_dataset_options(card, dataset_name, dataset_options),
+        "epochs": epochs, "batch_size": batch_size, "seed": seed,
+        "validation_fraction": validation_fraction, "monitor": monitor,
+        "optimizer": keras.optimizers.serialize(model.optimizer),
+        "versions": _versions(),
+    })
+
+    started = time.perf_counter()
+    fit = model.fit(
+        train_data, validation_data=validation_data, epochs=epochs, verbose=verbose,
+        shuffle=False,  # zoo's pipelines shuffle themselves; Keras cannot shuffle a Dataset
+        callbacks=[*standard_callbacks(run_dir, monitor=monitor,
+                                       patience=recipe.patience if recipe else 5,
+                                       tensorboard=tensorboard, early_stopping=early_stopping),
+                   *callbacks],
+    )
+    history = {k: [float(v) for v in values] for k, values in fit.history.items()}
+    write_json(run_dir / "history.json",
+               {"history": history, "wall_seconds": time.perf_counter() - started})
+    if history:
+        plot_history(history, run_dir / "curves.png")
+    return TrainResult(model=model, history=history, run_dir=run_dir)
+
+
+def evaluate(model, dataset=None, *, split="test", batch_size=256, dataset_options=None,
+             verbose=0) -> dict[str, float]:
+    """Metrics of a model (a `keras.Model`, a registered name's untrained model, or a `.keras`
+    path) on one split of a dataset (default: the card's dataset, test split)."""
+    if isinstance(model, (str, Path)) and str(model).endswith(".keras"):
+        from zoo.export import load_model
+
+        model = load_model(model)
+    card = card_for(model)
+    if isinstance(model, str):
+        model = get_model(model)
+    dataset = dataset or (card.dataset if card else None)
+    if dataset is None:
+        raise ValueError("dataset= is required for a model that is not in the registry.")
+    if not model.compiled:
+        compile_with_recipe(model, card)
+    pipeline = data.load(dataset, split, batch_size=batch_size,
+                         **recipe_dataset_options(card, dataset, dataset_options))
+    return {k: float(v) for k, v in model.evaluate(pipeline, verbose=verbose,
+                                                   return_dict=True).items()}
+
+
+def _versions() -> dict[str, str]:
+    import zoo
+
+    return {"zoo": zoo.__version__, "tensorflow": tf.__version__, "keras": keras.__version__,
+            "python": platform.python_version()}

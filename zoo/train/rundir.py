@@ -1,0 +1,56 @@
+"""One directory per training run: config, history, checkpoints, logs and a plot."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+
+def new_run_dir(root, name: str) -> Path:
+    """`root/<name>-<UTC timestamp>`, made unique if two runs start in the same second."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    base = Path(root) / f"{name}-{stamp}"
+    path, suffix = base, 1
+    while path.exists():
+        suffix += 1
+        path = Path(f"{base}-{suffix}")
+    return path
+
+
+def write_json(path: Path, payload) -> None:
+    """Write JSON atomically: a reader never sees half a file."""
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n")
+    os.replace(temporary, path)
+
+
+def _jsonable(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    return str(value)
+
+
+def plot_history(history: dict, path: Path) -> None:
+    """Loss and each metric against epoch, training and validation side by side, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [k for k in history if not k.startswith("val_") and k != "learning_rate"]
+    figure, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.5), squeeze=False)
+    for axis, name in zip(axes[0], names):
+        epochs = range(1, len(history[name]) + 1)
+        axis.plot(epochs, history[name], label="train")
+        if f"val_{name}" in history:
+            axis.plot(epochs, history[f"val_{name}"], label="validation")
+        axis.set_xlabel("epoch")
+        axis.set_title(name)
+        axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
