@@ -76,10 +76,11 @@ def preprocess(x, y):
 
 
 def arrays(name, split="train", **options):
-    """One split preprocessed exactly as `load` does, as in-memory numpy arrays."""
-    x, y = raw_arrays(name, split, **options)
-    x, y = preprocess(tf.constant(x), tf.constant(y))
-    return x.numpy(), y.numpy()
+    """One split as in-memory numpy arrays `(x, y)`, preprocessed by the very pipeline `load`
+    builds (unshuffled), so the two can never disagree."""
+    dataset = load(name, split, batch_size=4096, shuffle=False, cache=False, **options)
+    batches = [(x.numpy(), y.numpy()) for x, y in dataset]
+    return np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
 
 
 def load(name, split="train", *, batch_size=128, shuffle=None, validation_fraction=0.1,

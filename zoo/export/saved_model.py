@@ -64,7 +64,7 @@ def export(model, name: str | None = None, version: int | None = None, *,
     if final.exists() and not overwrite:
         raise FileExistsError(f"{final} exists; pass another version or overwrite=True.")
 
-    spec = input_spec(model, input_name)
+    spec = input_spec(model, input_name, default_name=card.input_name if card else "inputs")
     model_dir.mkdir(parents=True, exist_ok=True)
     staging = model_dir / f".tmp-{version}-{uuid.uuid4().hex[:8]}"
     try:

@@ -6,14 +6,16 @@ import keras
 import tensorflow as tf
 
 
-def input_spec(model, input_name: str | None = None) -> tf.TensorSpec:
-    """The batched float32 input a model serves, named after its Keras input (e.g. `image`)."""
-    if model.inputs:
-        shape = tuple(model.inputs[0].shape)
-        name = input_name or model.inputs[0].name
+def input_spec(model, input_name: str | None = None, default_name="inputs") -> tf.TensorSpec:
+    """The batched float32 input a model serves, named `input_name`, else after its Keras
+    input (e.g. `image`), else `default_name`."""
+    inputs = getattr(model, "inputs", None)
+    if inputs:
+        shape = tuple(inputs[0].shape)
+        name = input_name or inputs[0].name
     else:  # a subclassed model knows its input only from how it was built
         shape = tuple((model.get_build_config() or {}).get("input_shape") or ())
-        name = input_name or "inputs"
+        name = input_name or default_name
     if not shape:
         raise ValueError(
             f"model {model.name!r} has not been built, so its input shape is unknown; call it "

@@ -25,6 +25,12 @@ class LeNet5(keras.Model):
             shape = layer.compute_output_shape(shape)
         self.built = True
 
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self.stack:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
     def call(self, inputs):
         x = inputs
         for layer in self.stack:

@@ -14,7 +14,7 @@ import keras
 import tensorflow as tf
 
 from zoo import data, objectives
-from zoo.registry import _REGISTRY, ModelCard, get_model, model_card
+from zoo.registry import _REGISTRY, ModelCard, Recipe, get_model, model_card
 from zoo.train.callbacks import standard_callbacks
 from zoo.train.rundir import new_run_dir, plot_history, write_json
 
@@ -48,7 +48,7 @@ def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learni
             f"model {model.name!r} is not a registered zoo model, so there is no recipe to "
             "compile it with: pass loss= (and optimizer=, metrics=) or compile it yourself."
         )
-    recipe = card.recipe if card else None
+    recipe = card.recipe if card else Recipe(loss=loss)  # Recipe's defaults: Adam at 1e-3
     optimizer = optimizer or recipe.optimizer
     if isinstance(optimizer, str):
         optimizer = keras.optimizers.get({

@@ -1,0 +1,130 @@
+"""zoo.data: real datasets, splits, the canonical pipeline and the errors users see."""
+
+import gzip
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo.data
+from zoo.data import sources
+from zoo.data.pipeline import _read
+
+
+def test_fashion_mnist_is_the_full_real_dataset():
+    sizes = {s: len(zoo.data.raw_arrays("fashion_mnist", s)[0]) for s in zoo.data.SPLITS}
+    assert sizes == {"train": 54000, "validation": 6000, "test": 10000}
+    x, y = zoo.data.raw_arrays("fashion_mnist", "test")
+    assert x.shape == (10000, 28, 28) and x.dtype == np.uint8
+    assert np.bincount(y).tolist() == [1000] * 10  # the real test split is balanced
+
+
+@pytest.mark.parametrize("name", zoo.data.list_datasets())
+def test_every_dataset_loads_as_batched_float32(name):
+    info = zoo.data.dataset_info(name)
+    x, y = next(iter(zoo.data.load(name, "test", batch_size=8)))
+    assert x.shape == (8, *info.input_shape) and x.dtype == tf.float32
+    if info.task == "image-classification":
+        assert 0.0 <= float(tf.reduce_min(x)) and float(tf.reduce_max(x)) <= 1.0
+        assert set(y.numpy()) <= set(range(info.num_classes))
+
+
+def test_validation_is_carved_from_train_with_a_fixed_seed_and_disjoint():
+    train, _ = zoo.data.raw_arrays("digits", "train", seed=3)
+    validation, _ = zoo.data.raw_arrays("digits", "validation", seed=3)
+    again, _ = zoo.data.raw_arrays("digits", "validation", seed=3)
+    other, _ = zoo.data.raw_arrays("digits", "validation", seed=4)
+    rows = {r.tobytes() for r in train}
+    assert not any(r.tobytes() in rows for r in validation[:50])
+    np.testing.assert_array_equal(validation, again)
+    assert not np.array_equal(validation, other)
+    assert len(train) + len(validation) == 1438
+
+
+def test_test_split_does_not_depend_on_validation_options():
+    a, _ = zoo.data.raw_arrays("digits", "test", seed=0, validation_fraction=0.1)
+    b, _ = zoo.data.raw_arrays("digits", "test", seed=9, validation_fraction=0.3)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_train_pipeline_reshuffles_each_epoch_and_test_keeps_order():
+    train = zoo.data.load("digits", "train", batch_size=32)
+    first = next(iter(train))[1].numpy()
+    second = next(iter(train))[1].numpy()
+    assert not np.array_equal(first, second)
+    test = zoo.data.load("digits", "test", batch_size=32)
+    np.testing.assert_array_equal(next(iter(test))[1], next(iter(test))[1])
+
+
+def test_pipeline_and_in_memory_arrays_hold_the_same_examples():
+    x, y = zoo.data.arrays("mnist_5k", "test")
+    batches = list(zoo.data.load("mnist_5k", "test", batch_size=300))
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]), x)
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in batches]), y)
+
+
+def test_classes_selects_and_renumbers_labels():
+    x, y = zoo.data.raw_arrays("fashion_mnist", "test", classes=(7, 5))
+    assert len(x) == 2000 and set(y.tolist()) == {0, 1}
+    full_x, full_y = zoo.data.raw_arrays("fashion_mnist", "test")
+    np.testing.assert_array_equal(x[y == 0], full_x[full_y == 7])
+
+
+def test_augment_runs_after_the_cache_every_epoch():
+    def flip(x, y):
+        return tf.image.flip_left_right(x), y
+
+    plain = next(iter(zoo.data.load("digits", "test", batch_size=4)))[0]
+    flipped = next(iter(zoo.data.load("digits", "test", batch_size=4, augment=flip)))[0]
+    np.testing.assert_array_equal(flipped.numpy(), plain.numpy()[:, :, ::-1, :])
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"split": "dev"}, r"split='dev'"),
+    ({"batch_size": 0}, r"batch_size=0"),
+    ({"validation_fraction": 1.0}, r"validation_fraction=1.0"),
+    ({"classes": (3,)}, r"at least two"),
+    ({"classes": (0, 12)}, r"\[12\] are not labels"),
+    ({"augment": "flip"}, r"augment='flip'"),
+])
+def test_bad_options_raise_value_error(kwargs, message):
+    options = {"split": "train", **kwargs}
+    with pytest.raises(ValueError, match=message):
+        zoo.data.load("digits", **options)
+
+
+def test_unknown_dataset_names_close_matches():
+    with pytest.raises(ValueError, match=r"unknown dataset 'fashion'.*fashion_mnist"):
+        zoo.data.load("fashion")
+
+
+@pytest.fixture
+def no_fashion_mnist(monkeypatch, tmp_path):
+    """A machine where neither the Keras cache nor Debian's copy has Fashion-MNIST."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(sources, "SYSTEM_DATA_DIRS", (tmp_path / "usr-share",))
+    _read.cache_clear()
+    yield tmp_path
+    _read.cache_clear()
+
+
+def test_missing_dataset_says_where_it_looked_and_how_to_get_it(no_fashion_mnist):
+    with pytest.raises(zoo.data.DatasetNotFoundError) as error:
+        zoo.data.load("fashion_mnist")
+    message = str(error.value)
+    assert str(no_fashion_mnist / "keras" / "datasets" / "fashion-mnist") in message
+    assert str(no_fashion_mnist / "usr-share" / "fashion-mnist") in message
+    assert "apt-get install dataset-fashion-mnist" in message
+
+
+def test_corrupt_dataset_file_is_named(no_fashion_mnist):
+    folder = no_fashion_mnist / "keras" / "datasets" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    for name in sources.FASHION_MNIST_FILES.values():
+        with gzip.open(folder / name, "wb") as handle:
+            handle.write(b"\x00\x00\x08\x01\x00\x00\x00\x05ab")  # says 5 labels, has 2
+    with pytest.raises(zoo.data.CorruptDatasetError, match="truncated"):
+        zoo.data.load("fashion_mnist")
+    (folder / "train-images-idx3-ubyte.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(zoo.data.CorruptDatasetError, match="train-images-idx3-ubyte.gz"):
+        zoo.data.load("fashion_mnist")

@@ -1,0 +1,92 @@
+"""zoo.train: recipe compilation, the standard callbacks, the run directory, resuming."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+
+SMALL = {"limit": 640}  # a few batches of real Fashion-MNIST: fast, still real data
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    return zoo.train("lenet5", epochs=2, dataset_options=SMALL, runs_root=root, verbose=0)
+
+
+def test_run_directory_holds_config_history_checkpoint_logs_and_plot(run):
+    files = {p.relative_to(run.run_dir).as_posix() for p in run.run_dir.rglob("*")}
+    assert {"config.json", "history.json", "history.csv", "curves.png",
+            "checkpoints/best.keras"} <= files
+    assert any(f.startswith("logs/train/") for f in files), "TensorBoard logs"
+    assert not any(f.startswith("backup") for f in files), "backup removed after a clean run"
+    config = json.loads((run.run_dir / "config.json").read_text())
+    assert config["model"] == "lenet5" and config["dataset"] == "fashion_mnist"
+    assert config["epochs"] == 2 and config["card"]["reference"]["year"] == 1998
+    assert config["versions"]["tensorflow"]
+
+
+def test_history_is_recorded_per_epoch_with_validation(run):
+    assert set(run.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(run.history["loss"]) == 2
+    saved = json.loads((run.run_dir / "history.json").read_text())["history"]
+    assert saved["val_loss"] == run.history["val_loss"]
+    assert run.history["loss"][1] < run.history["loss"][0]
+
+
+def test_best_checkpoint_loads_and_matches_the_returned_model(run):
+    best = zoo.load_model(run.run_dir / "checkpoints" / "best.keras")
+    x = np.random.default_rng(0).random((3, 28, 28, 1), dtype=np.float32)
+    np.testing.assert_allclose(best(x).numpy(), run.model(x).numpy(), atol=1e-6)
+
+
+class PowerCut(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == 2:
+            raise RuntimeError("power cut")
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
+    options = dict(epochs=4, dataset_options=SMALL, run_dir=tmp_path / "run", verbose=0,
+                   tensorboard=False, early_stopping=False)
+    with pytest.raises(RuntimeError, match="power cut"):
+        zoo.train("mlp", callbacks=[PowerCut()], **options)
+    assert (tmp_path / "run" / "backup").is_dir()
+    resumed = zoo.train("mlp", **options)
+    assert len(resumed.history["loss"]) == 2, "epochs 3 and 4 only"
+    epochs_logged = (tmp_path / "run" / "history.csv").read_text().strip().splitlines()[1:]
+    assert [int(line.split(",")[0]) for line in epochs_logged] == [0, 1, 2, 3]
+
+
+def test_recipe_can_be_overridden(tmp_path):
+    result = zoo.train("logistic_regression", epochs=1, optimizer="sgd", learning_rate=0.05,
+                       dataset_options=SMALL, runs_root=tmp_path, verbose=0)
+    assert type(result.model.optimizer).__name__ == "SGD"
+    assert result.model.optimizer.learning_rate.numpy() == pytest.approx(0.05)
+
+
+def test_binary_recipe_trains_on_its_class_pair(tmp_path):
+    result = zoo.train("perceptron", epochs=2, runs_root=tmp_path, verbose=0,
+                       dataset_options={"limit": 2000})
+    config = json.loads((result.run_dir / "config.json").read_text())
+    assert config["dataset_options"] == {"classes": [0, 1], "limit": 2000}
+    assert result.history["val_accuracy"][-1] > 0.9  # T-shirt vs trouser is nearly separable
+
+
+def test_a_model_outside_the_registry_needs_a_loss(tmp_path):
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")], name="mine")
+    with pytest.raises(ValueError, match="not a registered zoo model.*loss="):
+        zoo.train(model, "digits", runs_root=tmp_path)
+    result = zoo.train(model, "digits", loss="sparse_categorical_crossentropy",
+                       metrics=["accuracy"], epochs=1, runs_root=tmp_path, verbose=0)
+    assert result.run_dir.name.startswith("mine-")
+
+
+def test_unknown_dataset_fails_before_training(tmp_path):
+    with pytest.raises(ValueError, match="unknown dataset 'fashion'"):
+        zoo.train("mlp", "fashion", runs_root=tmp_path)
+    assert not any(tmp_path.iterdir())
