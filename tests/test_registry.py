@@ -90,7 +90,7 @@ def test_weights_file_is_loaded(tmp_path):
     path = tmp_path / "lenet.weights.h5"
     source.save_weights(path)
     loaded = zoo.get_model("lenet5", weights=str(path))
-    for a, b in zip(source.get_weights(), loaded.get_weights()):
+    for a, b in zip(source.get_weights(), loaded.get_weights(), strict=True):
         assert (a == b).all()
 
 

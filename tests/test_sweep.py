@@ -34,13 +34,13 @@ def test_every_variable_gets_a_gradient_and_one_step_changes_it(name, batch_for)
         loss = model.compute_loss(x=x, y=y, y_pred=model(x, training=True))
     gradients = tape.gradient(loss, model.trainable_variables)
     assert model.trainable_variables
-    for variable, gradient in zip(model.trainable_variables, gradients):
+    for variable, gradient in zip(model.trainable_variables, gradients, strict=True):
         assert gradient is not None, f"{variable.path} gets no gradient"
         assert np.isfinite(gradient.numpy()).all(), variable.path
 
     before = [v.numpy().copy() for v in model.trainable_variables]
     model.train_on_batch(x, y)
-    for variable, old in zip(model.trainable_variables, before):
+    for variable, old in zip(model.trainable_variables, before, strict=True):
         assert not np.array_equal(variable.numpy(), old), f"{variable.path} did not change"
 
 

@@ -51,6 +51,6 @@ def shape(arg: str, value, *, rank: int | None = None, min_size: Sequence[int] |
         raise ValueError(f"{arg}={value!r} must be a tuple of positive integers.")
     if rank is not None and len(value) != rank:
         raise ValueError(f"{arg}={value!r} must have {rank} dimensions, got {len(value)}.")
-    if min_size is not None and any(d < m for d, m in zip(value, min_size)):
+    if min_size is not None and any(d < m for d, m in zip(value, min_size, strict=False)):
         raise ValueError(f"{arg}={value!r} is smaller than the minimum {tuple(min_size)}.")
     return value

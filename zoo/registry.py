@@ -160,7 +160,8 @@ def _load_model_modules() -> None:
         importlib.import_module(module)
 
 
-def list_models(pattern: str = "*", task: str | None = None, family: str | None = None) -> list[str]:
+def list_models(pattern: str = "*", task: str | None = None,
+                family: str | None = None) -> list[str]:
     """Registered model names matching a shell-style `pattern` (`"lenet*"`), sorted."""
     _load_model_modules()
     return sorted(

@@ -36,14 +36,14 @@ def _jsonable(value):
 
 def plot_history(history: dict, path: Path) -> None:
     """Loss and each metric against epoch, training and validation side by side, as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A bare Figure, not pyplot: drawing a file must not switch the process's backend (that
+    # would stop a notebook's inline plots after the first `zoo.train`).
+    from matplotlib.figure import Figure
 
     names = [k for k in history if not k.startswith("val_") and k != "learning_rate"]
-    figure, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.5), squeeze=False)
-    for axis, name in zip(axes[0], names):
+    figure = Figure(figsize=(4.5 * len(names), 3.5))
+    axes = figure.subplots(1, len(names), squeeze=False)
+    for axis, name in zip(axes[0], names, strict=True):
         epochs = range(1, len(history[name]) + 1)
         axis.plot(epochs, history[name], label="train")
         if f"val_{name}" in history:
@@ -53,4 +53,3 @@ def plot_history(history: dict, path: Path) -> None:
         axis.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
