@@ -28,7 +28,8 @@ def test_errors_are_one_line_with_exit_code_2():
     result = zoo_cli("info", "lenet")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("zoo: unknown model 'lenet'. Did you mean lenet5")
+    assert len(lines) == 1
+    assert lines[0].startswith("zoo: unknown model 'lenet'. Did you mean lenet5")
     assert main(["train", "mlp", "--dataset", "fashion"]) == 2
 
 

@@ -128,3 +128,49 @@ def test_corrupt_dataset_file_is_named(no_fashion_mnist):
     (folder / "train-images-idx3-ubyte.gz").write_bytes(b"not gzip at all")
     with pytest.raises(zoo.data.CorruptDatasetError, match="train-images-idx3-ubyte.gz"):
         zoo.data.load("fashion_mnist")
+
+
+def test_images_can_be_resized_and_made_rgb_for_colour_networks():
+    x, _ = next(iter(zoo.data.load("fashion_mnist", "test", batch_size=2, image_size=32,
+                                   channels=3)))
+    assert x.shape == (2, 32, 32, 3)
+    np.testing.assert_array_equal(x[..., 0], x[..., 2])
+    with pytest.raises(ValueError, match="channels=2"):
+        zoo.data.load("fashion_mnist", channels=2)
+    with pytest.raises(ValueError, match="not diabetes"):
+        zoo.data.load("diabetes", image_size=32)
+
+
+def test_per_example_and_per_batch_preprocessing_agree():
+    def identity(x, y):
+        return x, y
+
+    plain = next(iter(zoo.data.load("digits", "test", batch_size=16, image_size=12)))[0]
+    mapped = next(iter(zoo.data.load("digits", "test", batch_size=16, image_size=12,
+                                     augment=identity)))[0]
+    np.testing.assert_allclose(mapped.numpy(), plain.numpy(), atol=1e-6)
+
+
+def test_shared_raw_arrays_cannot_be_corrupted_in_place():
+    x, _ = zoo.data.raw_arrays("digits", "test")
+    with pytest.raises(ValueError, match="read-only"):
+        x[0, 0, 0] = 1
+
+
+def test_every_epoch_is_a_permutation_and_the_seed_fixes_the_order():
+    _, labels = zoo.data.raw_arrays("digits", "train", seed=5)
+    epochs = []
+    for _ in range(2):
+        dataset = zoo.data.load("digits", "train", batch_size=100, seed=5)
+        epochs += [np.concatenate([y.numpy() for _, y in dataset]) for _ in range(2)]
+    for epoch in epochs:
+        np.testing.assert_array_equal(np.sort(epoch), np.sort(labels))
+    assert not np.array_equal(epochs[0], epochs[1]), "a new order each epoch"
+    np.testing.assert_array_equal(epochs[0], epochs[2])  # same seed, same sequence of orders
+    np.testing.assert_array_equal(epochs[1], epochs[3])
+
+
+def test_drop_remainder_keeps_only_full_batches():
+    sizes = [len(y) for _, y in zoo.data.load("digits", "test", batch_size=100,
+                                              drop_remainder=True)]
+    assert sizes == [100, 100, 100]

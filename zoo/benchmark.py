@@ -17,6 +17,8 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from zoo._io import write_json
+
 PRIMARY_METRIC = {"image-classification": "accuracy", "binary-classification": "accuracy",
                   "regression": "rmse"}
 
@@ -73,7 +75,4 @@ def record(rows: list[dict], path: Path | None = None) -> Path:
     payload = {"benchmark": "accuracy",
                "description": "Test-split figures of models trained with their card's recipe.",
                "results": merged}
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(payload, indent=2) + "\n")
-    os.replace(temporary, path)
-    return path
+    return write_json(path, payload)

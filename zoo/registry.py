@@ -185,6 +185,15 @@ def model_card(name: str) -> ModelCard:
         ) from None
 
 
+def card_of(model) -> ModelCard | None:
+    """The card of a registered name (unknown names raise), or of a model a zoo factory built
+    (found by the model's name; None for any other model)."""
+    if isinstance(model, str):
+        return model_card(model)
+    _load_model_modules()
+    return _REGISTRY.get(getattr(model, "name", None))
+
+
 def get_model(name: str, **overrides):
     """Build the registered model `name`, with `overrides` for its factory's arguments."""
     card = model_card(name)

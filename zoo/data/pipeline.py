@@ -1,9 +1,20 @@
 """tf.data pipelines in the canonical order: read -> cache -> shuffle -> map -> batch -> prefetch.
 
 Validation is carved from the training split with a fixed seed and the test split is never
-touched for choices. The cache holds raw uint8 images (four times smaller than floats);
-scaling and any augmentation run in the parallel map after it, so augmentation differs each
-epoch.
+touched for choices.
+
+How each step is done, and why (measured by `benchmarks/pipeline.py`, LeNet-5 on 2 cores):
+
+- read + cache: a dataset's files are parsed once per process into read-only uint8 arrays
+  (four times smaller than floats) that stay in memory; that is the cache.
+- shuffle: each epoch draws a fresh permutation of example indices and gathers whole batches
+  by index. Slicing, caching and shuffling example by example cost about 7% of LeNet-5's
+  training throughput, half of it the shuffle buffer filling before the first batch of every
+  epoch.
+- map: scaling and resizing run on whole batches (the tf.data guide's "vectorized map"),
+  after the cache, in parallel. One map call per example was the largest cost of all (0.82 of
+  in-memory throughput). `augment`, per example by nature, runs on single examples.
+- prefetch overlaps the next batch with the training step.
 """
 
 from __future__ import annotations
@@ -22,7 +33,11 @@ SPLITS = ("train", "validation", "test")
 @functools.cache
 def _read(name: str):
     # Readers parse files on every call (Fashion-MNIST: about half a second); one per process.
-    return dataset_info(name).reader()
+    # Read-only, because every later call shares these arrays.
+    (x_train, y_train), (x_test, y_test) = dataset_info(name).reader()
+    for array in (x_train, y_train, x_test, y_test):
+        array.setflags(write=False)
+    return (x_train, y_train), (x_test, y_test)
 
 
 def raw_arrays(name, split="train", *, validation_fraction=0.1, seed=0, classes=None, limit=None):
@@ -66,25 +81,63 @@ def _select_classes(x, y, classes, info):
     return x[keep], relabel[y[keep]]
 
 
-def preprocess(x, y):
-    """uint8 images to float32 in [0, 1] with a channel axis; feature vectors to float32."""
+def preprocess(x, y, image_size=None, channels=None):
+    """Model-ready inputs from stored examples, for one example or a whole batch alike.
+
+    Image datasets store grey images as (height, width) uint8: they become float32 in [0, 1]
+    with a channel axis, optionally resized to `image_size` (bilinear) and repeated to
+    `channels=3` for networks built for colour. Feature vectors become float32.
+    """
     if x.dtype == tf.uint8:
-        x = tf.cast(x, tf.float32) / 255.0
-        if x.shape.rank == 2:
-            x = x[..., tf.newaxis]
+        x = tf.cast(x, tf.float32)[..., tf.newaxis] / 255.0
+        if image_size is not None:
+            x = tf.image.resize(x, image_size)
+        if channels == 3:
+            x = tf.image.grayscale_to_rgb(x)
     return tf.cast(x, tf.float32), y
+
+
+def _image_options(info, image_size, channels):
+    if image_size is None and channels is None:
+        return {}
+    if info.task != "image-classification":
+        raise ValueError(f"image_size and channels apply to image datasets, not {info.name}.")
+    if isinstance(image_size, int):
+        image_size = (image_size, image_size)
+    if image_size is not None:
+        image_size = _validate.shape("image_size", image_size, rank=2)
+    _validate.choice("channels", channels, (None, 1, 3))
+    return {"image_size": image_size, "channels": channels}
 
 
 def arrays(name, split="train", **options):
     """One split as in-memory numpy arrays `(x, y)`, preprocessed by the very pipeline `load`
     builds (unshuffled), so the two can never disagree."""
-    dataset = load(name, split, batch_size=4096, shuffle=False, cache=False, **options)
+    dataset = load(name, split, batch_size=4096, shuffle=False, **options)
     batches = [(x.numpy(), y.numpy()) for x, y in dataset]
     return np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
 
 
+def _index_batches(count, batch_size, *, shuffle, seed, drop_remainder):
+    """Batches of example indices; with `shuffle`, a new permutation every epoch (each new
+    iterator draws a fresh seed), the same sequence of permutations for the same `seed`."""
+    stop = count - count % batch_size if drop_remainder else count
+
+    def batches(order):
+        return tf.data.Dataset.range(0, stop, batch_size).map(
+            lambda start: order[start:start + batch_size])
+
+    if not shuffle:
+        return batches(tf.range(count, dtype=tf.int64))
+    epoch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+    return epoch_seeds.flat_map(lambda epoch_seed: batches(
+        tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64),
+                                                 seed=tf.stack([epoch_seed, seed]))))
+
+
 def load(name, split="train", *, batch_size=128, shuffle=None, validation_fraction=0.1,
-         seed=0, classes=None, limit=None, augment=None, cache=True, drop_remainder=False):
+         seed=0, classes=None, limit=None, image_size=None, channels=None, augment=None,
+         drop_remainder=False):
     """A batched `tf.data.Dataset` of `(inputs, labels)` for one split of a known dataset.
 
     Args:
@@ -93,13 +146,17 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         batch_size: examples per batch.
         shuffle: reshuffle every epoch; defaults to True for "train" only.
         validation_fraction: share of the original training split held out as "validation".
+        seed: the validation carve and the shuffle order.
         classes: keep only these labels, renumbered 0..k-1 (e.g. `(0, 1)` for binary tasks).
         limit: keep at most this many examples (after `classes`).
-        augment: optional `fn(x, y) -> (x, y)` run per example after the cache.
-        cache: keep the raw examples in memory after the first epoch.
+        image_size: resize images to `(height, width)` (an int means square).
+        channels: 3 repeats grey images into RGB for colour networks.
+        augment: optional `fn(x, y) -> (x, y)` run per preprocessed example, every epoch.
         drop_remainder: drop the last, smaller batch.
     """
     _validate.positive_int("batch_size", batch_size)
+    transform = functools.partial(
+        preprocess, **_image_options(dataset_info(name), image_size, channels))
     if augment is not None and not callable(augment):
         raise ValueError(f"augment={augment!r} must be None or a function (x, y) -> (x, y).")
     x, y = raw_arrays(name, split, validation_fraction=validation_fraction, seed=seed,
@@ -108,13 +165,13 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         raise ValueError(f"{name} split {split!r} is empty with these options.")
     shuffle = (split == "train") if shuffle is None else shuffle
 
-    dataset = tf.data.Dataset.from_tensor_slices((x, y))
-    if cache:
-        dataset = dataset.cache()
-    if shuffle:
-        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE)
+    examples, labels = tf.constant(x), tf.constant(y)
+    dataset = _index_batches(len(x), batch_size, shuffle=shuffle, seed=seed,
+                             drop_remainder=drop_remainder)
+    dataset = dataset.map(lambda index: (tf.gather(examples, index), tf.gather(labels, index)),
+                          num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE)
     if augment is not None:
-        dataset = dataset.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
-    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+        dataset = dataset.unbatch().map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+        dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     return dataset.prefetch(tf.data.AUTOTUNE)

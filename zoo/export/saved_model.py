@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+import zipfile
 from pathlib import Path
 
 import keras
 
+from zoo._io import write_json
 from zoo.export.signatures import input_spec, serving_function
-from zoo.train.rundir import write_json
+from zoo.registry import card_of
 
 DEFAULT_ROOT = "saved_models"
 KERAS_FILE = "model.keras"
@@ -46,14 +48,12 @@ def export(model, name: str | None = None, version: int | None = None, *,
         input_name: the signature's input name; default the Keras input's name.
         overwrite: replace an existing version (still atomically) instead of failing.
     """
-    from zoo.train.fit import card_for
-
     if not isinstance(model, keras.Model):
         raise ValueError(f"model must be a keras.Model, got {type(model).__name__}.")
     name = name or model.name
     if not name or "/" in name or name.startswith("."):
         raise ValueError(f"name={name!r} must be a plain folder name.")
-    card = card_for(model)
+    card = card_of(model)
     task = task or (card.task if card else None)
     model_dir = Path(root) / name
     if version is None:
@@ -107,7 +107,5 @@ def load_model(path, compile: bool = True) -> keras.Model:
         raise FileNotFoundError(f"no .keras model at {path}")
     try:
         return keras.saving.load_model(path, compile=compile)
-    except (ValueError, OSError) as error:
-        if "zip" in str(error).lower() or isinstance(error, OSError):
-            raise ValueError(f"{path} is not a readable .keras file: {error}") from None
-        raise
+    except (ValueError, OSError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} could not be loaded as a .keras model: {error}") from error

@@ -1,5 +1,7 @@
 """Small pieces every family's factory uses: the validated input and the classifier head."""
 
+import os
+
 from zoo import _validate
 from zoo._lazy import keras
 
@@ -42,8 +44,6 @@ def load_weights(model, weights):
     saved from the same architecture."""
     if weights is None:
         return model
-    import os
-
     if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(weights):
         raise ValueError(
             f"weights={weights!r} must be None or the path of an existing .weights.h5 or "

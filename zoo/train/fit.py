@@ -14,9 +14,10 @@ import keras
 import tensorflow as tf
 
 from zoo import data, objectives
-from zoo.registry import _REGISTRY, ModelCard, Recipe, get_model, model_card
+from zoo._io import write_json
+from zoo.registry import ModelCard, Recipe, card_of, get_model
 from zoo.train.callbacks import standard_callbacks
-from zoo.train.rundir import new_run_dir, plot_history, write_json
+from zoo.train.rundir import new_run_dir, plot_history
 
 
 @dataclass
@@ -27,11 +28,6 @@ class TrainResult:
     model: keras.Model
     history: dict[str, list[float]]
     run_dir: Path
-
-
-def card_for(model) -> ModelCard | None:
-    """The registry card of a model built by a zoo factory (matched by its name), if any."""
-    return model_card(model) if isinstance(model, str) else _REGISTRY.get(model.name)
 
 
 def recipe_dataset_options(card: ModelCard | None, dataset: str, overrides=None) -> dict:
@@ -104,7 +100,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
             its last completed epoch (BackupAndRestore). Default: a new `runs_root/<name>-<time>`.
         seed: seeds Python, NumPy, TensorFlow, the validation carve and the shuffle.
     """
-    card = card_for(model)
+    card = card_of(model)
     if isinstance(model, str):
         model = get_model(model, **(model_options or {}))
     elif model_options:
@@ -159,7 +155,7 @@ def evaluate(model, dataset=None, *, split="test", batch_size=256, dataset_optio
         from zoo.export import load_model
 
         model = load_model(model)
-    card = card_for(model)
+    card = card_of(model)
     if isinstance(model, str):
         model = get_model(model)
     dataset = dataset or (card.dataset if card else None)

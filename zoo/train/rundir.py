@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
 
@@ -17,21 +15,6 @@ def new_run_dir(root, name: str) -> Path:
         suffix += 1
         path = Path(f"{base}-{suffix}")
     return path
-
-
-def write_json(path: Path, payload) -> None:
-    """Write JSON atomically: a reader never sees half a file."""
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n")
-    os.replace(temporary, path)
-
-
-def _jsonable(value):
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, (set, tuple)):
-        return list(value)
-    return str(value)
 
 
 def plot_history(history: dict, path: Path) -> None:
