@@ -174,3 +174,9 @@ def test_drop_remainder_keeps_only_full_batches():
     sizes = [len(y) for _, y in zoo.data.load("digits", "test", batch_size=100,
                                               drop_remainder=True)]
     assert sizes == [100, 100, 100]
+
+
+@pytest.mark.parametrize("drop_remainder", [False, True])
+def test_pipelines_know_their_length(drop_remainder):
+    dataset = zoo.data.load("digits", "test", batch_size=100, drop_remainder=drop_remainder)
+    assert int(dataset.cardinality()) == len(list(dataset)) == (3 if drop_remainder else 4)

@@ -174,4 +174,8 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
     if augment is not None:
         dataset = dataset.unbatch().map(augment, num_parallel_calls=tf.data.AUTOTUNE)
         dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    # The per-epoch flat_map hides the length from tf.data; stating it gives Keras a progress
+    # bar with a total and lets it know an epoch's end without running out of data.
+    batches = len(x) // batch_size if drop_remainder else -(-len(x) // batch_size)
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
     return dataset.prefetch(tf.data.AUTOTUNE)
