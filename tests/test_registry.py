@@ -6,6 +6,7 @@ import sys
 import pytest
 
 import zoo
+from tests.helpers import build
 from zoo.data import DATASETS
 from zoo.export import input_spec
 
@@ -30,16 +31,24 @@ def test_every_card_is_complete_and_true_to_its_model(name):
     assert card.family and card.summary
     assert card.reference.title and card.reference.authors and 1700 < card.reference.year < 2100
     assert card.dataset in DATASETS
-    assert DATASETS[card.dataset].input_shape == card.input_shape
     assert card.recipe.loss and card.recipe.epochs > 0
     model = zoo.get_model(name)
     assert model.name == name, "cards are found again from a model by its name"
     assert tuple(input_spec(model).shape[1:]) == card.input_shape
     output = model.compute_output_shape((None, *card.input_shape))
+    assert output[-1] == (card.num_classes if card.task == "image-classification" else 1)
+
+
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_the_recipe_builds_a_model_its_dataset_feeds(name):
+    card = zoo.model_card(name)
+    model = build(name)
+    data_options = {k: v for k, v in card.recipe.dataset_options.items()
+                    if k in ("image_size", "channels", "classes")}
+    x, y = next(iter(zoo.data.load(card.dataset, "test", batch_size=2, **data_options)))
+    assert tuple(x.shape[1:]) == tuple(input_spec(model).shape[1:])
     if card.task == "image-classification":
-        assert output[-1] == card.num_classes
-    else:
-        assert output[-1] == 1
+        assert model(x).shape == (2, zoo.data.dataset_info(card.dataset).num_classes)
 
 
 def test_unknown_model_names_close_matches():

@@ -51,7 +51,8 @@ class Reference:
 class Recipe:
     """How a model is trained by default: `zoo.train` compiles and fits with this unless the
     caller says otherwise. `dataset_options` go to `zoo.data.load` (e.g. a class pair for a
-    binary classifier)."""
+    binary classifier, or `image_size`/`channels`); `model_options` build the model for that
+    data (e.g. an ImageNet-sized architecture at 32x32 with 10 classes)."""
 
     loss: str
     metrics: tuple[str, ...] = ()
@@ -60,6 +61,7 @@ class Recipe:
     epochs: int = 10
     batch_size: int = 128
     dataset_options: Mapping[str, Any] = field(default_factory=dict)
+    model_options: Mapping[str, Any] = field(default_factory=dict)
     monitor: str = "val_loss"
     patience: int = 5
 
@@ -103,7 +105,8 @@ class ModelCard:
             "num_classes": self.num_classes,
             "dataset": self.dataset,
             "recipe": {**self.recipe.__dict__, "metrics": list(self.recipe.metrics),
-                       "dataset_options": dict(self.recipe.dataset_options)},
+                       "dataset_options": dict(self.recipe.dataset_options),
+                       "model_options": dict(self.recipe.model_options)},
             "reference": self.reference.__dict__,
             "defaults": dict(self.defaults),
             "summary": self.summary,

@@ -1,15 +1,21 @@
-"""Model families. Importing this package registers every factory (and imports no
-TensorFlow: factories reach Keras through `zoo._lazy`)."""
+"""Model families, one public module each. Importing this package imports every public
+module here, which registers its factories; no TensorFlow is imported (factories reach Keras
+through `zoo._lazy`). Modules whose names start with "_" hold Keras classes or helpers and are
+imported only when a model needs them.
+"""
 
 import importlib
+import pkgutil
 
-from zoo.models import lenet, linear, mlp
-
-__all__ = ["lenet", "linear", "mlp", "import_keras_classes"]
+FAMILIES = sorted(
+    info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")
+)
+for _family in FAMILIES:
+    importlib.import_module(f"{__name__}.{_family}")
 
 # Modules that define Keras classes (custom layers, losses, subclassed models). Keras must
 # have seen them before it can load a `.keras` file or SavedModel that uses them.
-KERAS_CLASS_MODULES = ("zoo.layers", "zoo.objectives", "zoo.models.lenet_subclass")
+KERAS_CLASS_MODULES = ("zoo.layers", "zoo.objectives", "zoo.models._lenet_subclass")
 
 
 def import_keras_classes() -> None:

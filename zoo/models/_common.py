@@ -1,4 +1,6 @@
-"""Small pieces every family's factory uses: the validated input and the classifier head."""
+"""Small pieces every family's factory uses: the validated input, the classifier head and
+weight loading. Image classifiers follow keras.applications' arguments: `input_shape`,
+`num_classes` (`classes`), `include_top`, `pooling`, `classifier_activation`, `weights`."""
 
 import os
 
@@ -7,12 +9,45 @@ from zoo._lazy import keras
 
 CLASSIFIER_ACTIVATIONS = (None, "softmax", "sigmoid", "linear")
 POOLINGS = (None, "avg", "max")
+CHANNELS = (1, 3, 4)  # grey, RGB, RGB + alpha or near-infrared
 
 
 def image_input(input_shape, *, min_size=(1, 1), name="image"):
-    """A `keras.Input` for (height, width, channels) images no smaller than `min_size`."""
+    """A `keras.Input` for (height, width, channels) images no smaller than `min_size`, with
+    1, 3 or 4 channels."""
     input_shape = _validate.shape("input_shape", input_shape, rank=3, min_size=(*min_size, 1))
+    if input_shape[-1] not in CHANNELS:
+        raise ValueError(
+            f"input_shape={input_shape!r} has {input_shape[-1]} channels; "
+            f"allowed: {', '.join(map(str, CHANNELS))}."
+        )
     return keras.Input(shape=input_shape, name=name)
+
+
+def check_image_classifier(num_classes, include_top, pooling, classifier_activation):
+    """Validate the keras.applications-style head arguments."""
+    if not isinstance(include_top, bool):
+        raise ValueError(f"include_top={include_top!r} must be True or False.")
+    _validate.choice("pooling", pooling, POOLINGS)
+    if include_top:
+        check_classifier(num_classes, classifier_activation)
+
+
+def classifier_head(x, *, include_top, pooling, num_classes, classifier_activation,
+                    dropout=0.0):
+    """The usual top of a convolutional classifier: global average pooling and a dense
+    `predictions` layer; without the top, the feature maps, or them pooled by `pooling`."""
+    if include_top:
+        x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        if dropout:
+            x = keras.layers.Dropout(dropout, name="top_dropout")(x)
+        return keras.layers.Dense(num_classes, activation=classifier_activation,
+                                  name="predictions")(x)
+    if pooling == "avg":
+        return keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if pooling == "max":
+        return keras.layers.GlobalMaxPooling2D(name="max_pool")(x)
+    return x
 
 
 def image_or_features_input(input_shape):
@@ -41,7 +76,8 @@ def check_activation(activation):
 
 def load_weights(model, weights):
     """`weights=None` keeps the initialisation; a path loads a `.weights.h5` or `.keras` file
-    saved from the same architecture."""
+    saved from the same architecture. A file whose shapes differ (another channel count, other
+    classes) raises a ValueError that names the first layer that differs."""
     if weights is None:
         return model
     if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(weights):
@@ -51,8 +87,12 @@ def load_weights(model, weights):
         )
     path = os.fspath(weights)
     if path.endswith(".keras"):
-        source = keras.saving.load_model(path, compile=False)
-        model.set_weights(source.get_weights())
-    else:
+        from zoo.models._porting import port_weights
+
+        port_weights(keras.saving.load_model(path, compile=False), model)
+        return model
+    try:
         model.load_weights(path)
+    except ValueError as error:
+        raise ValueError(f"weights={path!r} do not fit {model.name}: {error}") from None
     return model

@@ -91,7 +91,8 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     """Train a model on a dataset with the standard callbacks.
 
     Args:
-        model: a registered name (built with `model_options`) or a `keras.Model`.
+        model: a registered name (built with the recipe's `model_options` updated by
+            `model_options`) or a `keras.Model`.
         dataset: a dataset name (default: the card's), a `tf.data.Dataset`, or a
             `(train, validation)` pair of them.
         epochs, batch_size, optimizer, learning_rate, loss, metrics: override the card's recipe.
@@ -100,16 +101,16 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
             its last completed epoch (BackupAndRestore). Default: a new `runs_root/<name>-<time>`.
         seed: seeds Python, NumPy, TensorFlow, the validation carve and the shuffle.
     """
+    keras.utils.set_random_seed(seed)  # before building: the initial weights follow the seed
     card = card_of(model)
     if isinstance(model, str):
-        model = get_model(model, **(model_options or {}))
+        model = get_model(model, **{**card.recipe.model_options, **(model_options or {})})
     elif model_options:
         raise ValueError("model_options= only applies when model is given by name.")
     recipe = card.recipe if card else None
     epochs = epochs or (recipe.epochs if recipe else 10)
     batch_size = batch_size or (recipe.batch_size if recipe else 128)
 
-    keras.utils.set_random_seed(seed)
     train_data, validation_data, dataset_name = _datasets(
         dataset, card, batch_size=batch_size, seed=seed,
         validation_fraction=validation_fraction, dataset_options=dataset_options)
@@ -157,7 +158,7 @@ def evaluate(model, dataset=None, *, split="test", batch_size=256, dataset_optio
         model = load_model(model)
     card = card_of(model)
     if isinstance(model, str):
-        model = get_model(model)
+        model = get_model(model, **card.recipe.model_options)
     dataset = dataset or (card.dataset if card else None)
     if dataset is None:
         raise ValueError("dataset= is required for a model that is not in the registry.")
