@@ -30,6 +30,10 @@ _LAZY = {
     "export": ("zoo.export", None),
     "load_model": ("zoo.export", "load_model"),
     "data": ("zoo.data", None),
+    "features": ("zoo.feature_maps", "features"),
+    "transfer": ("zoo.transfer_learning", "transfer"),
+    "fine_tune": ("zoo.transfer_learning", "fine_tune"),
+    "visualize": ("zoo.visualize", None),
 }
 
 __all__ = [

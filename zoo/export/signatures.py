@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import keras
 import tensorflow as tf
+
+from zoo.models._common import produces_probabilities
 
 
 def input_spec(model, input_name: str | None = None, default_name="inputs") -> tf.TensorSpec:
@@ -24,11 +25,6 @@ def input_spec(model, input_name: str | None = None, default_name="inputs") -> t
     return tf.TensorSpec((None, *shape[1:]), tf.float32, name=name)
 
 
-def _ends_in_probabilities(model) -> bool:
-    activation = getattr(model.layers[-1], "activation", None) if model.layers else None
-    return activation in (keras.activations.softmax, keras.activations.sigmoid)
-
-
 def serving_function(model, task: str | None):
     """A function from the input batch to a dict of named outputs for `task`:
 
@@ -38,7 +34,7 @@ def serving_function(model, task: str | None):
     - regression: `prediction`;
     - anything else: `outputs`.
     """
-    probabilities_out = _ends_in_probabilities(model)
+    probabilities_out = produces_probabilities(model)
 
     def serve(inputs):
         outputs = model(inputs, training=False)

@@ -15,7 +15,8 @@ for _family in FAMILIES:
 
 # Modules that define Keras classes (custom layers, losses, subclassed models). Keras must
 # have seen them before it can load a `.keras` file or SavedModel that uses them.
-KERAS_CLASS_MODULES = ("zoo.layers", "zoo.objectives", "zoo.models._lenet_subclass")
+KERAS_CLASS_MODULES = ("zoo.layers", "zoo.layers.ensemble", "zoo.objectives",
+                       "zoo.models._lenet_subclass")
 
 
 def import_keras_classes() -> None:

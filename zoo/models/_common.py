@@ -74,6 +74,21 @@ def check_activation(activation):
     return activation
 
 
+def produces_probabilities(model) -> bool:
+    """Whether a classifier's output is already a probability distribution (a softmax or
+    sigmoid last layer, an ensemble of such models, a vote) rather than logits."""
+    layer = model.layers[-1] if model.layers else None
+    if isinstance(layer, keras.Model):
+        return produces_probabilities(layer)
+    if type(layer).__name__ == "MajorityVote":
+        return True
+    if isinstance(layer, keras.layers.Average):
+        members = [m for m in model.layers if isinstance(m, keras.Model)]
+        return bool(members) and all(produces_probabilities(m) for m in members)
+    activation = getattr(layer, "activation", None)
+    return activation in (keras.activations.softmax, keras.activations.sigmoid)
+
+
 def load_weights(model, weights):
     """`weights=None` keeps the initialisation; a path loads a `.weights.h5` or `.keras` file
     saved from the same architecture. A file whose shapes differ (another channel count, other
