@@ -8,24 +8,31 @@ import pytest
 import zoo
 from zoo.benchmark import PRIMARY_METRIC
 from zoo.model_table import END, START, markdown_table
-from zoo.registry import _results
+from zoo.registry import recorded_results
 
 PROVENANCE = {"command", "zoo_version", "tensorflow_version", "date", "seed", "epochs_run",
               "split", "train_examples", "test_examples", "wall_seconds", "dataset"}
 
 
-@pytest.mark.parametrize("name", zoo.list_models())
-def test_every_model_has_a_measured_test_figure_with_provenance(name):
+# The foundation's models are all measured; families added later join this list as their
+# benchmarks run (README's table says "not measured" for the others).
+MEASURED = ("perceptron", "logistic_regression", "linear_regression", "linear_svm", "mlp",
+            "mlp_regressor", "lenet5", "lenet5_functional", "lenet5_subclass", "ensemble")
+
+
+@pytest.mark.parametrize("name", MEASURED)
+def test_measured_models_have_a_test_figure_on_their_card(name):
     card = zoo.model_card(name)
     row = card.measured.get(PRIMARY_METRIC[card.task])
-    assert row is not None, f"run `python benchmarks/accuracy.py {name}`"
-    assert PROVENANCE <= set(row), PROVENANCE - set(row)
+    assert row is not None, f"run the benchmark that measures {name}"
     assert row["split"] == "test" and row["dataset"] == card.dataset
-    assert row["command"].startswith("python benchmarks/accuracy.py")
 
 
-def test_results_file_names_only_registered_models():
-    assert {row["model"] for row in _results("accuracy")} <= set(zoo.list_models())
+@pytest.mark.parametrize("row", recorded_results(), ids=lambda r: f"{r['model']}-{r['metric']}")
+def test_every_recorded_figure_says_how_it_was_made(row):
+    assert PROVENANCE <= set(row), PROVENANCE - set(row)
+    assert row["command"].startswith("python benchmarks/")
+    assert row["model"] in zoo.list_models()
 
 
 def test_readme_model_table_is_generated_not_typed():

@@ -1,8 +1,10 @@
-"""Measured figures: train a registered model with its recipe on its real dataset, evaluate on
-the untouched test split, and record the row that model cards and README read.
+"""Measured figures: train registered models with their recipes on real data, evaluate on the
+untouched test split, and record rows that model cards and the README read.
 
-`benchmarks/accuracy.py` is the command that fills `zoo/results/accuracy.json`; the slow
-accuracy tests call `measure` too and check the recorded figures against a fresh run.
+The scripts in `benchmarks/` fill `zoo/results/<benchmark>.json` through `record`; the slow
+tests call the same measuring functions and check the recorded figures against a fresh run.
+Every row carries its provenance: the command, versions, date, seed, epochs, split sizes and
+wall time.
 """
 
 from __future__ import annotations
@@ -23,21 +25,35 @@ PRIMARY_METRIC = {"image-classification": "accuracy", "binary-classification": "
                   "regression": "rmse"}
 
 
-def results_path(benchmark: str = "accuracy") -> Path:
+def results_path(benchmark: str) -> Path:
     return Path(str(resources.files("zoo") / "results" / f"{benchmark}.json"))
+
+
+def provenance(command: str | None = None) -> dict:
+    """Where a figure comes from: the command and the versions and date it ran with."""
+    import tensorflow as tf
+
+    import zoo
+
+    return {
+        "command": command or " ".join([os.path.basename(sys.argv[0]), *sys.argv[1:]]),
+        "zoo_version": zoo.__version__,
+        "tensorflow_version": tf.__version__,
+        "python_version": platform.python_version(),
+        "date": datetime.date.today().isoformat(),
+    }
 
 
 def measure(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=None,
             command: str | None = None) -> dict:
     """Train `name` with its card's recipe and return its test-split figure as a results row."""
-    import tensorflow as tf
-
     import zoo
     from zoo.data import raw_arrays
     from zoo.train.fit import recipe_dataset_options
 
     card = zoo.model_card(name)
     options = recipe_dataset_options(card, card.dataset)
+    selection = {k: v for k, v in options.items() if k in ("classes", "limit")}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         result = zoo.train(name, epochs=epochs, seed=seed, runs_root=runs_root or scratch,
@@ -54,25 +70,98 @@ def measure(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=No
         "epochs_run": len(result.history["loss"]),
         "epochs_max": epochs or card.recipe.epochs,
         "seed": seed,
-        "train_examples": len(raw_arrays(card.dataset, "train", seed=seed, **options)[0]),
-        "test_examples": len(raw_arrays(card.dataset, "test", **options)[0]),
+        "train_examples": len(raw_arrays(card.dataset, "train", seed=seed, **selection)[0]),
+        "test_examples": len(raw_arrays(card.dataset, "test", **selection)[0]),
         "wall_seconds": round(time.perf_counter() - started, 1),
-        "command": command or " ".join([os.path.basename(sys.argv[0]), *sys.argv[1:]]),
-        "zoo_version": zoo.__version__,
-        "tensorflow_version": tf.__version__,
-        "python_version": platform.python_version(),
-        "date": datetime.date.today().isoformat(),
+        **provenance(command),
     }
 
 
-def record(rows: list[dict], path: Path | None = None) -> Path:
-    """Merge `rows` into the results file (one row per model and metric), atomically."""
-    path = path or results_path("accuracy")
-    existing = json.loads(path.read_text())["results"] if path.is_file() else []
+def record(rows: list[dict], benchmark: str = "accuracy", description: str = "",
+           path: Path | None = None) -> Path:
+    """Merge `rows` into `zoo/results/<benchmark>.json` (one row per model and metric),
+    atomically."""
+    path = path or results_path(benchmark)
+    existing = json.loads(path.read_text()) if path.is_file() else {}
     keys = {(r["model"], r["metric"]) for r in rows}
-    merged = [r for r in existing if (r["model"], r["metric"]) not in keys] + rows
-    merged.sort(key=lambda r: (r["model"], r["metric"]))
-    payload = {"benchmark": "accuracy",
-               "description": "Test-split figures of models trained with their card's recipe.",
-               "results": merged}
-    return write_json(path, payload)
+    merged = [r for r in existing.get("results", []) if (r["model"], r["metric"]) not in keys]
+    merged = sorted(merged + rows, key=lambda r: (r["model"], r["metric"]))
+    return write_json(path, {
+        "benchmark": benchmark,
+        "description": description or existing.get("description", ""),
+        "results": merged,
+    })
+
+
+def _test_accuracy(model, dataset="fashion_mnist", **options) -> float:
+    import zoo
+
+    return round(zoo.evaluate(model, dataset, dataset_options=options)["accuracy"], 4)
+
+
+def measure_ensemble(member: str = "lenet5", seeds=(0, 1, 2), *, runs_root=None,
+                     command: str | None = None) -> list[dict]:
+    """Train `member` once per seed with its recipe, then average (and vote) the three: rows
+    for the "ensemble" model's test accuracy, with every member's accuracy inside."""
+    import zoo
+
+    card = zoo.model_card(member)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        members = []
+        for seed in seeds:
+            model = zoo.train(member, seed=seed, runs_root=runs_root or scratch, verbose=0,
+                              tensorboard=False).model
+            model.name = f"{member}_seed{seed}"  # nested models need distinct names
+            members.append(model)
+    accuracies = {m.name: _test_accuracy(m, card.dataset) for m in members}
+    rows = []
+    for method, metric in (("average", "accuracy"), ("vote", "vote_accuracy")):
+        ensemble = zoo.get_model("ensemble", members=members, method=method)
+        ensemble.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        rows.append({
+            "model": "ensemble", "dataset": card.dataset, "split": "test", "metric": metric,
+            "value": _test_accuracy(ensemble, card.dataset), "method": method,
+            "members": accuracies, "best_member": max(accuracies.values()),
+            "epochs_run": card.recipe.epochs, "seed": list(seeds),
+            "train_examples": 54000, "test_examples": 10000,
+            "wall_seconds": round(time.perf_counter() - started, 1), **provenance(command),
+        })
+    return rows
+
+
+def measure_transfer(backbone: str = "lenet5_functional", target: str = "mnist",
+                     examples: int = 300, *, pretrain_epochs: int = 5, epochs: int = 40,
+                     fine_tune_layers: int = 4, fine_tune_learning_rate: float = 1e-3,
+                     seed: int = 0, runs_root=None, command: str | None = None) -> list[dict]:
+    """Pretrain `backbone` on its card's dataset, transfer it to `examples` training images of
+    `target` (head first, then fine-tuning), and train the same network from scratch on the
+    same images: one row each, test accuracy on the whole `target` test split."""
+    import zoo
+    from zoo.transfer_learning import fine_tune, transfer
+
+    options = {"limit": examples}
+    fit = dict(dataset=target, dataset_options=options, seed=seed, verbose=0, batch_size=32,
+               tensorboard=False, loss="sparse_categorical_crossentropy",
+               metrics=["accuracy"])
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        root = runs_root or scratch
+        pretrained = zoo.train(backbone, epochs=pretrain_epochs, seed=seed, runs_root=root,
+                               verbose=0, tensorboard=False).model
+        model = transfer(pretrained, num_classes=zoo.data.dataset_info(target).num_classes)
+        zoo.train(model, epochs=epochs, runs_root=root, **fit)
+        fine_tune(model, last=fine_tune_layers, learning_rate=fine_tune_learning_rate)
+        zoo.train(model, epochs=epochs, runs_root=root, **{**fit, "loss": None})
+        transferred = _test_accuracy(model, target)
+        scratch_model = zoo.train(backbone, epochs=2 * epochs, runs_root=root, **fit).model
+        from_scratch = _test_accuracy(scratch_model, target)
+    common = {
+        "model": backbone, "dataset": target, "split": "test",
+        "pretrained_on": zoo.model_card(backbone).dataset, "pretrain_epochs": pretrain_epochs,
+        "train_examples": examples, "epochs_run": 2 * epochs, "seed": seed,
+        "test_examples": len(zoo.data.raw_arrays(target, "test")[0]),
+        "wall_seconds": round(time.perf_counter() - started, 1), **provenance(command),
+    }
+    return [{**common, "metric": f"transfer_{target}{examples}_accuracy", "value": transferred},
+            {**common, "metric": f"scratch_{target}{examples}_accuracy", "value": from_scratch}]

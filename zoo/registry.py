@@ -86,8 +86,9 @@ class ModelCard:
 
     @property
     def measured(self) -> dict[str, dict[str, Any]]:
-        """Measured figures for this model, `{metric: row}`, from the recorded results."""
-        return {row["metric"]: row for row in _results("accuracy") if row["model"] == self.name}
+        """Measured figures for this model, `{metric: row}`, from the recorded results of
+        every benchmark (`zoo/results/*.json`)."""
+        return {row["metric"]: row for row in recorded_results() if row["model"] == self.name}
 
     def arguments(self) -> list[str]:
         """The overrides `get_model` accepts for this model."""
@@ -220,8 +221,11 @@ def resolve_arguments(card: ModelCard, overrides: Mapping[str, Any]) -> dict[str
 
 
 @functools.cache
-def _results(benchmark: str) -> tuple[dict[str, Any], ...]:
-    path = resources.files("zoo") / "results" / f"{benchmark}.json"
-    if not path.is_file():
-        return ()
-    return tuple(json.loads(path.read_text())["results"])
+def recorded_results() -> tuple[dict[str, Any], ...]:
+    """Every row of every results file the benchmarks wrote into `zoo/results/`."""
+    folder = resources.files("zoo") / "results"
+    rows = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.name.endswith(".json"):
+            rows += json.loads(path.read_text())["results"]
+    return tuple(rows)
