@@ -34,6 +34,7 @@ _LAZY = {
     "transfer": ("zoo.transfer_learning", "transfer"),
     "fine_tune": ("zoo.transfer_learning", "fine_tune"),
     "visualize": ("zoo.visualize", None),
+    "hub": ("zoo.hub", None),
 }
 
 __all__ = [

@@ -1,9 +1,13 @@
-"""Atomic file writes: a reader (a model server, a test, a later run) never sees half a file."""
+"""Atomic writes: a reader (a model server, a test, a later run) never sees half a file or
+half a directory."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import uuid
 from pathlib import Path
 
 
@@ -15,6 +19,35 @@ def write_json(path, payload) -> Path:
     temporary.write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n")
     os.replace(temporary, path)
     return path
+
+
+@contextlib.contextmanager
+def staged_directory(final, *, overwrite: bool = False):
+    """Yield a hidden temporary directory beside `final`; when the block succeeds it becomes
+    `final` in one rename, and whatever happens nothing half-written is left behind. An
+    existing `final` raises FileExistsError unless `overwrite`."""
+    final = Path(final)
+    if final.exists() and not overwrite:
+        raise FileExistsError(f"{final} exists; pass another path or version, or overwrite=True.")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.with_name(f".tmp-{final.name}-{uuid.uuid4().hex[:8]}")
+    try:
+        yield staging
+        move_into_place(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def move_into_place(staging: Path, final: Path) -> None:
+    """Rename the complete directory `staging` to `final`; an existing `final` is first
+    renamed aside and deleted only once the new one is in place."""
+    if not final.exists():
+        os.rename(staging, final)
+        return
+    retired = final.with_name(f".old-{final.name}-{uuid.uuid4().hex[:8]}")
+    os.rename(final, retired)
+    os.rename(staging, final)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _jsonable(value):

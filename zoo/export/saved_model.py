@@ -8,15 +8,12 @@ named `serving_default` signature, the Keras `.keras` file, and the model card.
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 import zipfile
 from pathlib import Path
 
 import keras
 
-from zoo._io import write_json
+from zoo._io import staged_directory, write_json
 from zoo.export.signatures import input_spec, serving_function
 from zoo.registry import card_of
 
@@ -61,13 +58,8 @@ def export(model, name: str | None = None, version: int | None = None, *,
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"version={version!r} must be a positive integer (TF Serving layout).")
     final = model_dir / str(version)
-    if final.exists() and not overwrite:
-        raise FileExistsError(f"{final} exists; pass another version or overwrite=True.")
-
     spec = input_spec(model, input_name, default_name=card.input_name if card else "inputs")
-    model_dir.mkdir(parents=True, exist_ok=True)
-    staging = model_dir / f".tmp-{version}-{uuid.uuid4().hex[:8]}"
-    try:
+    with staged_directory(final, overwrite=overwrite) as staging:
         archive = keras.export.ExportArchive()
         archive.track(model)
         archive.add_endpoint("serving_default", serving_function(model, task),
@@ -78,25 +70,14 @@ def export(model, name: str | None = None, version: int | None = None, *,
             "name": name, "version": version, "task": task, "input": spec.name,
             "input_shape": list(spec.shape), "card": card.to_dict() if card else None,
         })
-        _move_into_place(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return final
 
 
-def _move_into_place(staging: Path, final: Path) -> None:
-    if not final.exists():
-        os.rename(staging, final)
-        return
-    retired = final.with_name(f".old-{final.name}-{uuid.uuid4().hex[:8]}")
-    os.rename(final, retired)
-    os.rename(staging, final)
-    shutil.rmtree(retired, ignore_errors=True)
-
-
-def load_model(path, compile: bool = True) -> keras.Model:
+def load_model(path, compile: bool = True, safe_mode: bool = True) -> keras.Model:
     """Load a zoo model from a `.keras` file or an exported version directory, with zoo's
-    custom layers, losses and subclassed models registered."""
+    custom layers, losses and subclassed models registered. Models that embed a
+    `zoo.hub.HubLayer` need `safe_mode=False` (they name a SavedModel to load, as Keras'
+    TFSMLayer does)."""
     from zoo.models import import_keras_classes
 
     import_keras_classes()
@@ -106,6 +87,6 @@ def load_model(path, compile: bool = True) -> keras.Model:
     if not path.is_file():
         raise FileNotFoundError(f"no .keras model at {path}")
     try:
-        return keras.saving.load_model(path, compile=compile)
+        return keras.saving.load_model(path, compile=compile, safe_mode=safe_mode)
     except (ValueError, OSError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path} could not be loaded as a .keras model: {error}") from error
