@@ -198,7 +198,7 @@ def card_of(model) -> ModelCard | None:
     return _REGISTRY.get(getattr(model, "name", None))
 
 
-def get_model(name: str, **overrides):
+def get_model(name: str, /, **overrides):
     """Build the registered model `name`, with `overrides` for its factory's arguments."""
     card = model_card(name)
     return card.factory(**resolve_arguments(card, overrides))

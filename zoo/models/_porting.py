@@ -81,6 +81,9 @@ def load_imagenet_weights(model, application, filename: str, *, include_top: boo
             f"weights='imagenet' with include_top=True has a 1000-class top: num_classes="
             f"{num_classes} must be 1000, or use include_top=False and a new head."
         )
+    # The weights do not depend on the input size, but keras.applications insists on its
+    # default size when the top is included: build the source there, port into any size.
+    shape = None if include_top else tuple(input_shape)
     source = application(weights=str(imagenet_weights_file(filename)),
-                         include_top=include_top, input_shape=tuple(input_shape))
+                         include_top=include_top, input_shape=shape)
     port_weights(source, model)
