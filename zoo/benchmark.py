@@ -150,18 +150,21 @@ def measure_transfer(backbone: str = "lenet5_functional", target: str = "mnist",
         pretrained = zoo.train(backbone, epochs=pretrain_epochs, seed=seed, runs_root=root,
                                verbose=0, tensorboard=False).model
         model = transfer(pretrained, num_classes=zoo.data.dataset_info(target).num_classes)
-        zoo.train(model, epochs=epochs, runs_root=root, **fit)
+        head = zoo.train(model, epochs=epochs, runs_root=root, **fit)
         fine_tune(model, last=fine_tune_layers, learning_rate=fine_tune_learning_rate)
-        zoo.train(model, epochs=epochs, runs_root=root, **{**fit, "loss": None})
+        tuned = zoo.train(model, epochs=epochs, runs_root=root, **{**fit, "loss": None})
         transferred = _test_accuracy(model, target)
-        scratch_model = zoo.train(backbone, epochs=2 * epochs, runs_root=root, **fit).model
-        from_scratch = _test_accuracy(scratch_model, target)
+        scratch = zoo.train(backbone, epochs=2 * epochs, runs_root=root, **fit)
+        from_scratch = _test_accuracy(scratch.model, target)
     common = {
         "model": backbone, "dataset": target, "split": "test",
         "pretrained_on": zoo.model_card(backbone).dataset, "pretrain_epochs": pretrain_epochs,
-        "train_examples": examples, "epochs_run": 2 * epochs, "seed": seed,
+        "train_examples": examples, "epochs_max": 2 * epochs, "seed": seed,
+        "fine_tune_layers": fine_tune_layers, "fine_tune_learning_rate": fine_tune_learning_rate,
         "test_examples": len(zoo.data.raw_arrays(target, "test")[0]),
         "wall_seconds": round(time.perf_counter() - started, 1), **provenance(command),
     }
-    return [{**common, "metric": f"transfer_{target}{examples}_accuracy", "value": transferred},
-            {**common, "metric": f"scratch_{target}{examples}_accuracy", "value": from_scratch}]
+    return [{**common, "metric": f"transfer_{target}{examples}_accuracy", "value": transferred,
+             "epochs_run": len(head.history["loss"]) + len(tuned.history["loss"])},
+            {**common, "metric": f"scratch_{target}{examples}_accuracy", "value": from_scratch,
+             "epochs_run": len(scratch.history["loss"])}]

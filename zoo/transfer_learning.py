@@ -43,8 +43,9 @@ def transfer(backbone, num_classes, *, freeze=True, pooling="avg", dropout=0.2,
     """A classifier for `num_classes` on top of `backbone`.
 
     Args:
-        backbone: a `keras.Model` (a trained classifier: its top is removed) or a registered
-            name (built with `include_top=False` and `overrides`, e.g. `weights=`).
+        backbone: a `keras.Model` (a trained classifier: its top is removed; the model itself
+            is copied, never changed) or a registered name (built with `include_top=False`
+            and `overrides`, e.g. `weights=`).
         freeze: train only the new head (stage 1); `fine_tune` unfreezes later.
         pooling: "avg" or "max" for backbones that end in feature maps.
         dropout: dropout before the new `predictions` layer.
@@ -58,7 +59,10 @@ def transfer(backbone, num_classes, *, freeze=True, pooling="avg", dropout=0.2,
         backbone = get_model(backbone, **{"include_top": False, **overrides})
     elif overrides:
         raise ValueError("overrides only apply when backbone is given by name.")
-    backbone = headless(backbone)
+    # A copy: freezing and fine-tuning must not change the classifier the caller passed in.
+    source = headless(backbone)
+    backbone = keras.models.clone_model(source)
+    backbone.set_weights(source.get_weights())
     backbone.trainable = not freeze
 
     inputs = keras.Input(shape=backbone.inputs[0].shape[1:], name="image")
