@@ -1,4 +1,8 @@
-"""Shared by several test modules: models built the way their recipes train them."""
+"""Shared by several test modules: models built the way their recipes train them, and the
+tools of the keras.applications parity tests."""
+
+import keras
+import numpy as np
 
 import zoo
 
@@ -17,3 +21,46 @@ def input_shape_of(name):
 def num_classes_of(name):
     card = zoo.model_card(name)
     return card.recipe.model_options.get("num_classes", card.num_classes)
+
+
+def randomize(model, seed=0):
+    """Random values for every weight keras initialises to a constant (biases, batch-norm
+    scales, offsets and moving statistics), so that a weight ported to the wrong place shows."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):  # with or without scale
+            layer.set_weights([
+                rng.uniform(0.5, 1.5, w.shape) if w.name in ("gamma", "moving_variance")
+                else rng.normal(0, 0.1, w.shape) for w in layer.weights])
+        elif layer.weights:
+            layer.set_weights([w if w.ndim > 1 else rng.normal(0, 0.1, w.shape)
+                               for w in layer.get_weights()])
+
+
+def save_as_keras_imagenet_file(application, path, **options):
+    """A random keras.applications model saved as keras' legacy .h5 weight files are (the
+    format of the real ImageNet files), to stand in for them offline."""
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+
+    source = application(weights=None, **options)
+    randomize(source)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "w") as file:
+        legacy_h5_format.save_weights_to_hdf5_group(file, source)
+    return source
+
+
+def assert_same_activations(source, model, x, atol=1e-4):
+    """The outputs of every layer that `source` and `model` name alike agree on `x`, the last
+    included. Checking inside the network matters: a padding off by one pixel changes a
+    feature map by 10% and the pooled logits of a deep network by only about 1e-4."""
+    theirs = {layer.name for layer in source.layers}
+    names = [layer.name for layer in model.layers[1:] if layer.name in theirs]
+    assert model.layers[-1].name in names
+
+    def probe(network):
+        return keras.Model(network.input, [network.get_layer(n).output for n in names])
+
+    for name, expected, actual in zip(names, probe(source)(x), probe(model)(x), strict=True):
+        np.testing.assert_allclose(actual.numpy(), expected.numpy(), atol=atol, err_msg=name)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import zoo
+from tests.helpers import assert_same_activations, randomize
 from zoo.models._porting import port_weights
 
 # Table 1 of Szegedy et al. 2015 ("Going deeper with convolutions"), typed from the paper:
@@ -36,19 +37,6 @@ def googlenet_params(channels=3, num_classes=1000):
                   + conv_params(5, r5x5, n5x5) + conv_params(1, inputs, proj))
         inputs = n1x1 + n3x3 + n5x5 + proj
     return total + inputs * num_classes + num_classes
-
-
-def randomise(model, seed=0):
-    """Random weights everywhere, batch-norm statistics included (keras initialises those to
-    0 and 1, which would hide a mix-up between mean and variance or between two layers)."""
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            beta, mean, variance = layer.get_weights()
-            layer.set_weights([rng.normal(0, 0.1, beta.shape), rng.normal(0, 0.1, mean.shape),
-                               rng.uniform(0.5, 1.5, variance.shape)])
-        elif layer.weights:
-            layer.set_weights([w + rng.normal(0, 0.01, w.shape) for w in layer.get_weights()])
 
 
 # --- GoogLeNet --------------------------------------------------------------------------
@@ -166,13 +154,13 @@ def test_inception_v3_ported_weights_give_keras_outputs():
     # At keras' minimum 75x75 to keep it fast; logits, so that softmax cannot hide a mismatch.
     reference = keras.applications.InceptionV3(weights=None, input_shape=(75, 75, 3),
                                                classifier_activation=None)
-    randomise(reference)
+    randomize(reference)
     model = zoo.get_model("inception_v3", input_shape=(75, 75, 3), classifier_activation=None)
     port_weights(reference, model)
     x = np.random.default_rng(1).random((2, 75, 75, 3), dtype=np.float32)
     expected = reference(x, training=False).numpy()
     assert expected.std() > 1e-2  # the outputs differ between classes and inputs
-    np.testing.assert_allclose(model(x, training=False).numpy(), expected, atol=1e-4)
+    assert_same_activations(reference, model, x)
 
 
 def write_keras_weight_file(path, model):
@@ -189,7 +177,7 @@ def test_inception_v3_imagenet_weights_come_from_the_keras_cache(tmp_path, monke
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     reference = keras.applications.InceptionV3(weights=None, include_top=False,
                                                input_shape=(75, 75, 3), pooling="avg")
-    randomise(reference, seed=2)
+    randomize(reference, seed=2)
     write_keras_weight_file(tmp_path / "models" / INCEPTION_V3_NOTOP_FILE, reference)
     model = zoo.get_model("inception_v3", weights="imagenet", include_top=False,
                           input_shape=(75, 75, 3), pooling="avg")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import zoo
+from tests.helpers import assert_same_activations, randomize, save_as_keras_imagenet_file
 from zoo.layers import residual
 from zoo.models import resnet as resnet_module
 from zoo.models._porting import port_weights, weighted_layers
@@ -13,20 +14,6 @@ from zoo.models._porting import port_weights, weighted_layers
 KERAS_TWINS = [("resnet50", "ResNet50"), ("resnet101", "ResNet101"), ("resnet152", "ResNet152"),
                ("resnet50_v2", "ResNet50V2"), ("resnet101_v2", "ResNet101V2"),
                ("resnet152_v2", "ResNet152V2")]
-
-
-def randomize(model, seed=0):
-    """Random values for every weight keras initialises to a constant (biases, batch-norm
-    scales, offsets and moving statistics), so that a weight ported to the wrong place shows."""
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            gamma, beta, mean, variance = (w.shape for w in layer.get_weights())
-            layer.set_weights([rng.uniform(0.5, 1.5, gamma), rng.normal(0, 0.1, beta),
-                               rng.normal(0, 0.1, mean), rng.uniform(0.5, 1.5, variance)])
-        elif layer.weights:
-            layer.set_weights([w if w.ndim > 1 else rng.normal(0, 0.1, w.shape)
-                               for w in layer.get_weights()])
 
 
 @pytest.mark.parametrize(("name", "application"), KERAS_TWINS)
@@ -52,7 +39,7 @@ def test_random_keras_weights_port_and_give_keras_outputs(name, application):
     x = np.random.default_rng(1).random((2, *shape), dtype=np.float32)
     expected = source(x).numpy()
     assert np.abs(expected).max() > 0.1, "outputs large enough for the comparison to matter"
-    np.testing.assert_allclose(model(x).numpy(), expected, atol=1e-4)
+    assert_same_activations(source, model, x)
 
 
 def test_layer_names_are_keras_applications_names():
@@ -186,20 +173,6 @@ def test_imagenet_weights_missing_from_the_keras_cache_name_the_path(
     expected = str(tmp_path / "models" / filename)
     with pytest.raises(ValueError, match=f"needs {filename} in the Keras cache.*{expected}"):
         zoo.get_model(name, weights="imagenet", include_top=include_top, input_shape=shape)
-
-
-def save_as_keras_imagenet_file(application, path, **options):
-    """A random keras.applications model saved as keras' legacy .h5 weight files are (the
-    format of the real ImageNet files), to stand in for them offline."""
-    import h5py
-    from keras.src.legacy.saving import legacy_h5_format
-
-    source = application(weights=None, **options)
-    randomize(source)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with h5py.File(path, "w") as file:
-        legacy_h5_format.save_weights_to_hdf5_group(file, source)
-    return source
 
 
 @pytest.mark.parametrize(("name", "include_top", "shape"), [

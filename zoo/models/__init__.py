@@ -14,11 +14,15 @@ for _family in FAMILIES:
     importlib.import_module(f"{__name__}.{_family}")
 
 # Modules that define Keras classes (custom layers, losses, subclassed models). Keras must
-# have seen them before it can load a `.keras` file or SavedModel that uses them.
-KERAS_CLASS_MODULES = ("zoo.layers", "zoo.layers.ensemble", "zoo.objectives",
-                       "zoo.models._lenet_subclass")
+# have seen them before it can load a `.keras` file or SavedModel that uses them. Every module
+# of zoo.layers is among them.
+KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models._lenet_subclass")
 
 
 def import_keras_classes() -> None:
+    import zoo.layers
+
+    for info in pkgutil.iter_modules(zoo.layers.__path__):
+        importlib.import_module(f"zoo.layers.{info.name}")
     for module in KERAS_CLASS_MODULES:
         importlib.import_module(module)
