@@ -12,6 +12,20 @@ POOLINGS = (None, "avg", "max")
 CHANNELS = (1, 3, 4)  # grey, RGB, RGB + alpha or near-infrared
 
 
+def fashion_mnist_recipe(size, *, epochs=10, batch_size=128, learning_rate=1e-3,
+                         **model_options):
+    """The recipe that trains an ImageNet-sized architecture on Fashion-MNIST: images resized
+    to `size` x `size`, one grey channel, ten classes (plus any architecture option, e.g. a
+    narrower dense top)."""
+    from zoo.registry import Recipe
+
+    return Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",),
+                  epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                  dataset_options={"image_size": size},
+                  model_options={"input_shape": (size, size, 1), "num_classes": 10,
+                                 **model_options})
+
+
 def image_input(input_shape, *, min_size=(1, 1), name="image"):
     """A `keras.Input` for (height, width, channels) images no smaller than `min_size`, with
     1, 3 or 4 channels."""

@@ -38,10 +38,11 @@ from zoo._lazy import keras
 from zoo.models._common import (
     check_image_classifier,
     classifier_head,
+    fashion_mnist_recipe,
     image_input,
     load_weights,
 )
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Reference, register
 
 # The least inputs that leave pool5 something to pool (a 3x3/2 pooling that rounds up needs
 # 2 rows): AlexNet 35 -> conv1 8 -> pool1 4 -> pool2 2 -> pool5 1, while 34 gives 7 -> 3 -> 1;
@@ -59,10 +60,7 @@ ZEILER_2014 = Reference("Visualizing and understanding convolutional networks",
 # dense layers are narrowed to 512 so that the sweep and a training run stay affordable on a
 # CPU. The recipe's Adam at 1e-3 suits both: unlike the deeper plain VGGs, they learn from the
 # first few hundred steps at that rate.
-RECIPE = Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",), epochs=10,
-                batch_size=128, dataset_options={"image_size": 64},
-                model_options={"input_shape": (64, 64, 1), "num_classes": 10,
-                               "fc_units": 512})
+RECIPE = fashion_mnist_recipe(64, fc_units=512)
 CARD = dict(family="alexnet", task="image-classification", api="functional",
             input_shape=(224, 224, 3), input_name="image", dataset="fashion_mnist",
             num_classes=1000, recipe=RECIPE)

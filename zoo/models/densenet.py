@@ -22,10 +22,11 @@ from zoo._lazy import keras
 from zoo.models._common import (
     check_image_classifier,
     classifier_head,
+    fashion_mnist_recipe,
     image_input,
     load_weights,
 )
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Reference, register
 
 MIN_SIZE = (32, 32)  # keras.applications' minimum: the stem and three transitions divide by 32.
 GROWTH_RATE = 32
@@ -41,9 +42,7 @@ BLOCKS = {
 HUANG_2017 = Reference("Densely connected convolutional networks",
                        "Huang, G., Liu, Z., van der Maaten, L. and Weinberger, K. Q.", 2017,
                        "https://arxiv.org/abs/1608.06993")
-RECIPE = Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",), epochs=10,
-                batch_size=128, dataset_options={"image_size": 32},
-                model_options={"input_shape": (32, 32, 1), "num_classes": 10})
+RECIPE = fashion_mnist_recipe(32)
 CARD = dict(family="densenet", task="image-classification", api="functional",
             input_shape=(224, 224, 3), input_name="image", dataset="fashion_mnist",
             num_classes=1000, recipe=RECIPE, reference=HUANG_2017)

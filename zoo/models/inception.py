@@ -36,10 +36,11 @@ from zoo._lazy import keras
 from zoo.models._common import (
     check_image_classifier,
     classifier_head,
+    fashion_mnist_recipe,
     image_input,
     load_weights,
 )
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Reference, register
 
 # GoogLeNet's five stride-2 stages reduce the grid 32-fold: at 32x32 the last stage sees 1x1.
 GOOGLENET_MIN_SIZE = (32, 32)
@@ -73,9 +74,7 @@ SZEGEDY_2016 = Reference(
 
 
 def _fashion_mnist_recipe(size, epochs, batch_size):
-    return Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",), epochs=epochs,
-                  batch_size=batch_size, dataset_options={"image_size": size},
-                  model_options={"input_shape": (size, size, 1), "num_classes": 10})
+    return fashion_mnist_recipe(size, epochs=epochs, batch_size=batch_size)
 
 
 CARD = dict(family="inception", task="image-classification", api="functional",

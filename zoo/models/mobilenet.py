@@ -33,10 +33,11 @@ from zoo._lazy import keras
 from zoo.models._common import (
     check_image_classifier,
     classifier_head,
+    fashion_mnist_recipe,
     image_input,
     load_weights,
 )
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Reference, register
 
 MIN_SIZE = (32, 32)  # keras.applications' minimum: five halvings.
 # MobileNet (table 1): a 32-filter 3x3/2 convolution, then (pointwise filters, stride) of the
@@ -67,9 +68,7 @@ HOWARD_2017 = Reference(
 SANDLER_2018 = Reference("MobileNetV2: inverted residuals and linear bottlenecks",
                          "Sandler, M., Howard, A., Zhu, M., Zhmoginov, A. and Chen, L.-C.", 2018,
                          "https://arxiv.org/abs/1801.04381")
-RECIPE = Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",), epochs=10,
-                batch_size=128, dataset_options={"image_size": 32},
-                model_options={"input_shape": (32, 32, 1), "num_classes": 10})
+RECIPE = fashion_mnist_recipe(32)
 CARD = dict(family="mobilenet", task="image-classification", api="functional",
             input_shape=(224, 224, 3), input_name="image", dataset="fashion_mnist",
             num_classes=1000, recipe=RECIPE)

@@ -28,10 +28,11 @@ from zoo._lazy import keras
 from zoo.models._common import (
     check_image_classifier,
     classifier_head,
+    fashion_mnist_recipe,
     image_input,
     load_weights,
 )
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Reference, register
 
 # Two 3x3/2 poolings that round up, each needing 2 rows: 4 -> 2 -> 1, while 3 -> 1 leaves
 # the second nothing to pool. The convolutions are "same" and do not shrink the maps.
@@ -45,9 +46,7 @@ LIN_2014 = Reference("Network in network", "Lin, M., Chen, Q. and Yan, S.", 2014
 
 @register("nin", family="nin", task="image-classification", api="functional",
           input_shape=(32, 32, 3), input_name="image", dataset="fashion_mnist", num_classes=10,
-          recipe=Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",),
-                        epochs=10, batch_size=128, dataset_options={"image_size": 32},
-                        model_options={"input_shape": (32, 32, 1), "num_classes": 10}),
+          recipe=fashion_mnist_recipe(32),
           reference=LIN_2014)
 def nin(input_shape=(32, 32, 3), num_classes=10, include_top=True, pooling=None,
         classifier_activation="softmax", weights=None, dropout=0.5, name="nin"):

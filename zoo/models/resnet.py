@@ -26,10 +26,11 @@ from zoo._lazy import keras
 from zoo.models._common import (
     check_image_classifier,
     classifier_head,
+    fashion_mnist_recipe,
     image_input,
     load_weights,
 )
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Reference, register
 
 MIN_SIZE = (32, 32)  # keras.applications' minimum: the stem and three stacks divide by 32.
 FILTERS = (64, 128, 256, 512)
@@ -58,9 +59,7 @@ HE_2016 = Reference("Deep residual learning for image recognition",
 HE_2016_V2 = Reference("Identity mappings in deep residual networks",
                        "He, K., Zhang, X., Ren, S. and Sun, J.", 2016,
                        "https://arxiv.org/abs/1603.05027")
-RECIPE = Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",), epochs=10,
-                batch_size=128, dataset_options={"image_size": 32},
-                model_options={"input_shape": (32, 32, 1), "num_classes": 10})
+RECIPE = fashion_mnist_recipe(32)
 CARD = dict(family="resnet", task="image-classification", api="functional",
             input_shape=(224, 224, 3), input_name="image", dataset="fashion_mnist",
             num_classes=1000, recipe=RECIPE)

@@ -26,10 +26,11 @@ from zoo._lazy import keras
 from zoo.models._common import (
     check_image_classifier,
     classifier_head,
+    fashion_mnist_recipe,
     image_input,
     load_weights,
 )
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Reference, register
 
 MIN_SIZE = (32, 32)  # five 2x2/2 poolings: 32 ends at 1x1 (keras.applications' minimum too)
 FILTERS = (64, 128, 256, 512, 512)
@@ -48,10 +49,7 @@ SIMONYAN_2015 = Reference("Very deep convolutional networks for large-scale imag
 def _recipe(learning_rate):
     # 32x32 Fashion-MNIST (the 1x1 minimum after five poolings); 512-unit dense layers instead
     # of 4096 keep the sweep and a CPU training run affordable.
-    return Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",), epochs=10,
-                  batch_size=128, learning_rate=learning_rate, dataset_options={"image_size": 32},
-                  model_options={"input_shape": (32, 32, 1), "num_classes": 10,
-                                 "fc_units": 512})
+    return fashion_mnist_recipe(32, learning_rate=learning_rate, fc_units=512)
 
 
 CARD = dict(family="vgg", task="image-classification", api="functional",

@@ -22,10 +22,11 @@ from zoo._lazy import keras
 from zoo.models._common import (
     check_image_classifier,
     classifier_head,
+    fashion_mnist_recipe,
     image_input,
     load_weights,
 )
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Reference, register
 
 MIN_SIZE = (71, 71)  # keras.applications' minimum: 71 -> 35 -> 33 -> 17 -> 9 -> 5 -> 3.
 ENTRY_FLOW = (128, 256, 728)  # blocks 2-4, each two separable convolutions
@@ -37,9 +38,7 @@ IMAGENET_FILES = {True: "xception_weights_tf_dim_ordering_tf_kernels.h5",
 CHOLLET_2017 = Reference("Xception: deep learning with depthwise separable convolutions",
                          "Chollet, F.", 2017, "https://arxiv.org/abs/1610.02357")
 # The recipe trains at Xception's minimum size: Fashion-MNIST's 28x28 images resized to 71.
-RECIPE = Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",), epochs=10,
-                batch_size=64, dataset_options={"image_size": 71},
-                model_options={"input_shape": (71, 71, 1), "num_classes": 10})
+RECIPE = fashion_mnist_recipe(71, batch_size=64)
 
 
 def _conv_bn_relu(x, filters, strides, name):
