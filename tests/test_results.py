@@ -17,7 +17,8 @@ PROVENANCE = {"command", "zoo_version", "tensorflow_version", "date", "seed", "e
 # The foundation's models are all measured; families added later join this list as their
 # benchmarks run (README's table says "not measured" for the others).
 MEASURED = ("perceptron", "logistic_regression", "linear_regression", "linear_svm", "mlp",
-            "mlp_regressor", "lenet5", "lenet5_functional", "lenet5_subclass", "ensemble")
+            "mlp_regressor", "lenet5", "lenet5_functional", "lenet5_subclass", "ensemble",
+            "small_cnn", "resnet18")
 
 
 @pytest.mark.parametrize("name", MEASURED)
