@@ -2,13 +2,12 @@
 its auxiliary classifiers trained as the paper weights them; Inception v3 against
 keras.applications.InceptionV3 (parameter count, ported weights, ImageNet weight files)."""
 
-import h5py
 import keras
 import numpy as np
 import pytest
 
 import zoo
-from tests.helpers import assert_same_activations, randomize
+from tests.helpers import assert_same_activations, randomize, save_as_keras_imagenet_file
 from zoo.models._porting import port_weights
 
 # Table 1 of Szegedy et al. 2015 ("Going deeper with convolutions"), typed from the paper:
@@ -163,22 +162,11 @@ def test_inception_v3_ported_weights_give_keras_outputs():
     assert_same_activations(reference, model, x)
 
 
-def write_keras_weight_file(path, model):
-    """A weight file in the format keras.applications publishes (Keras 2 HDF5), which Keras 3
-    writes only through its legacy module."""
-    from keras.src.legacy.saving import legacy_h5_format
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with h5py.File(path, "w") as f:
-        legacy_h5_format.save_weights_to_hdf5_group(f, model)
-
-
 def test_inception_v3_imagenet_weights_come_from_the_keras_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    reference = keras.applications.InceptionV3(weights=None, include_top=False,
-                                               input_shape=(75, 75, 3), pooling="avg")
-    randomize(reference, seed=2)
-    write_keras_weight_file(tmp_path / "models" / INCEPTION_V3_NOTOP_FILE, reference)
+    reference = save_as_keras_imagenet_file(
+        keras.applications.InceptionV3, tmp_path / "models" / INCEPTION_V3_NOTOP_FILE,
+        include_top=False, input_shape=(75, 75, 3), pooling="avg")
     model = zoo.get_model("inception_v3", weights="imagenet", include_top=False,
                           input_shape=(75, 75, 3), pooling="avg")
     x = np.random.default_rng(3).random((2, 75, 75, 3), dtype=np.float32)

@@ -26,6 +26,15 @@ def fashion_mnist_recipe(size, *, epochs=10, batch_size=128, learning_rate=1e-3,
                                  **model_options})
 
 
+def imagenet_classifier_card(family, input_shape=(224, 224, 3), **card):
+    """The `register` arguments every ImageNet-style classifier family shares: a Functional
+    model, a 1000-class top at `input_shape` (None: given per variant), trained by its recipe
+    on Fashion-MNIST."""
+    shape = {} if input_shape is None else {"input_shape": input_shape}
+    return dict(family=family, task="image-classification", api="functional", **shape,
+                input_name="image", dataset="fashion_mnist", num_classes=1000, **card)
+
+
 def image_input(input_shape, *, min_size=(1, 1), name="image"):
     """A `keras.Input` for (height, width, channels) images no smaller than `min_size`, with
     1, 3 or 4 channels."""

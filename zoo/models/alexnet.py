@@ -40,6 +40,7 @@ from zoo.models._common import (
     classifier_head,
     fashion_mnist_recipe,
     image_input,
+    imagenet_classifier_card,
     load_weights,
 )
 from zoo.registry import Reference, register
@@ -61,9 +62,7 @@ ZEILER_2014 = Reference("Visualizing and understanding convolutional networks",
 # CPU. The recipe's Adam at 1e-3 suits both: unlike the deeper plain VGGs, they learn from the
 # first few hundred steps at that rate.
 RECIPE = fashion_mnist_recipe(64, fc_units=512)
-CARD = dict(family="alexnet", task="image-classification", api="functional",
-            input_shape=(224, 224, 3), input_name="image", dataset="fashion_mnist",
-            num_classes=1000, recipe=RECIPE)
+CARD = imagenet_classifier_card("alexnet", recipe=RECIPE)
 
 
 def _alexnet_stem(x, *, lrn, batch_norm):

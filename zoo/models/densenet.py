@@ -24,6 +24,7 @@ from zoo.models._common import (
     classifier_head,
     fashion_mnist_recipe,
     image_input,
+    imagenet_classifier_card,
     load_weights,
 )
 from zoo.registry import Reference, register
@@ -43,9 +44,7 @@ HUANG_2017 = Reference("Densely connected convolutional networks",
                        "Huang, G., Liu, Z., van der Maaten, L. and Weinberger, K. Q.", 2017,
                        "https://arxiv.org/abs/1608.06993")
 RECIPE = fashion_mnist_recipe(32)
-CARD = dict(family="densenet", task="image-classification", api="functional",
-            input_shape=(224, 224, 3), input_name="image", dataset="fashion_mnist",
-            num_classes=1000, recipe=RECIPE, reference=HUANG_2017)
+CARD = imagenet_classifier_card("densenet", recipe=RECIPE, reference=HUANG_2017)
 
 
 def imagenet_weights_file(depth, include_top):

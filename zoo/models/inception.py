@@ -38,6 +38,7 @@ from zoo.models._common import (
     classifier_head,
     fashion_mnist_recipe,
     image_input,
+    imagenet_classifier_card,
     load_weights,
 )
 from zoo.registry import Reference, register
@@ -77,8 +78,7 @@ def _fashion_mnist_recipe(size, epochs, batch_size):
     return fashion_mnist_recipe(size, epochs=epochs, batch_size=batch_size)
 
 
-CARD = dict(family="inception", task="image-classification", api="functional",
-            input_name="image", dataset="fashion_mnist", num_classes=1000)
+CARD = imagenet_classifier_card("inception", input_shape=None)
 
 
 def _auxiliary_classifier(x, *, num_classes, classifier_activation, prefix, name):

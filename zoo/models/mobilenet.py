@@ -35,6 +35,7 @@ from zoo.models._common import (
     classifier_head,
     fashion_mnist_recipe,
     image_input,
+    imagenet_classifier_card,
     load_weights,
 )
 from zoo.registry import Reference, register
@@ -69,9 +70,7 @@ SANDLER_2018 = Reference("MobileNetV2: inverted residuals and linear bottlenecks
                          "Sandler, M., Howard, A., Zhu, M., Zhmoginov, A. and Chen, L.-C.", 2018,
                          "https://arxiv.org/abs/1801.04381")
 RECIPE = fashion_mnist_recipe(32)
-CARD = dict(family="mobilenet", task="image-classification", api="functional",
-            input_shape=(224, 224, 3), input_name="image", dataset="fashion_mnist",
-            num_classes=1000, recipe=RECIPE)
+CARD = imagenet_classifier_card("mobilenet", recipe=RECIPE)
 
 
 def _check_alpha(alpha):

@@ -28,6 +28,7 @@ from zoo.models._common import (
     classifier_head,
     fashion_mnist_recipe,
     image_input,
+    imagenet_classifier_card,
     load_weights,
 )
 from zoo.registry import Reference, register
@@ -60,9 +61,7 @@ HE_2016_V2 = Reference("Identity mappings in deep residual networks",
                        "He, K., Zhang, X., Ren, S. and Sun, J.", 2016,
                        "https://arxiv.org/abs/1603.05027")
 RECIPE = fashion_mnist_recipe(32)
-CARD = dict(family="resnet", task="image-classification", api="functional",
-            input_shape=(224, 224, 3), input_name="image", dataset="fashion_mnist",
-            num_classes=1000, recipe=RECIPE)
+CARD = imagenet_classifier_card("resnet", recipe=RECIPE)
 
 
 def default_name(depth, version):

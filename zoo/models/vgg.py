@@ -28,6 +28,7 @@ from zoo.models._common import (
     classifier_head,
     fashion_mnist_recipe,
     image_input,
+    imagenet_classifier_card,
     load_weights,
 )
 from zoo.registry import Reference, register
@@ -52,9 +53,7 @@ def _recipe(learning_rate):
     return fashion_mnist_recipe(32, learning_rate=learning_rate, fc_units=512)
 
 
-CARD = dict(family="vgg", task="image-classification", api="functional",
-            input_shape=(224, 224, 3), input_name="image", dataset="fashion_mnist",
-            num_classes=1000, reference=SIMONYAN_2015)
+CARD = imagenet_classifier_card("vgg", reference=SIMONYAN_2015)
 # Without batch normalisation, Adam at 1e-3 leaves these deep plain networks at chance (a
 # short check: VGG-16 still guessed after 200 steps, and learnt at 1e-4); with it, 1e-3 works.
 PLAIN = dict(recipe=_recipe(1e-4), **CARD)

@@ -24,6 +24,7 @@ from zoo.models._common import (
     classifier_head,
     fashion_mnist_recipe,
     image_input,
+    imagenet_classifier_card,
     load_weights,
 )
 from zoo.registry import Reference, register
@@ -55,9 +56,8 @@ def _separable_conv_bn_relu(x, filters, name):
     return keras.layers.Activation("relu", name=f"{name}_act")(x)
 
 
-@register("xception", family="xception", task="image-classification", api="functional",
-          input_shape=(299, 299, 3), input_name="image", dataset="fashion_mnist",
-          num_classes=1000, recipe=RECIPE, reference=CHOLLET_2017)
+@register("xception", **imagenet_classifier_card(
+    "xception", input_shape=(299, 299, 3), recipe=RECIPE, reference=CHOLLET_2017))
 def xception(input_shape=(299, 299, 3), num_classes=1000, include_top=True, pooling=None,
              classifier_activation="softmax", weights=None, name="xception"):
     """Xception: entry, middle and exit flows of depthwise separable convolutions with
