@@ -79,13 +79,40 @@ def test_augment_runs_after_the_cache_every_epoch():
     np.testing.assert_array_equal(flipped.numpy(), plain.numpy()[:, :, ::-1, :])
 
 
+def test_crop_flip_shifts_and_flips_each_image_on_its_own():
+    pad = 3
+    plain, labels = next(iter(zoo.data.load("fashion_mnist", "test", batch_size=64)))
+    augmented, augmented_labels = next(iter(zoo.data.load(
+        "fashion_mnist", "test", batch_size=64, augment="crop_flip")))
+    np.testing.assert_array_equal(augmented_labels, labels)
+    assert augmented.shape == plain.shape
+    padded = np.pad(plain.numpy(), [(0, 0), (pad, pad), (pad, pad), (0, 0)])
+    offsets, flips = set(), set()
+    for image, source in zip(augmented.numpy(), padded, strict=True):
+        # Each augmented image is one window of its padded original, flipped or not.
+        matches = [(top, left, flip) for top in range(2 * pad + 1)
+                   for left in range(2 * pad + 1) for flip in (False, True)
+                   if np.array_equal(image, (lambda w: w[:, ::-1] if flip else w)(
+                       source[top:top + 28, left:left + 28]))]
+        assert matches, "an augmented image is not a shifted (and flipped) original"
+        offsets.add(matches[0][:2])
+        flips.add(matches[0][2])
+    assert len(offsets) > 5 and flips == {False, True}, "draws differ from image to image"
+
+
+def test_named_augmentations_apply_to_image_datasets_only():
+    with pytest.raises(ValueError, match="augment='flip' applies to image datasets"):
+        zoo.data.load("diabetes", augment="flip")
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"split": "dev"}, r"split='dev'"),
     ({"batch_size": 0}, r"batch_size=0"),
     ({"validation_fraction": 1.0}, r"validation_fraction=1.0"),
     ({"classes": (3,)}, r"at least two"),
     ({"classes": (0, 12)}, r"\[12\] are not labels"),
-    ({"augment": "flip"}, r"augment='flip'"),
+    ({"augment": "rotate"}, r"augment='rotate' is not a known augmentation"),
+    ({"augment": 3}, r"augment=3 must be None, the name of an augmentation"),
 ])
 def test_bad_options_raise_value_error(kwargs, message):
     options = {"split": "train", **kwargs}

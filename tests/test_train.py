@@ -90,3 +90,20 @@ def test_unknown_dataset_fails_before_training(tmp_path):
     with pytest.raises(ValueError, match="unknown dataset 'fashion'"):
         zoo.train("mlp", "fashion", runs_root=tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_evaluation_never_sees_the_training_augmentation():
+    model = zoo.get_model("small_cnn")
+    zoo.train.compile_with_recipe(model, zoo.model_card("small_cnn"))
+    options = {"limit": 512}
+    plain = zoo.evaluate(model, dataset_options=options)
+    augmented = zoo.evaluate(model, dataset_options={**options, "augment": "crop_flip"})
+    assert augmented == plain
+
+
+def test_training_augments_the_training_split_only(tmp_path):
+    options = {"limit": 640}
+    result = zoo.train("small_cnn", epochs=1, runs_root=tmp_path, verbose=0,
+                       dataset_options={**options, "augment": "crop_flip"})
+    validation = zoo.evaluate(result.model, split="validation", dataset_options=options)
+    assert validation["accuracy"] == pytest.approx(result.history["val_accuracy"][-1], abs=1e-6)

@@ -13,7 +13,8 @@ How each step is done, and why (measured by `benchmarks/pipeline.py`, LeNet-5 on
   epoch.
 - map: scaling and resizing run on whole batches (the tf.data guide's "vectorized map"),
   after the cache, in parallel. One map call per example was the largest cost of all (0.82 of
-  in-memory throughput). `augment`, per example by nature, runs on single examples.
+  in-memory throughput). Named augmentations (`zoo.data.augment`) run on whole batches too;
+  an `augment` function of the caller's runs on single examples.
 - prefetch overlaps the next batch with the training step.
 """
 
@@ -25,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import _validate
+from zoo.data.augment import batch_augmentation
 from zoo.data.catalog import dataset_info
 
 SPLITS = ("train", "validation", "test")
@@ -110,6 +112,18 @@ def _image_options(info, image_size, channels):
     return {"image_size": image_size, "channels": channels}
 
 
+def _batch_augmentation(info, augment):
+    """The batch function of a named augmentation (None for a function or no augmentation)."""
+    if augment is None or callable(augment):
+        return None
+    if not isinstance(augment, str):
+        raise ValueError(f"augment={augment!r} must be None, the name of an augmentation "
+                         "or a function (x, y) -> (x, y).")
+    if info.task != "image-classification":
+        raise ValueError(f"augment={augment!r} applies to image datasets, not {info.name}.")
+    return batch_augmentation(augment)
+
+
 def arrays(name, split="train", **options):
     """One split as in-memory numpy arrays `(x, y)`, preprocessed by the very pipeline `load`
     builds (unshuffled), so the two can never disagree."""
@@ -151,14 +165,15 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         limit: keep at most this many examples (after `classes`).
         image_size: resize images to `(height, width)` (an int means square).
         channels: 3 repeats grey images into RGB for colour networks.
-        augment: optional `fn(x, y) -> (x, y)` run per preprocessed example, every epoch.
+        augment: a named augmentation ("crop_flip", "flip"; see `zoo.data.augment`) applied
+            to each batch, or a function `fn(x, y) -> (x, y)` run per preprocessed example;
+            either draws anew every epoch.
         drop_remainder: drop the last, smaller batch.
     """
     _validate.positive_int("batch_size", batch_size)
     transform = functools.partial(
         preprocess, **_image_options(dataset_info(name), image_size, channels))
-    if augment is not None and not callable(augment):
-        raise ValueError(f"augment={augment!r} must be None or a function (x, y) -> (x, y).")
+    augment_batch = _batch_augmentation(dataset_info(name), augment)
     x, y = raw_arrays(name, split, validation_fraction=validation_fraction, seed=seed,
                       classes=classes, limit=limit)
     if len(x) == 0:
@@ -171,7 +186,9 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
     dataset = dataset.map(lambda index: (tf.gather(examples, index), tf.gather(labels, index)),
                           num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE)
-    if augment is not None:
+    if augment_batch is not None:
+        dataset = dataset.map(augment_batch, num_parallel_calls=tf.data.AUTOTUNE)
+    elif augment is not None:
         dataset = dataset.unbatch().map(augment, num_parallel_calls=tf.data.AUTOTUNE)
         dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     # The per-epoch flat_map hides the length from tf.data; stating it gives Keras a progress

@@ -15,12 +15,15 @@ keras' ImageNet weights port into them. Layer names follow keras' scheme: `{name
 shortcut branch, `{name}_1_*`, `{name}_2_*`, ... the residual branch in order.
 
 A block picks its own shortcut: the identity where the input already has the output's shape,
-otherwise a strided 1x1 projection (the paper's option B). In the pre-activation block a
-change of resolution alone is a 1x1 max-pooling with the block's stride (keras' choice), i.e.
-the identity subsampled.
+otherwise a strided 1x1 projection (the paper's option B). The basic block can instead take
+option A, the parameter-free shortcut of the paper's CIFAR networks (Section 4.2): the input
+subsampled by the stride, with zero channels appended (`ZeroPaddedShortcut`). In the
+pre-activation block a change of resolution alone is a 1x1 max-pooling with the block's stride
+(keras' choice), i.e. the identity subsampled.
 """
 
 import keras
+import tensorflow as tf
 
 # keras.applications' epsilon, just above cuDNN's minimum of 1e-5; kept so that ImageNet
 # weights give keras' outputs.
@@ -47,20 +50,61 @@ def _conv3x3(x, filters, stride, *, use_bias, name):
                                name=f"{name}_conv")(x)
 
 
-def basic_block(x, filters, stride=1, name="block"):
+SHORTCUTS = ("projection", "zero_pad")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ZeroPaddedShortcut(keras.layers.Layer):
+    """The parameter-free "option A" shortcut of He et al. (2016), "Deep residual learning
+    for image recognition", Section 3.3 and 4.2: where a block halves the resolution and
+    widens, the identity is subsampled by `stride` (every other pixel, the positions a strided
+    3x3 convolution with one pixel of padding centres on) and padded with zero channels up to
+    `filters`."""
+
+    def __init__(self, filters, stride=1, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.stride = stride
+
+    def call(self, inputs):
+        x = inputs[:, ::self.stride, ::self.stride, :]
+        extra = self.filters - inputs.shape[-1]
+        return tf.pad(x, [[0, 0], [0, 0], [0, 0], [extra // 2, extra - extra // 2]])
+
+    def compute_output_shape(self, input_shape):
+        def subsampled(size):
+            return None if size is None else -(-size // self.stride)
+
+        return (input_shape[0], subsampled(input_shape[1]), subsampled(input_shape[2]),
+                self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "stride": self.stride}
+
+
+def basic_block(x, filters, stride=1, name="block", shortcut="projection"):
     """Two 3x3 convolutions with batch normalization and a shortcut added before the last ReLU
     (He et al., 2016, "Deep residual learning for image recognition", Fig. 2).
 
     The stride is on the first 3x3 convolution. Convolutions have no bias: each is followed
     by batch normalization, whose offset makes a bias redundant (torchvision's convention, which
-    gives the paper's parameter counts).
+    gives the paper's parameter counts). Where the shape changes, `shortcut="projection"` is a
+    1x1 convolution with batch normalization (option B, the ImageNet ResNets) and
+    `shortcut="zero_pad"` the parameter-free `ZeroPaddedShortcut` (option A, the CIFAR ResNets).
     """
-    if stride != 1 or x.shape[-1] != filters:
-        shortcut = keras.layers.Conv2D(filters, 1, strides=stride, use_bias=False,
-                                       name=f"{name}_0_conv")(x)
-        shortcut = _batch_norm(shortcut, f"{name}_0_bn")
+    if shortcut not in SHORTCUTS:
+        raise ValueError(f"shortcut={shortcut!r} must be one of {SHORTCUTS}.")
+    if stride == 1 and x.shape[-1] == filters:
+        residual = x
+    elif shortcut == "zero_pad":
+        if x.shape[-1] > filters:
+            raise ValueError(f"a zero-padded shortcut cannot narrow {x.shape[-1]} channels to "
+                             f"{filters}; use shortcut='projection'.")
+        residual = ZeroPaddedShortcut(filters, stride, name=f"{name}_0_pad")(x)
     else:
-        shortcut = x
+        residual = keras.layers.Conv2D(filters, 1, strides=stride, use_bias=False,
+                                       name=f"{name}_0_conv")(x)
+        residual = _batch_norm(residual, f"{name}_0_bn")
 
     x = _conv3x3(x, filters, stride, use_bias=False, name=f"{name}_1")
     x = _batch_norm(x, f"{name}_1_bn")
@@ -69,7 +113,7 @@ def basic_block(x, filters, stride=1, name="block"):
     x = _conv3x3(x, filters, 1, use_bias=False, name=f"{name}_2")
     x = _batch_norm(x, f"{name}_2_bn")
 
-    x = keras.layers.Add(name=f"{name}_add")([shortcut, x])
+    x = keras.layers.Add(name=f"{name}_add")([residual, x])
     return keras.layers.Activation("relu", name=f"{name}_out")(x)
 
 
@@ -141,13 +185,13 @@ def preact_bottleneck_block(x, filters, stride=1, name="block"):
     return keras.layers.Add(name=f"{name}_out")([shortcut, x])
 
 
-def residual_stack(x, block, filters, blocks, stride=2, name="stack"):
-    """`blocks` post-activation blocks (`basic_block` or `bottleneck_block`); the first one
-    changes resolution by `stride` and width, as in the original ResNets. Blocks are named
-    `{name}_block1`, `{name}_block2`, ..."""
-    x = block(x, filters, stride=stride, name=f"{name}_block1")
+def residual_stack(x, block, filters, blocks, stride=2, name="stack", **block_options):
+    """`blocks` post-activation blocks (`basic_block` or `bottleneck_block`, given
+    `block_options`); the first one changes resolution by `stride` and width, as in the
+    original ResNets. Blocks are named `{name}_block1`, `{name}_block2`, ..."""
+    x = block(x, filters, stride=stride, name=f"{name}_block1", **block_options)
     for index in range(2, blocks + 1):
-        x = block(x, filters, name=f"{name}_block{index}")
+        x = block(x, filters, name=f"{name}_block{index}", **block_options)
     return x
 
 

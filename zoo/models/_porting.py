@@ -68,9 +68,12 @@ def imagenet_weights_file(filename: str) -> Path:
     return path
 
 
-def load_imagenet_weights(model, application, filename: str, *, include_top: bool,
-                          input_shape, num_classes) -> None:
-    """Load keras.applications' ImageNet weights into the equivalent zoo `model`."""
+def check_imagenet_weights(filename: str, *, include_top: bool, input_shape,
+                           num_classes) -> Path:
+    """The path of keras.applications' ImageNet weight file `filename` for a model of this
+    shape, after checking that the weights can load into it: RGB input, a 1000-class top if
+    there is one, the file in the Keras cache. Factories call it before building any layer,
+    so that a request that cannot succeed fails at once."""
     if input_shape[-1] != 3:
         raise ValueError(
             f"weights='imagenet' were trained on RGB images: input_shape={tuple(input_shape)!r} "
@@ -81,9 +84,15 @@ def load_imagenet_weights(model, application, filename: str, *, include_top: boo
             f"weights='imagenet' with include_top=True has a 1000-class top: num_classes="
             f"{num_classes} must be 1000, or use include_top=False and a new head."
         )
+    return imagenet_weights_file(filename)
+
+
+def load_imagenet_weights(model, application, path, *, include_top: bool):
+    """Load keras.applications' ImageNet weights (`path`, from `check_imagenet_weights`) into
+    the equivalent zoo `model` and return it."""
     # The weights do not depend on the input size, but keras.applications insists on its
     # default size when the top is included: build the source there, port into any size.
-    shape = None if include_top else tuple(input_shape)
-    source = application(weights=str(imagenet_weights_file(filename)),
-                         include_top=include_top, input_shape=shape)
+    shape = None if include_top else tuple(model.input_shape[1:])
+    source = application(weights=str(path), include_top=include_top, input_shape=shape)
     port_weights(source, model)
+    return model

@@ -27,6 +27,7 @@ from zoo.models._common import (
     imagenet_classifier_card,
     load_weights,
 )
+from zoo.models._porting import check_imagenet_weights, load_imagenet_weights
 from zoo.registry import Reference, register
 
 MIN_SIZE = (32, 32)  # keras.applications' minimum: the stem and three transitions divide by 32.
@@ -87,6 +88,10 @@ def densenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pool
     blocks, application = BLOCKS[depth]
 
     inputs = image_input(input_shape, min_size=MIN_SIZE)
+    if weights == "imagenet":
+        imagenet_file = check_imagenet_weights(
+            imagenet_weights_file(depth, include_top), include_top=include_top,
+            input_shape=inputs.shape[1:], num_classes=num_classes)
     x = _stem(inputs)
     # Blocks conv2 ... conv5 and transitions pool2 ... pool4, keras' names.
     for index, layers in enumerate(blocks, start=2):
@@ -103,11 +108,6 @@ def densenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pool
     model = keras.Model(inputs, outputs, name=name)
 
     if weights == "imagenet":
-        from zoo.models._porting import load_imagenet_weights
-
-        load_imagenet_weights(model, getattr(keras.applications, application),
-                              imagenet_weights_file(depth, include_top),
-                              include_top=include_top, input_shape=inputs.shape[1:],
-                              num_classes=num_classes)
-        return model
+        return load_imagenet_weights(model, getattr(keras.applications, application),
+                                     imagenet_file, include_top=include_top)
     return load_weights(model, weights)

@@ -41,6 +41,7 @@ from zoo.models._common import (
     imagenet_classifier_card,
     load_weights,
 )
+from zoo.models._porting import check_imagenet_weights, load_imagenet_weights
 from zoo.registry import Reference, register
 
 # GoogLeNet's five stride-2 stages reduce the grid 32-fold: at 32x32 the last stage sees 1x1.
@@ -161,6 +162,11 @@ def inception_v3(input_shape=(299, 299, 3), num_classes=1000, include_top=True, 
 
     check_image_classifier(num_classes, include_top, pooling, classifier_activation)
     inputs = image_input(input_shape, min_size=INCEPTION_V3_MIN_SIZE)
+    if weights == "imagenet":
+        imagenet_file = check_imagenet_weights(
+            "inception_v3_weights_tf_dim_ordering_tf_kernels.h5" if include_top
+            else "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            include_top=include_top, input_shape=inputs.shape[1:], num_classes=num_classes)
 
     # The stem, named as in the TF-slim model the ImageNet weights come from.
     x = conv2d_bn(inputs, 32, 3, strides=2, padding="valid", name="conv2d_1a_3x3")
@@ -185,12 +191,6 @@ def inception_v3(input_shape=(299, 299, 3), num_classes=1000, include_top=True, 
                         classifier_activation=classifier_activation)
     model = keras.Model(inputs, x, name=name)
     if weights == "imagenet":
-        from zoo.models._porting import load_imagenet_weights
-
-        load_imagenet_weights(
-            model, keras.applications.InceptionV3,
-            "inception_v3_weights_tf_dim_ordering_tf_kernels.h5" if include_top
-            else "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
-            include_top=include_top, input_shape=input_shape, num_classes=num_classes)
-        return model
+        return load_imagenet_weights(model, keras.applications.InceptionV3, imagenet_file,
+                                     include_top=include_top)
     return load_weights(model, weights)

@@ -38,6 +38,7 @@ from zoo.models._common import (
     imagenet_classifier_card,
     load_weights,
 )
+from zoo.models._porting import check_imagenet_weights, load_imagenet_weights
 from zoo.registry import Reference, register
 
 MIN_SIZE = (32, 32)  # keras.applications' minimum: five halvings.
@@ -111,12 +112,12 @@ def mobilenet_v2_imagenet_file(alpha, size, include_top):
             f"{'' if include_top else '_no_top'}.h5")
 
 
-def _load_imagenet(model, application, filename, *, include_top, input_shape, num_classes):
-    from zoo.models._porting import load_imagenet_weights
-
-    load_imagenet_weights(model, application, filename, include_top=include_top,
-                          input_shape=input_shape, num_classes=num_classes)
-    return model
+def _imagenet_file(file_name, sizes, alpha, *, include_top, input_shape, num_classes):
+    """The checked path of the ImageNet weight file (`file_name(alpha, size, include_top)`)
+    for this input, before anything is built."""
+    size = _imagenet_size(input_shape, sizes)
+    return check_imagenet_weights(file_name(alpha, size, include_top), include_top=include_top,
+                                  input_shape=input_shape, num_classes=num_classes)
 
 
 def _v1_top(x, *, num_classes, classifier_activation, dropout):
@@ -159,6 +160,10 @@ def mobilenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poo
                              f"{depth_multiplier!r}: keras' ImageNet weights have one "
                              "depthwise filter per channel.")
     inputs = image_input(input_shape, min_size=MIN_SIZE)
+    if weights == "imagenet":
+        imagenet_file = _imagenet_file(mobilenet_imagenet_file, V1_IMAGENET_SIZES, alpha,
+                                       include_top=include_top, input_shape=inputs.shape[1:],
+                                       num_classes=num_classes)
 
     x = keras.layers.Conv2D(int(V1_STEM_FILTERS * alpha), 3, strides=2, padding="same",
                             use_bias=False, name="conv1")(inputs)
@@ -176,12 +181,9 @@ def mobilenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poo
     model = keras.Model(inputs, outputs, name=name)
 
     if weights == "imagenet":
-        size = _imagenet_size(inputs.shape[1:], V1_IMAGENET_SIZES)
-        application = functools.partial(keras.applications.MobileNet, alpha=alpha)
-        return _load_imagenet(model, application,
-                              mobilenet_imagenet_file(alpha, size, include_top),
-                              include_top=include_top, input_shape=inputs.shape[1:],
-                              num_classes=num_classes)
+        return load_imagenet_weights(
+            model, functools.partial(keras.applications.MobileNet, alpha=alpha), imagenet_file,
+            include_top=include_top)
     return load_weights(model, weights)
 
 
@@ -205,6 +207,11 @@ def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, include_top=True, 
     if weights == "imagenet":
         _check_imagenet_alpha(alpha, V2_IMAGENET_ALPHAS)
     inputs = image_input(input_shape, min_size=MIN_SIZE)
+    if weights == "imagenet":
+        sizes = (DEFAULT_IMAGENET_SIZE,) if alpha in V2_IMAGENET_224_ONLY else V2_IMAGENET_SIZES
+        imagenet_file = _imagenet_file(mobilenet_v2_imagenet_file, sizes, alpha,
+                                       include_top=include_top, input_shape=inputs.shape[1:],
+                                       num_classes=num_classes)
 
     x = keras.layers.Conv2D(make_divisible(V2_STEM_FILTERS * alpha), 3, strides=2,
                             padding="same", use_bias=False, name="Conv1")(inputs)
@@ -230,13 +237,7 @@ def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, include_top=True, 
     model = keras.Model(inputs, outputs, name=name)
 
     if weights == "imagenet":
-        if alpha in V2_IMAGENET_224_ONLY:
-            size = _imagenet_size(inputs.shape[1:], (DEFAULT_IMAGENET_SIZE,))
-        else:
-            size = _imagenet_size(inputs.shape[1:], V2_IMAGENET_SIZES)
-        application = functools.partial(keras.applications.MobileNetV2, alpha=alpha)
-        return _load_imagenet(model, application,
-                              mobilenet_v2_imagenet_file(alpha, size, include_top),
-                              include_top=include_top, input_shape=inputs.shape[1:],
-                              num_classes=num_classes)
+        return load_imagenet_weights(
+            model, functools.partial(keras.applications.MobileNetV2, alpha=alpha),
+            imagenet_file, include_top=include_top)
     return load_weights(model, weights)

@@ -31,6 +31,7 @@ from zoo.models._common import (
     imagenet_classifier_card,
     load_weights,
 )
+from zoo.models._porting import check_imagenet_weights, load_imagenet_weights
 from zoo.registry import Reference, register
 
 MIN_SIZE = (32, 32)  # keras.applications' minimum: the stem and three stacks divide by 32.
@@ -144,6 +145,10 @@ def resnet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poolin
     name = default_name(depth, version) if name is None else name
 
     inputs = image_input(input_shape, min_size=MIN_SIZE)
+    if weights == "imagenet":
+        imagenet_file = check_imagenet_weights(
+            imagenet_weights_file(depth, version, include_top), include_top=include_top,
+            input_shape=inputs.shape[1:], num_classes=num_classes)
     # keras' v1 and v2 stem convolutions have a bias; ResNet-18/34 have none (module docstring).
     x = _stem(inputs, use_bias=STACKS[depth][0] == "bottleneck", preact=version == 2)
     x = _stacks(x, depth, version)
@@ -153,12 +158,7 @@ def resnet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poolin
     model = keras.Model(inputs, outputs, name=name)
 
     if weights == "imagenet":
-        from zoo.models._porting import load_imagenet_weights
-
         application = getattr(keras.applications, KERAS_APPLICATIONS[(version, depth)][0])
-        load_imagenet_weights(model, application,
-                              imagenet_weights_file(depth, version, include_top),
-                              include_top=include_top, input_shape=inputs.shape[1:],
-                              num_classes=num_classes)
-        return model
+        return load_imagenet_weights(model, application, imagenet_file,
+                                     include_top=include_top)
     return load_weights(model, weights)

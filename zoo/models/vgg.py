@@ -31,6 +31,7 @@ from zoo.models._common import (
     imagenet_classifier_card,
     load_weights,
 )
+from zoo.models._porting import check_imagenet_weights, load_imagenet_weights
 from zoo.registry import Reference, register
 
 MIN_SIZE = (32, 32)  # five 2x2/2 poolings: 32 ends at 1x1 (keras.applications' minimum too)
@@ -115,6 +116,9 @@ def vgg(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pooling=N
     inputs = image_input(input_shape, min_size=MIN_SIZE)
     if weights == "imagenet":
         _check_imagenet(depth, batch_norm, include_top, fc_units, input_shape)
+        imagenet_file = check_imagenet_weights(
+            imagenet_weights_file(depth, include_top), include_top=include_top,
+            input_shape=inputs.shape[1:], num_classes=num_classes)
     name = default_name(depth, batch_norm) if name is None else name
 
     from zoo.layers.conv_blocks import dense_top, vgg_stage
@@ -131,11 +135,7 @@ def vgg(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pooling=N
     model = keras.Model(inputs, x, name=name)
 
     if weights == "imagenet":
-        from zoo.models._porting import load_imagenet_weights
-
-        load_imagenet_weights(model, getattr(keras.applications, KERAS_APPLICATIONS[depth]),
-                              imagenet_weights_file(depth, include_top),
-                              include_top=include_top, input_shape=inputs.shape[1:],
-                              num_classes=num_classes)
-        return model
+        return load_imagenet_weights(
+            model, getattr(keras.applications, KERAS_APPLICATIONS[depth]), imagenet_file,
+            include_top=include_top)
     return load_weights(model, weights)

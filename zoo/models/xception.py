@@ -27,6 +27,7 @@ from zoo.models._common import (
     imagenet_classifier_card,
     load_weights,
 )
+from zoo.models._porting import check_imagenet_weights, load_imagenet_weights
 from zoo.registry import Reference, register
 
 MIN_SIZE = (71, 71)  # keras.applications' minimum: 71 -> 35 -> 33 -> 17 -> 9 -> 5 -> 3.
@@ -72,6 +73,10 @@ def xception(input_shape=(299, 299, 3), num_classes=1000, include_top=True, pool
 
     check_image_classifier(num_classes, include_top, pooling, classifier_activation)
     inputs = image_input(input_shape, min_size=MIN_SIZE)
+    if weights == "imagenet":
+        imagenet_file = check_imagenet_weights(
+            IMAGENET_FILES[include_top], include_top=include_top, input_shape=inputs.shape[1:],
+            num_classes=num_classes)
 
     # Entry flow.
     x = _conv_bn_relu(inputs, 32, 2, name="block1_conv1")
@@ -93,10 +98,6 @@ def xception(input_shape=(299, 299, 3), num_classes=1000, include_top=True, pool
     model = keras.Model(inputs, outputs, name=name)
 
     if weights == "imagenet":
-        from zoo.models._porting import load_imagenet_weights
-
-        load_imagenet_weights(model, keras.applications.Xception, IMAGENET_FILES[include_top],
-                              include_top=include_top, input_shape=inputs.shape[1:],
-                              num_classes=num_classes)
-        return model
+        return load_imagenet_weights(model, keras.applications.Xception, imagenet_file,
+                                     include_top=include_top)
     return load_weights(model, weights)

@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from zoo import data, objectives
 from zoo._io import write_json
+from zoo.data.augment import evaluation_options
 from zoo.registry import ModelCard, Recipe, card_of, get_model
 from zoo.train.callbacks import standard_callbacks
 from zoo.train.rundir import new_run_dir, plot_history
@@ -68,10 +69,10 @@ def _datasets(dataset, card, *, batch_size, seed, validation_fraction, dataset_o
         dataset = card.dataset
     if isinstance(dataset, str):
         options = recipe_dataset_options(card, dataset, dataset_options)
-        common = dict(batch_size=batch_size, seed=seed,
-                      validation_fraction=validation_fraction, **options)
-        return data.load(dataset, "train", **common), data.load(dataset, "validation", **common), \
-            dataset
+        common = dict(batch_size=batch_size, seed=seed, validation_fraction=validation_fraction)
+        return (data.load(dataset, "train", **common, **options),
+                data.load(dataset, "validation", **common, **evaluation_options(options)),
+                dataset)
     if isinstance(dataset, tf.data.Dataset):
         return dataset, None, "custom"
     if isinstance(dataset, Sequence) and len(dataset) == 2:
@@ -164,8 +165,9 @@ def evaluate(model, dataset=None, *, split="test", batch_size=256, dataset_optio
         raise ValueError("dataset= is required for a model that is not in the registry.")
     if not model.compiled:
         compile_with_recipe(model, card)
-    pipeline = data.load(dataset, split, batch_size=batch_size,
-                         **recipe_dataset_options(card, dataset, dataset_options))
+    # Augmentation is for training: evaluation sees the images as they are.
+    options = evaluation_options(recipe_dataset_options(card, dataset, dataset_options))
+    pipeline = data.load(dataset, split, batch_size=batch_size, **options)
     return {k: float(v) for k, v in model.evaluate(pipeline, verbose=verbose,
                                                    return_dict=True).items()}
 
