@@ -2,6 +2,7 @@
 
 import gzip
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -98,6 +99,21 @@ def test_crop_flip_shifts_and_flips_each_image_on_its_own():
         offsets.add(matches[0][:2])
         flips.add(matches[0][2])
     assert len(offsets) > 5 and flips == {False, True}, "draws differ from image to image"
+
+
+def test_augmentation_draws_anew_every_epoch_and_the_seed_fixes_the_draws():
+    def epochs(dataset, count=2):
+        return [np.concatenate([x.numpy() for x, _ in dataset]) for _ in range(count)]
+
+    options = dict(batch_size=64, limit=256, shuffle=False, augment="crop_flip")
+    keras.utils.set_random_seed(0)  # as zoo.train does: it must not freeze the draws
+    first, second = epochs(zoo.data.load("fashion_mnist", "test", **options))
+    assert not np.array_equal(first, second)
+    again = epochs(zoo.data.load("fashion_mnist", "test", **options))
+    np.testing.assert_array_equal(again[0], first)
+    np.testing.assert_array_equal(again[1], second)
+    other_seed = epochs(zoo.data.load("fashion_mnist", "test", seed=1, **options), count=1)
+    assert not np.array_equal(other_seed[0], first)
 
 
 def test_named_augmentations_apply_to_image_datasets_only():

@@ -20,6 +20,13 @@ def test_features_finds_the_maps_at_strides_4_to_32():
         "stride_16": (1, 4, 4, 1024), "stride_32": (1, 2, 2, 2048)}
 
 
+def test_padding_that_enlarges_a_map_is_not_taken_for_a_finer_level():
+    # At 32x32, ResNet-18's conv5 pads conv4's 2x2 map to 4x4, the size of stride 8.
+    backbone = zoo.get_model("resnet18", input_shape=(32, 32, 1), include_top=False)
+    assert feature_layers(backbone) == {4: "conv2_block2_out", 8: "conv3_block2_out",
+                                        16: "conv4_block2_out", 32: "conv5_block2_out"}
+
+
 def test_features_by_name_and_their_errors():
     extractor = zoo.features("lenet5_functional", strides=(1, 2))
     assert set(extractor.output) == {"stride_1", "stride_2"}

@@ -8,7 +8,8 @@ object detection", at strides 4, 8, 16 and 32).
 
 The level of a layer is read off its output shape: a 4-D output whose height is the input's
 divided by s is at stride s, and the deepest such layer is taken for each stride, so no family
-needs a hand-kept list of layer names.
+needs a hand-kept list of layer names. Maps only get coarser along a backbone: a layer larger
+than one before it (zero padding) is not a level.
 """
 
 from __future__ import annotations
@@ -36,10 +37,16 @@ def feature_layers(model, strides=DEFAULT_STRIDES) -> dict[int, str]:
     if height is None or width is None:
         raise ValueError("features need a fixed input height and width to tell strides apart.")
     found = {}
+    smallest = height
     for layer in model.layers:
         shape = _output_shape(layer)
         if len(shape) != 4 or not shape[1]:
             continue
+        if shape[1] > smallest:
+            # Zero padding before a strided convolution enlarges a map for one layer (ResNet's
+            # conv5 pads a 2x2 map to 4x4 at a 32x32 input): not a finer level of the pyramid.
+            continue
+        smallest = shape[1]
         stride = height // shape[1]
         if stride in strides and height == shape[1] * stride and width == shape[2] * stride:
             found[stride] = layer.name

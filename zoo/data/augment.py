@@ -16,7 +16,10 @@ and test images are never augmented.
 
 Each example draws its own crop and flip, but the work is done on the whole batch at once (one
 gather per axis): a per-example `map` costs far more than the arithmetic (see
-`zoo.data.pipeline`).
+`zoo.data.pipeline`). The draws are stateless, from a seed the pipeline gives each batch:
+Keras starts a new iterator every epoch, and stateful random ops under a fixed global seed
+would replay the same crops and flips each time, where the per-batch seeds come from a stream
+that draws anew on every iteration (as the shuffle's do).
 """
 
 from __future__ import annotations
@@ -24,45 +27,64 @@ from __future__ import annotations
 import tensorflow as tf
 
 
-def random_flip(images):
-    """Flip each image of a (batch, height, width, channels) batch left-right with p = 1/2."""
-    flip = tf.random.uniform([tf.shape(images)[0]]) < 0.5
+def random_flip(images, seed):
+    """Flip each image of a (batch, height, width, channels) batch left-right with p = 1/2;
+    `seed` (shape [2]) fixes the draws."""
+    flip = tf.random.stateless_uniform([tf.shape(images)[0]], seed) < 0.5
     return tf.where(flip[:, tf.newaxis, tf.newaxis, tf.newaxis], tf.reverse(images, [2]), images)
 
 
-def random_crop(images, pad):
+def random_crop(images, pad, seed):
     """Zero-pad each image by `pad` pixels on every side and cut back a random window of the
-    original size, independently per image: a random shift of up to `pad` pixels."""
+    original size, independently per image: a random shift of up to `pad` pixels. `seed`
+    (shape [2]) fixes the draws."""
     batch, height, width = tf.shape(images)[0], tf.shape(images)[1], tf.shape(images)[2]
     padded = tf.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]])
-    top = tf.random.uniform([batch, 1], maxval=2 * pad + 1, dtype=tf.int32)
-    left = tf.random.uniform([batch, 1], maxval=2 * pad + 1, dtype=tf.int32)
+    top_seed, left_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    top = tf.random.stateless_uniform([batch, 1], top_seed, maxval=2 * pad + 1, dtype=tf.int32)
+    left = tf.random.stateless_uniform([batch, 1], left_seed, maxval=2 * pad + 1,
+                                       dtype=tf.int32)
     rows = top + tf.range(height)[tf.newaxis, :]
     columns = left + tf.range(width)[tf.newaxis, :]
     cropped = tf.gather(padded, rows, axis=1, batch_dims=1)
     return tf.gather(cropped, columns, axis=2, batch_dims=1)
 
 
-def crop_flip(images, pad=None):
+def crop_flip(images, seed, pad=None):
     """`random_crop` then `random_flip`; `pad` defaults to 1/8 of the shorter image side."""
     if pad is None:
         pad = max(1, min(images.shape[1], images.shape[2]) // 8)
-    return random_flip(random_crop(images, pad))
+    crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    return random_flip(random_crop(images, pad, crop_seed), flip_seed)
 
 
 AUGMENTATIONS = {"crop_flip": crop_flip, "flip": random_flip}
+
+_SEED_OFFSET = 0x5EED
 
 # Options of `zoo.data.load` that only make sense when training: dropped for evaluation.
 TRAINING_ONLY_OPTIONS = ("augment",)
 
 
-def batch_augmentation(name: str):
-    """The `(images, labels) -> (images, labels)` batch function for an augmentation's name."""
+def augmentation(name: str):
+    """The batch function `(images, seed) -> images` of the augmentation called `name`."""
     if name not in AUGMENTATIONS:
         raise ValueError(f"augment={name!r} is not a known augmentation; choose one of "
                          f"{sorted(AUGMENTATIONS)} or pass a function (x, y) -> (x, y).")
-    augment = AUGMENTATIONS[name]
-    return lambda images, labels: (augment(images), labels)
+    return AUGMENTATIONS[name]
+
+
+def augment_batches(dataset, name: str, seed: int):
+    """`dataset` of `(images, labels)` batches with the augmentation `name` applied, each batch
+    drawing from its own seed; the seeds differ from epoch to epoch, and the same `seed` gives
+    the same sequence of epochs."""
+    augment = augmentation(name)
+    # Offset from the shuffle's stream (which uses `seed` itself), so the two are unrelated.
+    batch_seeds = tf.data.Dataset.random(seed=seed + _SEED_OFFSET,
+                                         rerandomize_each_iteration=True).batch(2)
+    return tf.data.Dataset.zip(dataset, batch_seeds).map(
+        lambda batch, batch_seed: (augment(batch[0], batch_seed), batch[1]),
+        num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def evaluation_options(options):

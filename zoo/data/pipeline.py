@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import _validate
-from zoo.data.augment import batch_augmentation
+from zoo.data.augment import augment_batches, augmentation
 from zoo.data.catalog import dataset_info
 
 SPLITS = ("train", "validation", "test")
@@ -112,16 +112,15 @@ def _image_options(info, image_size, channels):
     return {"image_size": image_size, "channels": channels}
 
 
-def _batch_augmentation(info, augment):
-    """The batch function of a named augmentation (None for a function or no augmentation)."""
+def _check_augment(info, augment):
     if augment is None or callable(augment):
-        return None
+        return
     if not isinstance(augment, str):
         raise ValueError(f"augment={augment!r} must be None, the name of an augmentation "
                          "or a function (x, y) -> (x, y).")
     if info.task != "image-classification":
         raise ValueError(f"augment={augment!r} applies to image datasets, not {info.name}.")
-    return batch_augmentation(augment)
+    augmentation(augment)  # an unknown name fails here, before any data is read
 
 
 def arrays(name, split="train", **options):
@@ -173,7 +172,7 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
     _validate.positive_int("batch_size", batch_size)
     transform = functools.partial(
         preprocess, **_image_options(dataset_info(name), image_size, channels))
-    augment_batch = _batch_augmentation(dataset_info(name), augment)
+    _check_augment(dataset_info(name), augment)
     x, y = raw_arrays(name, split, validation_fraction=validation_fraction, seed=seed,
                       classes=classes, limit=limit)
     if len(x) == 0:
@@ -186,8 +185,8 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
     dataset = dataset.map(lambda index: (tf.gather(examples, index), tf.gather(labels, index)),
                           num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE)
-    if augment_batch is not None:
-        dataset = dataset.map(augment_batch, num_parallel_calls=tf.data.AUTOTUNE)
+    if isinstance(augment, str):
+        dataset = augment_batches(dataset, augment, seed)
     elif augment is not None:
         dataset = dataset.unbatch().map(augment, num_parallel_calls=tf.data.AUTOTUNE)
         dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
