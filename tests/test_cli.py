@@ -22,6 +22,14 @@ def test_list_and_info(capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["parameters"] == 784 * 128 + 128 + 128 * 32 + 32 + 32 * 10 + 10
     assert "Rumelhart" in info["reference"] and "hidden_units" in info["arguments"]
+    assert "parameters_as_trained" not in info, "the MLP trains at its defaults"
+
+
+def test_info_counts_the_build_the_recipe_trains(capsys):
+    assert main(["info", "resnet20", "--params"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    # 32x32x3 by default; Fashion-MNIST's one grey channel has 2 * 9 * 16 fewer stem weights.
+    assert info["parameters"] - info["parameters_as_trained"] == 2 * 9 * 16
 
 
 def test_errors_are_one_line_with_exit_code_2():

@@ -61,6 +61,9 @@ def cmd_info(args) -> int:
         from zoo.registry import get_model
 
         info["parameters"] = int(get_model(args.name).count_params())
+        if card.recipe.model_options:  # the build its recipe trains and measures
+            info["parameters_as_trained"] = int(
+                get_model(args.name, **card.recipe.model_options).count_params())
     print(json.dumps(info, indent=2, default=str))
     return 0
 
