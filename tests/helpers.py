@@ -5,6 +5,12 @@ import keras
 import numpy as np
 
 import zoo
+from zoo.models._porting import port_weights, weighted_layers
+
+
+def images(shape, batch=2, seed=0):
+    """A batch of random images in [0, 1)."""
+    return np.random.default_rng(seed).random((batch, *shape), dtype=np.float32)
 
 
 def build(name):
@@ -64,3 +70,20 @@ def assert_same_activations(source, model, x, atol=1e-4):
 
     for name, expected, actual in zip(names, probe(source)(x), probe(model)(x), strict=True):
         np.testing.assert_allclose(actual.numpy(), expected.numpy(), atol=atol, err_msg=name)
+
+
+def assert_random_keras_weights_port(application, name, shape, **options):
+    """keras.applications' `application` and the registered model `name`, both built at `shape`
+    with a 10-class linear top (and `options`): random values in every weight of keras' model
+    port into zoo's, whose weighted layers keras names alike and in the same order, and every
+    layer the two name alike then computes the same."""
+    head = {"input_shape": shape, "classifier_activation": None, **options}
+    source = application(weights=None, classes=10, **head)
+    randomize(source)
+    model = zoo.get_model(name, num_classes=10, **head)
+    assert [layer.name for layer in weighted_layers(model)] == [
+        layer.name for layer in weighted_layers(source)]
+    port_weights(source, model)
+    x = np.random.default_rng(1).random((2, *shape), dtype=np.float32)
+    assert np.abs(source(x).numpy()).max() > 0.1, "outputs large enough to compare"
+    assert_same_activations(source, model, x)

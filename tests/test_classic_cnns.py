@@ -1,13 +1,15 @@
 """The classic convolutional networks: the small CNN, AlexNet and ZFNet, VGG and Network in
 Network. Parity of VGG-16/19 with keras.applications, the papers' map sizes and parameter
-counts, the keras.applications-style arguments, the blocks and the errors users hit."""
+counts, the minimum sizes, the arguments only they have, the blocks and the errors users hit.
+What they share with the other ImageNet-style families (pooling, odd sizes and channels, the
+common argument errors, ImageNet weight files and errors) is in test_imagenet_families."""
 
 import keras
 import numpy as np
 import pytest
 
 import zoo
-from tests.helpers import randomize, save_as_keras_imagenet_file
+from tests.helpers import images, randomize
 from zoo.layers import conv_blocks
 from zoo.models import alexnet as alexnet_module
 from zoo.models import nin as nin_module
@@ -16,29 +18,17 @@ from zoo.models import vgg as vgg_module
 from zoo.models._porting import port_weights, weighted_layers
 from zoo.transfer_learning import headless
 
-KERAS_TWINS = [("vgg16", "VGG16", 138_357_544), ("vgg19", "VGG19", 143_667_240)]
+KERAS_TWINS = [("vgg16", "VGG16"), ("vgg19", "VGG19")]
 # The smallest input of each network (one example per factory).
 MINIMUMS = [("small_cnn", small_cnn_module, 10), ("alexnet", alexnet_module, 35),
             ("zfnet", alexnet_module, 47), ("vgg11", vgg_module, 32), ("nin", nin_module, 4)]
-CLASSIC = ["small_cnn", "alexnet", "zfnet", "vgg11", "vgg16_bn", "nin"]
-
-
-def images(shape, batch=2, seed=0):
-    return np.random.default_rng(seed).random((batch, *shape), dtype=np.float32)
 
 
 # --- parity with keras.applications ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "application", "count"), KERAS_TWINS)
-def test_vgg_parameter_count_equals_keras_applications(name, application, count):
-    expected = getattr(keras.applications, application)(weights=None).count_params()
-    assert expected == count
-    assert zoo.get_model(name).count_params() == expected
-
-
-@pytest.mark.parametrize(("name", "application", "count"), KERAS_TWINS)
-def test_random_keras_vgg_weights_port_and_give_keras_outputs(name, application, count):
+@pytest.mark.parametrize(("name", "application"), KERAS_TWINS)
+def test_random_keras_vgg_weights_port_and_give_keras_outputs(name, application):
     shape = (32, 32, 3)  # the minimum: fc1 then takes the 1x1x512 last map
     source = getattr(keras.applications, application)(
         weights=None, input_shape=shape, classes=10, classifier_activation=None)
@@ -72,27 +62,6 @@ def test_vgg_layer_names_are_keras_applications_names():
 def test_vgg_parameter_counts_equal_torchvision(name, trainable):
     model = zoo.get_model(name)
     assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == trainable
-
-
-def test_imagenet_weights_from_the_keras_cache_give_keras_outputs(tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    shape = (48, 40, 3)
-    filename = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
-    source = save_as_keras_imagenet_file(keras.applications.VGG16, tmp_path / "models" / filename,
-                                         include_top=False, input_shape=shape)
-    model = zoo.get_model("vgg16", weights="imagenet", include_top=False, input_shape=shape)
-    x = images(shape, batch=1)
-    np.testing.assert_allclose(model(x).numpy(), source(x).numpy(), atol=1e-5)
-
-
-@pytest.mark.parametrize(("depth", "include_top", "filename"), [
-    (16, True, "vgg16_weights_tf_dim_ordering_tf_kernels.h5"),
-    (16, False, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"),
-    (19, True, "vgg19_weights_tf_dim_ordering_tf_kernels.h5"),
-    (19, False, "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"),
-])
-def test_imagenet_weight_files_have_keras_applications_names(depth, include_top, filename):
-    assert vgg_module.imagenet_weights_file(depth, include_top) == filename
 
 
 # --- the papers' networks ----------------------------------------------------------------
@@ -226,42 +195,6 @@ def test_the_minimum_size_builds_and_one_pixel_less_is_refused(name, module, siz
         zoo.get_model(name, input_shape=(size, size - 1, 1), include_top=False)
 
 
-@pytest.mark.parametrize(("name", "shape", "features"), [
-    ("small_cnn", (33, 21), (6, 3, 64)),       # (33 - 2) // 2 = 15, (15 - 2) // 2 = 6
-    ("alexnet", (99, 70), (3, 2, 256)),        # conv1 24, 16; pools 12, 8 -> 6, 4 -> 3, 2
-    ("zfnet", (99, 70), (2, 1, 256)),          # conv1 48, 33; 24, 16; conv2 10, 6; 5, 3; 2, 1
-    ("vgg16", (70, 45), (2, 1, 512)),          # five halvings, rounded down
-    ("vgg13_bn", (33, 64), (1, 2, 512)),
-    ("nin", (31, 18), (7, 4, 192)),            # 31 -> 15 -> 7, 18 -> 9 -> 4 (ceil mode)
-])
-@pytest.mark.parametrize("channels", [1, 3, 4])
-def test_any_size_above_the_minimum_and_1_3_or_4_channels(name, shape, features, channels):
-    options = {"fc_units": 32} if name != "small_cnn" and name != "nin" else {}
-    model = zoo.get_model(name, input_shape=(*shape, channels), num_classes=7, **options)
-    y = model(images((*shape, channels))).numpy()
-    assert y.shape == (2, 7)
-    np.testing.assert_allclose(y.sum(axis=-1), 1.0, rtol=1e-5)
-    backbone = zoo.get_model(name, input_shape=(*shape, channels), include_top=False)
-    assert backbone.output_shape == (None, *features)
-
-
-@pytest.mark.parametrize("name", CLASSIC)
-@pytest.mark.parametrize("pooling", [None, "avg", "max"])
-def test_without_top_the_output_is_the_feature_map_or_it_pooled(name, pooling):
-    shape = (64, 64, 3)
-    model = zoo.get_model(name, input_shape=shape, include_top=False, pooling=pooling)
-    features = {"small_cnn": (14, 14, 64), "alexnet": (1, 1, 256), "zfnet": (1, 1, 256),
-                "vgg11": (2, 2, 512), "vgg16_bn": (2, 2, 512), "nin": (16, 16, 192)}[name]
-    assert model.output_shape == ((None, *features) if pooling is None
-                                  else (None, features[-1]))
-    assert not [layer for layer in model.layers if layer.name in ("fc1", "predictions")]
-    y = model(images(shape)).numpy()
-    if pooling == "max":
-        maps = zoo.get_model(name, input_shape=shape, include_top=False)
-        port_weights(model, maps)
-        np.testing.assert_allclose(y, maps(images(shape)).numpy().max(axis=(1, 2)), rtol=1e-6)
-
-
 def test_the_depth_and_batch_norm_name_the_vgg_after_its_registry_entry():
     assert zoo.get_model("vgg16", depth=11, input_shape=(32, 32, 3)).name == "vgg11"
     assert zoo.get_model("vgg19", batch_norm=True, input_shape=(32, 32, 3)).name == "vgg19_bn"
@@ -284,48 +217,18 @@ def test_fc_units_and_dropout_shape_the_dense_top():
                                                                  ("fc2_dropout", 0.5)]
 
 
-# Loading another network's file warns of the parts it skipped before it raises.
-@pytest.mark.filterwarnings("ignore:Skipping nested container")
-def test_a_weight_file_from_the_same_architecture_loads(tmp_path):
-    options = {"input_shape": (64, 64, 1), "num_classes": 10, "fc_units": 32}
-    source = zoo.get_model("zfnet", **options)
-    randomize(source)
-    path = tmp_path / "zfnet.weights.h5"
-    source.save_weights(path)
-    model = zoo.get_model("zfnet", weights=str(path), **options)
-    x = images((64, 64, 1))
-    np.testing.assert_array_equal(model(x).numpy(), source(x).numpy())
-    with pytest.raises(ValueError, match=r"do not fit alexnet"):
-        zoo.get_model("alexnet", weights=str(path), **options)
-
-
 # --- errors -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("name", "overrides", "message"), [
     ("vgg16", {"depth": 12}, r"depth=12 is not allowed; choose one of \[11, 13, 16, 19\]"),
-    ("vgg16", {"input_shape": (31, 32, 3)}, r"input_shape=\(31, 32, 3\) is smaller"),
-    ("vgg16", {"input_shape": (32, 32, 2)}, r"input_shape=\(32, 32, 2\) has 2 channels; "
-                                            r"allowed: 1, 3, 4"),
-    ("alexnet", {"input_shape": (64, 64, 2)}, r"has 2 channels"),
-    ("nin", {"input_shape": (32, 32, 2)}, r"has 2 channels"),
-    ("small_cnn", {"input_shape": (28, 28, 2)}, r"has 2 channels"),
     ("small_cnn", {"input_shape": (28, 28)}, r"must have 3 dimensions"),
     ("vgg16", {"batch_norm": "yes"}, r"batch_norm='yes' is not allowed"),
     ("vgg16", {"fc_units": 0}, r"fc_units=0 must be a positive integer"),
     ("vgg16", {"dropout": 1.0}, r"dropout=1.0 must be a number in \[0, 1\)"),
-    ("vgg16", {"pooling": "mean"}, r"pooling='mean'"),
     ("alexnet", {"lrn": "yes"}, r"lrn='yes' is not allowed"),
-    ("zfnet", {"include_top": "no"}, r"include_top='no' must be True or False"),
-    ("nin", {"classifier_activation": "relu"}, r"classifier_activation='relu'"),
-    ("nin", {"num_classes": 0}, r"num_classes=0 must be a positive integer"),
     ("small_cnn", {"filters": (32,)}, r"filters=\(32,\) must give the widths of the 2"),
     ("small_cnn", {"units": -1}, r"units=-1 must be a positive integer"),
-    ("alexnet", {"weights": "imagenet"}, r"weights='imagenet' must be None or the path"),
-    ("nin", {"weights": "missing.weights.h5"}, r"weights='missing.weights.h5' must be None"),
-    ("alexnet", {"depth": 8}, r"alexnet has no argument 'depth'.*allowed:.*lrn.*batch_norm"),
-    ("vgg16", {"width": 2}, r"vgg16 has no argument 'width'.*allowed:.*depth.*fc_units"),
-    ("nin", {"fc_units": 10}, r"nin has no argument 'fc_units'"),
 ])
 def test_bad_arguments_raise_value_errors_that_name_them(name, overrides, message):
     with pytest.raises(ValueError, match=message):
@@ -333,32 +236,11 @@ def test_bad_arguments_raise_value_errors_that_name_them(name, overrides, messag
 
 
 @pytest.mark.parametrize(("name", "overrides", "message"), [
-    ("vgg11", {}, r"weights='imagenet' is not available for vgg11; .*vgg16, vgg19"),
-    ("vgg16_bn", {}, r"weights='imagenet' is not available for vgg16_bn"),
-    ("vgg16", {"input_shape": (32, 32, 1), "include_top": False}, r"must have 3 channels"),
     ("vgg19", {"input_shape": (64, 64, 3)},
      r"include_top=True needs input_shape=\(224, 224, 3\) and fc_units=4096"),
-    ("vgg16", {"input_shape": (224, 224, 1)}, r"needs input_shape=\(224, 224, 3\)"),
     ("vgg16", {"fc_units": 512}, r"fc_units=4096 .*got .*fc_units=512"),
 ])
-def test_imagenet_weights_are_refused_where_keras_has_none(name, overrides, message):
+def test_imagenet_weights_with_the_top_need_keras_input_and_fc_units(name, overrides,
+                                                                      message):
     with pytest.raises(ValueError, match=message):
         zoo.get_model(name, weights="imagenet", **overrides)
-
-
-def test_imagenet_weights_with_the_top_need_1000_classes():
-    with pytest.raises(ValueError, match=r"num_classes=10 must be 1000"):
-        zoo.get_model("vgg16", weights="imagenet", num_classes=10)
-
-
-@pytest.mark.parametrize(("name", "include_top", "filename"), [
-    ("vgg16", True, "vgg16_weights_tf_dim_ordering_tf_kernels.h5"),
-    ("vgg19", False, "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"),
-])
-def test_imagenet_weights_missing_from_the_keras_cache_name_the_path(
-        name, include_top, filename, tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    shape = (224, 224, 3) if include_top else (32, 32, 3)
-    expected = str(tmp_path / "models" / filename)
-    with pytest.raises(ValueError, match=f"needs {filename} in the Keras cache.*{expected}"):
-        zoo.get_model(name, weights="imagenet", include_top=include_top, input_shape=shape)

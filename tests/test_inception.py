@@ -1,13 +1,15 @@
 """The Inception family: GoogLeNet against the parameter count its paper's table gives, with
 its auxiliary classifiers trained as the paper weights them; Inception v3 against
-keras.applications.InceptionV3 (parameter count, ported weights, ImageNet weight files)."""
+keras.applications.InceptionV3 (parameter count, ported weights). What they share with the other
+ImageNet-style families (pooling, odd sizes and channels, the argument errors, ImageNet weight
+files and errors, weight-file round trips) is in test_imagenet_families."""
 
 import keras
 import numpy as np
 import pytest
 
 import zoo
-from tests.helpers import assert_same_activations, randomize, save_as_keras_imagenet_file
+from tests.helpers import assert_same_activations, randomize
 from zoo.models._porting import port_weights
 
 # Table 1 of Szegedy et al. 2015 ("Going deeper with convolutions"), typed from the paper:
@@ -18,8 +20,6 @@ PAPER_TABLE_1 = [
     (112, 144, 288, 32, 64, 64), (256, 160, 320, 32, 128, 128),
     (256, 160, 320, 32, 128, 128), (384, 192, 384, 48, 128, 128),
 ]
-INCEPTION_V3_TOP_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
-INCEPTION_V3_NOTOP_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
 
 
 def conv_params(kernel, inputs, filters):
@@ -101,39 +101,15 @@ def test_googlenet_runs_at_its_minimum_sizes_and_any_channels():
     assert grey.count_params() == googlenet_params(channels=1) == 6_998_552 - 7 * 7 * 2 * 64
 
 
-@pytest.mark.parametrize(("pooling", "shape"), [
-    (None, (None, 7, 7, 1024)), ("avg", (None, 1024)), ("max", (None, 1024))])
-def test_googlenet_without_top(pooling, shape):
-    model = zoo.get_model("googlenet", include_top=False, pooling=pooling)
-    assert model.output_shape == shape
-    assert model.count_params() == googlenet_params() - 1_025_000
-
-
 @pytest.mark.parametrize(("overrides", "message"), [
-    ({"input_shape": (31, 32, 3)}, r"input_shape=\(31, 32, 3\) is smaller than the minimum"),
     ({"input_shape": (64, 64, 3), "aux_logits": True},
      r"input_shape=\(64, 64, 3\) is smaller than the minimum \(65, 65, 1\)"),
-    ({"input_shape": (224, 224, 2)}, r"has 2 channels; allowed: 1, 3, 4"),
     ({"aux_logits": True, "include_top": False}, r"aux_logits=True .*include_top=True"),
     ({"aux_logits": "yes"}, r"aux_logits='yes' must be True or False"),
-    ({"weights": "imagenet"}, r"weights='imagenet' must be None or the path"),
-    ({"pooling": "mean"}, r"pooling='mean'"),
-    ({"num_classes": 0}, r"num_classes=0 must be a positive integer"),
-    ({"depth": 22}, r"googlenet has no argument 'depth'.*aux_logits"),
 ])
 def test_googlenet_bad_arguments(overrides, message):
     with pytest.raises(ValueError, match=message):
         zoo.get_model("googlenet", **overrides)
-
-
-def test_googlenet_weights_file_round_trip(tmp_path):
-    source = zoo.get_model("googlenet", input_shape=(32, 32, 1), num_classes=10)
-    path = tmp_path / "googlenet.weights.h5"
-    source.save_weights(path)
-    loaded = zoo.get_model("googlenet", input_shape=(32, 32, 1), num_classes=10,
-                           weights=str(path))
-    x = np.random.default_rng(0).random((2, 32, 32, 1), dtype=np.float32)
-    np.testing.assert_array_equal(loaded(x).numpy(), source(x).numpy())
 
 
 # --- Inception v3 -------------------------------------------------------------------------
@@ -160,56 +136,3 @@ def test_inception_v3_ported_weights_give_keras_outputs():
     expected = reference(x, training=False).numpy()
     assert expected.std() > 1e-2  # the outputs differ between classes and inputs
     assert_same_activations(reference, model, x)
-
-
-def test_inception_v3_imagenet_weights_come_from_the_keras_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    reference = save_as_keras_imagenet_file(
-        keras.applications.InceptionV3, tmp_path / "models" / INCEPTION_V3_NOTOP_FILE,
-        include_top=False, input_shape=(75, 75, 3), pooling="avg")
-    model = zoo.get_model("inception_v3", weights="imagenet", include_top=False,
-                          input_shape=(75, 75, 3), pooling="avg")
-    x = np.random.default_rng(3).random((2, 75, 75, 3), dtype=np.float32)
-    np.testing.assert_allclose(model(x).numpy(), reference(x).numpy(), atol=1e-4)
-
-
-@pytest.mark.parametrize(("include_top", "filename"), [
-    (True, INCEPTION_V3_TOP_FILE), (False, INCEPTION_V3_NOTOP_FILE)])
-def test_inception_v3_imagenet_weights_missing_from_the_cache(include_top, filename, tmp_path,
-                                                               monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    with pytest.raises(ValueError, match=rf"needs {filename} in the Keras cache \({tmp_path}"):
-        zoo.get_model("inception_v3", weights="imagenet", include_top=include_top)
-
-
-@pytest.mark.parametrize(("pooling", "shape"), [
-    (None, (None, 1, 1, 2048)), ("avg", (None, 2048)), ("max", (None, 2048))])
-def test_inception_v3_without_top(pooling, shape):
-    model = zoo.get_model("inception_v3", include_top=False, pooling=pooling,
-                          input_shape=(75, 75, 3))
-    assert model.output_shape == shape
-    assert model.count_params() == 23_851_784 - 2048 * 1000 - 1000
-
-
-@pytest.mark.parametrize("shape", [(75, 75, 1), (80, 120, 4)])
-def test_inception_v3_other_sizes_and_channels(shape):
-    model = zoo.get_model("inception_v3", input_shape=shape, num_classes=3)
-    y = model(np.zeros((1, *shape), np.float32)).numpy()
-    assert y.shape == (1, 3)
-    np.testing.assert_allclose(y.sum(), 1.0, rtol=1e-5)
-
-
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"input_shape": (74, 75, 3)}, r"input_shape=\(74, 75, 3\) is smaller than the minimum"),
-    ({"input_shape": (299, 299, 2)}, r"has 2 channels; allowed: 1, 3, 4"),
-    ({"weights": "imagenet", "input_shape": (299, 299, 1)}, r"must have 3 channels"),
-    ({"weights": "imagenet", "num_classes": 10}, r"num_classes=10 must be 1000"),
-    ({"weights": "missing.weights.h5"}, r"weights='missing.weights.h5' must be None or"),
-    ({"include_top": "yes"}, r"include_top='yes' must be True or False"),
-    ({"classifier_activation": "relu"}, r"classifier_activation='relu'"),
-    ({"aux_logits": True}, r"inception_v3 has no argument 'aux_logits'"),
-])
-def test_inception_v3_bad_arguments(overrides, message, tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    with pytest.raises(ValueError, match=message):
-        zoo.get_model("inception_v3", **overrides)

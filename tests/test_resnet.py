@@ -1,15 +1,16 @@
-"""ResNet v1 and v2: parity with keras.applications, the hand-counted ResNet-18/34, the
-keras.applications-style arguments, the blocks and the errors users hit."""
+"""ResNet v1 and v2: parity with keras.applications, the hand-counted ResNet-18/34, the depth
+and version arguments, the blocks and the errors users hit. What ResNet shares with the other
+ImageNet-style families (pooling, odd sizes and channels, the common argument errors, ImageNet
+weight files) is in test_imagenet_families."""
 
 import keras
 import numpy as np
 import pytest
 
 import zoo
-from tests.helpers import assert_same_activations, randomize, save_as_keras_imagenet_file
+from tests.helpers import assert_random_keras_weights_port
 from zoo.layers import residual
 from zoo.models import resnet as resnet_module
-from zoo.models._porting import port_weights, weighted_layers
 
 KERAS_TWINS = [("resnet50", "ResNet50"), ("resnet101", "ResNet101"), ("resnet152", "ResNet152"),
                ("resnet50_v2", "ResNet50V2"), ("resnet101_v2", "ResNet101V2"),
@@ -17,29 +18,9 @@ KERAS_TWINS = [("resnet50", "ResNet50"), ("resnet101", "ResNet101"), ("resnet152
 
 
 @pytest.mark.parametrize(("name", "application"), KERAS_TWINS)
-def test_parameter_count_equals_keras_applications(name, application):
-    expected = getattr(keras.applications, application)(weights=None).count_params()
-    assert zoo.get_model(name).count_params() == expected
-    if name == "resnet50":
-        assert expected == 25_636_712
-    if name == "resnet50_v2":
-        assert expected == 25_613_800
-
-
-@pytest.mark.parametrize(("name", "application"), KERAS_TWINS)
 def test_random_keras_weights_port_and_give_keras_outputs(name, application):
     shape = (64, 64, 3)  # 2x2 after the stem and stacks: padding and strides matter
-    source = getattr(keras.applications, application)(
-        weights=None, input_shape=shape, classes=10, classifier_activation=None)
-    randomize(source)
-    model = zoo.get_model(name, input_shape=shape, num_classes=10, classifier_activation=None)
-    assert [layer.name for layer in weighted_layers(model)] == [
-        layer.name for layer in weighted_layers(source)]
-    port_weights(source, model)
-    x = np.random.default_rng(1).random((2, *shape), dtype=np.float32)
-    expected = source(x).numpy()
-    assert np.abs(expected).max() > 0.1, "outputs large enough for the comparison to matter"
-    assert_same_activations(source, model, x)
+    assert_random_keras_weights_port(getattr(keras.applications, application), name, shape)
 
 
 def test_layer_names_are_keras_applications_names():
@@ -86,111 +67,16 @@ def test_depth_and_version_overrides_name_the_model_after_its_registry_entry():
     assert resnet_module.resnet(depth=18, input_shape=(32, 32, 3), name="mine").name == "mine"
 
 
-@pytest.mark.parametrize(("name", "width"), [("resnet18", 512), ("resnet50", 2048),
-                                             ("resnet50_v2", 2048)])
-@pytest.mark.parametrize(("pooling", "features"), [(None, (2, 2)), ("avg", ()), ("max", ())])
-def test_without_top_the_output_is_the_feature_map_or_it_pooled(name, width, pooling, features):
-    model = zoo.get_model(name, input_shape=(64, 64, 3), include_top=False, pooling=pooling)
-    assert model.output_shape == (None, *features, width)
-
-
-@pytest.mark.parametrize("name", ["resnet18", "resnet50", "resnet50_v2"])
-@pytest.mark.parametrize("channels", [1, 3, 4])
-def test_any_size_above_the_minimum_and_1_3_or_4_channels(name, channels):
-    # Odd sizes: every stride rounds up (45 -> 23 -> 12 -> 6 -> 3 -> 2), and the shortcut and
-    # residual branches must round alike.
-    model = zoo.get_model(name, input_shape=(45, 61, channels), num_classes=7)
-    x = np.random.default_rng(0).random((2, 45, 61, channels), dtype=np.float32)
-    y = model(x).numpy()
-    assert y.shape == (2, 7)
-    np.testing.assert_allclose(y.sum(axis=-1), 1.0, rtol=1e-5)
-    features = zoo.get_model(name, input_shape=(45, 61, channels), include_top=False)
-    assert features.output_shape[1:3] == (2, 2)
-
-
-def test_a_weight_file_from_the_same_architecture_loads(tmp_path):
-    source = zoo.get_model("resnet18", input_shape=(32, 32, 1), num_classes=10)
-    randomize(source)
-    path = tmp_path / "resnet18.weights.h5"
-    source.save_weights(path)
-    model = zoo.get_model("resnet18", input_shape=(32, 32, 1), num_classes=10,
-                          weights=str(path))
-    x = np.random.default_rng(0).random((2, 32, 32, 1), dtype=np.float32)
-    np.testing.assert_array_equal(model(x).numpy(), source(x).numpy())
-
-
 @pytest.mark.parametrize(("overrides", "message"), [
-    ({"input_shape": (31, 32, 3)}, r"input_shape=\(31, 32, 3\) is smaller than the minimum"),
-    ({"input_shape": (64, 64, 2)}, r"input_shape=\(64, 64, 2\) has 2 channels; allowed: 1, 3, 4"),
     ({"depth": 20}, r"depth=20 is not allowed for version=1; choose one of \[18, 34, 50"),
     ({"depth": 18, "version": 2}, r"depth=18 is not allowed for version=2.*\[50, 101, 152\]"),
     ({"version": 3}, r"version=3 is not allowed; choose one of \[1, 2\]"),
-    ({"pooling": "mean"}, r"pooling='mean'"),
-    ({"include_top": "yes"}, r"include_top='yes' must be True or False"),
-    ({"num_classes": 0}, r"num_classes=0 must be a positive integer"),
-    ({"classifier_activation": "relu"}, r"classifier_activation='relu'"),
     ({"depth": 34, "weights": "imagenet"},
      r"weights='imagenet' is not available for resnet34; .*resnet50, resnet101"),
-    ({"weights": "missing.weights.h5"}, r"weights='missing.weights.h5' must be None or the path"),
-    ({"width": 2}, r"resnet50 has no argument 'width'.*allowed:.*depth.*version"),
 ])
 def test_bad_arguments_raise_value_errors_that_name_them(overrides, message):
     with pytest.raises(ValueError, match=message):
         zoo.get_model("resnet50", **overrides)
-
-
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"input_shape": (32, 32, 1), "include_top": False}, r"must have 3 channels"),
-    ({"input_shape": (32, 32, 3), "num_classes": 10}, r"num_classes=10 must be 1000"),
-])
-def test_imagenet_weights_need_rgb_and_1000_classes(overrides, message):
-    with pytest.raises(ValueError, match=message):
-        zoo.get_model("resnet50", weights="imagenet", **overrides)
-
-
-@pytest.mark.parametrize(("name", "include_top", "filename"), [
-    ("resnet50", True, "resnet50_weights_tf_dim_ordering_tf_kernels.h5"),
-    ("resnet101", False, "resnet101_weights_tf_dim_ordering_tf_kernels_notop.h5"),
-    ("resnet152", True, "resnet152_weights_tf_dim_ordering_tf_kernels.h5"),
-    ("resnet50_v2", False, "resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5"),
-    ("resnet101_v2", True, "resnet101v2_weights_tf_dim_ordering_tf_kernels.h5"),
-    ("resnet152_v2", False, "resnet152v2_weights_tf_dim_ordering_tf_kernels_notop.h5"),
-])
-def test_imagenet_weight_files_have_keras_applications_names(name, include_top, filename):
-    card = zoo.model_card(name)
-    depth, version = card.defaults["depth"], card.defaults.get("version", 1)
-    assert resnet_module.imagenet_weights_file(depth, version, include_top) == filename
-
-
-@pytest.mark.parametrize(("name", "include_top", "filename"), [
-    ("resnet50", False, "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"),
-    ("resnet101_v2", True, "resnet101v2_weights_tf_dim_ordering_tf_kernels.h5"),
-])
-def test_imagenet_weights_missing_from_the_keras_cache_name_the_path(
-        name, include_top, filename, tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    shape = (224, 224, 3) if include_top else (32, 32, 3)
-    expected = str(tmp_path / "models" / filename)
-    with pytest.raises(ValueError, match=f"needs {filename} in the Keras cache.*{expected}"):
-        zoo.get_model(name, weights="imagenet", include_top=include_top, input_shape=shape)
-
-
-@pytest.mark.parametrize(("name", "include_top", "shape"), [
-    ("resnet50", False, (40, 48, 3)),
-    ("resnet50_v2", True, (224, 224, 3)),
-])
-def test_imagenet_weights_from_the_keras_cache_give_keras_outputs(
-        name, include_top, shape, tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    card = zoo.model_card(name)
-    depth, version = card.defaults["depth"], card.defaults.get("version", 1)
-    filename = resnet_module.imagenet_weights_file(depth, version, include_top)
-    application = getattr(keras.applications, dict(KERAS_TWINS)[name])
-    source = save_as_keras_imagenet_file(application, tmp_path / "models" / filename,
-                                         include_top=include_top, input_shape=shape)
-    model = zoo.get_model(name, weights="imagenet", include_top=include_top, input_shape=shape)
-    x = np.random.default_rng(2).random((1, *shape), dtype=np.float32)
-    np.testing.assert_allclose(model(x).numpy(), source(x).numpy(), atol=1e-5)
 
 
 def test_blocks_use_identity_shortcuts_unless_the_shape_changes():
