@@ -34,7 +34,8 @@ class Model(NamedTuple):
     headless_params: int | None = None  # the parameters without the top, where counted
 
 
-NO_WEIGHTS = r"weights='imagenet' must be None or the path"  # a family keras has no weights for
+# A family keras.applications has no weights for.
+NO_WEIGHTS = r"weights='imagenet' is not available for this model"
 DENSE_TOP = {"fc_units": 32}  # a narrow dense top, for speed
 RESNET = ("width", 2, "depth.*version")
 VGG = ("width", 2, "depth.*fc_units")

@@ -47,13 +47,35 @@ def image_input(input_shape, *, min_size=(1, 1), name="image"):
     return keras.Input(shape=input_shape, name=name)
 
 
-def check_image_classifier(num_classes, include_top, pooling, classifier_activation):
-    """Validate the keras.applications-style head arguments."""
+def check_image_classifier(num_classes, include_top, pooling, classifier_activation,
+                           weights=None, *, imagenet=False):
+    """Validate the keras.applications-style arguments before anything is built. `imagenet`
+    says whether the family has ImageNet weights at all (which of its members do is the
+    family's own check)."""
     if not isinstance(include_top, bool):
         raise ValueError(f"include_top={include_top!r} must be True or False.")
     _validate.choice("pooling", pooling, POOLINGS)
     if include_top:
         check_classifier(num_classes, classifier_activation)
+    check_weights(weights, imagenet=imagenet)
+
+
+def check_weights(weights, *, imagenet=False):
+    """`weights` is None, the path of an existing weight file, or "imagenet" where the family
+    has ImageNet weights (keras.applications')."""
+    if weights is None or (weights == "imagenet" and imagenet):
+        return
+    if weights == "imagenet":
+        raise ValueError(
+            "weights='imagenet' is not available for this model: zoo loads the ImageNet "
+            "weights of keras.applications, which has none for it. Use weights=None or the "
+            "path of a weight file."
+        )
+    if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(weights):
+        raise ValueError(
+            f"weights={weights!r} must be None or the path of an existing .weights.h5 or "
+            ".keras file."
+        )
 
 
 def classifier_head(x, *, include_top, pooling, num_classes, classifier_activation,
@@ -118,11 +140,7 @@ def load_weights(model, weights):
     classes) raises a ValueError that names the first layer that differs."""
     if weights is None:
         return model
-    if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(weights):
-        raise ValueError(
-            f"weights={weights!r} must be None or the path of an existing .weights.h5 or "
-            ".keras file."
-        )
+    check_weights(weights)
     path = os.fspath(weights)
     if path.endswith(".keras"):
         from zoo.models._porting import port_weights

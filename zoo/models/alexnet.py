@@ -104,7 +104,7 @@ STEMS = {"alexnet": _alexnet_stem, "zfnet": _zfnet_stem}
 
 def _build(network, *, input_shape, num_classes, include_top, pooling, classifier_activation,
            weights, lrn, batch_norm, fc_units, dropout, name):
-    check_image_classifier(num_classes, include_top, pooling, classifier_activation)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights)
     _validate.choice("lrn", lrn, (False, True))
     _validate.choice("batch_norm", batch_norm, (False, True))
     _validate.positive_int("fc_units", fc_units)

@@ -83,7 +83,8 @@ def densenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pool
     from zoo.layers.dense_block import BN_EPSILON, dense_block, transition_block
 
     _validate.choice("depth", depth, BLOCKS)
-    check_image_classifier(num_classes, include_top, pooling, classifier_activation)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights,
+                           imagenet=True)
     name = f"densenet{depth}" if name is None else name
     blocks, application = BLOCKS[depth]
 

@@ -108,7 +108,7 @@ def googlenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poo
     """
     from zoo.layers.inception import inception_v1_module, relu_conv
 
-    check_image_classifier(num_classes, include_top, pooling, classifier_activation)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights)
     if not isinstance(aux_logits, bool):
         raise ValueError(f"aux_logits={aux_logits!r} must be True or False.")
     if aux_logits and not include_top:
@@ -160,7 +160,8 @@ def inception_v3(input_shape=(299, 299, 3), num_classes=1000, include_top=True, 
         inception_v3_reduction_b,
     )
 
-    check_image_classifier(num_classes, include_top, pooling, classifier_activation)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights,
+                           imagenet=True)
     inputs = image_input(input_shape, min_size=INCEPTION_V3_MIN_SIZE)
     if weights == "imagenet":
         imagenet_file = check_imagenet_weights(

@@ -15,9 +15,8 @@ the output is a softmax instead of Euclidean RBF units.
 from zoo import _validate
 from zoo._lazy import keras
 from zoo.models._common import (
-    POOLINGS,
     check_activation,
-    check_classifier,
+    check_image_classifier,
     image_input,
     load_weights,
 )
@@ -76,10 +75,8 @@ def lenet5(input_shape=(28, 28, 1), num_classes=10, include_top=True, pooling=No
     """
     _validate.choice("api", api, APIS)
     _validate.choice("pool", pool, ("max", "avg"))
-    _validate.choice("pooling", pooling, POOLINGS)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights)
     check_activation(activation)
-    if include_top:
-        check_classifier(num_classes, classifier_activation)
     inputs = image_input(input_shape, min_size=MIN_SIZE)
     options = dict(num_classes=num_classes, include_top=include_top, pooling=pooling,
                    classifier_activation=classifier_activation, activation=activation,

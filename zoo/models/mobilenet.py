@@ -146,7 +146,8 @@ def mobilenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poo
     """
     from zoo.layers.separable import depthwise_separable_block
 
-    check_image_classifier(num_classes, include_top, pooling, classifier_activation)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights,
+                           imagenet=True)
     _check_alpha(alpha)
     if int(V1_STEM_FILTERS * alpha) < 1:  # keras truncates: int(32 * alpha) stem filters
         raise ValueError(f"alpha={alpha!r} leaves MobileNet's 32-filter stem without a "
@@ -202,7 +203,8 @@ def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, include_top=True, 
     """
     from zoo.layers.separable import V2_BN, inverted_residual_block, make_divisible
 
-    check_image_classifier(num_classes, include_top, pooling, classifier_activation)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights,
+                           imagenet=True)
     _check_alpha(alpha)
     if weights == "imagenet":
         _check_imagenet_alpha(alpha, V2_IMAGENET_ALPHAS)

@@ -56,7 +56,7 @@ def nin(input_shape=(32, 32, 3), num_classes=10, include_top=True, pooling=None,
     `dropout` is the rate after the first two mlpconv layers. `weights` is None or a weight
     file.
     """
-    check_image_classifier(num_classes, include_top, pooling, classifier_activation)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights)
     dropout = _validate.fraction("dropout", dropout)
     inputs = image_input(input_shape, min_size=MIN_SIZE)
 

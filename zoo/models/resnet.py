@@ -140,7 +140,8 @@ def resnet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poolin
     if depth not in DEPTHS[version]:
         raise ValueError(f"depth={depth!r} is not allowed for version={version}; choose one of "
                          f"{list(DEPTHS[version])}.")
-    check_image_classifier(num_classes, include_top, pooling, classifier_activation)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights,
+                           imagenet=True)
     _check_weights(weights, depth, version)
     name = default_name(depth, version) if name is None else name
 

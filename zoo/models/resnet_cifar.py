@@ -51,7 +51,7 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, include_top=True, pool
     from zoo.layers.residual import BN_EPSILON, basic_block, residual_stack
 
     _validate.choice("depth", depth, BLOCKS)
-    check_image_classifier(num_classes, include_top, pooling, classifier_activation)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights)
     inputs = image_input(input_shape, min_size=MIN_SIZE)
     x = keras.layers.Conv2D(FILTERS[0], 3, padding="same", use_bias=False,
                             name="conv1_conv")(inputs)

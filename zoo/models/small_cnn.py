@@ -56,7 +56,7 @@ def small_cnn(input_shape=(28, 28, 1), num_classes=10, include_top=True, pooling
     `filters` are the widths of the two 3x3 convolutions, `units` the width of the hidden
     dense layer, `dropout` the rate after it (0 for none). `weights` is None or a weight file.
     """
-    check_image_classifier(num_classes, include_top, pooling, classifier_activation)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights)
     filters = _validate.widths("filters", filters)
     if len(filters) != 2:
         raise ValueError(f"filters={filters!r} must give the widths of the 2 convolutions.")

@@ -110,7 +110,8 @@ def vgg(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pooling=N
     """
     _validate.choice("depth", depth, CONVS)
     _validate.choice("batch_norm", batch_norm, (False, True))
-    check_image_classifier(num_classes, include_top, pooling, classifier_activation)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights,
+                           imagenet=True)
     _validate.positive_int("fc_units", fc_units)
     dropout = _validate.fraction("dropout", dropout)
     inputs = image_input(input_shape, min_size=MIN_SIZE)

@@ -71,7 +71,8 @@ def xception(input_shape=(299, 299, 3), num_classes=1000, include_top=True, pool
     """
     from zoo.layers.separable import xception_block
 
-    check_image_classifier(num_classes, include_top, pooling, classifier_activation)
+    check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights,
+                           imagenet=True)
     inputs = image_input(input_shape, min_size=MIN_SIZE)
     if weights == "imagenet":
         imagenet_file = check_imagenet_weights(
