@@ -117,7 +117,8 @@ def depthwise_separable_block(x, filters, *, stride=1, depth_multiplier=1, block
     return keras.layers.ReLU(6.0, name=f"conv_pw_{block_id}_relu")(y)
 
 
-def inverted_residual_block(x, filters, *, expansion=6, stride=1, name="block"):
+def inverted_residual_block(x, filters, *, expansion=6, stride=1, name="block",
+                            batch_norm=V2_BN):
     """MobileNetV2's inverted residual with linear bottleneck (Sandler et al. 2018, table 1):
     1x1 expansion to `expansion` times the input channels (left out when `expansion` is 1),
     3x3 depthwise convolution with `stride`, 1x1 projection to `filters` channels without an
@@ -126,26 +127,27 @@ def inverted_residual_block(x, filters, *, expansion=6, stride=1, name="block"):
     The input is added to the output when the block keeps the shape (stride 1, `filters`
     equal to the input channels). Layers are named `{name}_expand`, `{name}_depthwise`,
     `{name}_project`, ... with keras' suffixes (`_BN`, `_relu`, `_pad`, `_add`).
+    `batch_norm` holds the options of every batch normalization (keras': `V2_BN`).
     """
     channels = x.shape[-1]
     y = x
     if expansion != 1:
         y = keras.layers.Conv2D(expansion * channels, 1, padding="same", use_bias=False,
                                 name=f"{name}_expand")(y)
-        y = keras.layers.BatchNormalization(**V2_BN, name=f"{name}_expand_BN")(y)
+        y = keras.layers.BatchNormalization(**batch_norm, name=f"{name}_expand_BN")(y)
         y = keras.layers.ReLU(6.0, name=f"{name}_expand_relu")(y)
     if stride == 2:
         padding = stride2_padding(y.shape[1], y.shape[2])
         y = keras.layers.ZeroPadding2D(padding=padding, name=f"{name}_pad")(y)
     y = keras.layers.DepthwiseConv2D(3, strides=stride, padding="same" if stride == 1 else "valid",
                                      use_bias=False, name=f"{name}_depthwise")(y)
-    y = keras.layers.BatchNormalization(**V2_BN, name=f"{name}_depthwise_BN")(y)
+    y = keras.layers.BatchNormalization(**batch_norm, name=f"{name}_depthwise_BN")(y)
     y = keras.layers.ReLU(6.0, name=f"{name}_depthwise_relu")(y)
     # Linear bottleneck: no ReLU after the projection (the paper's section 3.2: a ReLU in
     # the narrow layer destroys information).
     y = keras.layers.Conv2D(filters, 1, padding="same", use_bias=False,
                             name=f"{name}_project")(y)
-    y = keras.layers.BatchNormalization(**V2_BN, name=f"{name}_project_BN")(y)
+    y = keras.layers.BatchNormalization(**batch_norm, name=f"{name}_project_BN")(y)
     if stride == 1 and channels == filters:
         return keras.layers.Add(name=f"{name}_add")([x, y])
     return y
