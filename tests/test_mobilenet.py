@@ -188,3 +188,15 @@ def test_imagenet_weights_missing_from_the_keras_cache_name_the_file_for_the_siz
                 zoo.get_model(name, weights="imagenet", **options)
         else:
             zoo.get_model(name, weights="imagenet", **options)
+
+
+def test_mobilenet_v2_batch_norm_momentum_is_keras_by_default_and_settable():
+    def momenta(model):
+        return {layer.momentum for layer in model.layers
+                if isinstance(layer, keras.layers.BatchNormalization)}
+
+    assert momenta(zoo.get_model("mobilenet_v2", input_shape=(32, 32, 3))) == {0.999}
+    recipe = zoo.model_card("mobilenet_v2").recipe
+    assert momenta(zoo.get_model("mobilenet_v2", **recipe.model_options)) == {0.99}
+    with pytest.raises(ValueError, match="batch_norm_momentum=1.5"):
+        zoo.get_model("mobilenet_v2", batch_norm_momentum=1.5)
