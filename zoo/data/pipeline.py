@@ -165,8 +165,9 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         image_size: resize images to `(height, width)` (an int means square).
         channels: 3 repeats grey images into RGB for colour networks.
         augment: a named augmentation ("crop_flip", "flip"; see `zoo.data.augment`) applied
-            to each batch, or a function `fn(x, y) -> (x, y)` run per preprocessed example;
-            either draws anew every epoch.
+            to each batch, drawing anew every epoch; or a function `fn(x, y) -> (x, y)` run
+            per preprocessed example (with stateful random ops under a fixed global seed, as
+            `zoo.train` sets, such a function replays its draws each epoch).
         drop_remainder: drop the last, smaller batch.
     """
     _validate.positive_int("batch_size", batch_size)
