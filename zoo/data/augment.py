@@ -74,6 +74,19 @@ def augmentation(name: str):
     return AUGMENTATIONS[name]
 
 
+def check_augment(augment, info) -> None:
+    """`augment` is None, a function, or the name of an augmentation and `info` (a
+    `DatasetInfo`) an image dataset."""
+    if augment is None or callable(augment):
+        return
+    if not isinstance(augment, str):
+        raise ValueError(f"augment={augment!r} must be None, the name of an augmentation "
+                         "or a function (x, y) -> (x, y).")
+    if info.task != "image-classification":
+        raise ValueError(f"augment={augment!r} applies to image datasets, not {info.name}.")
+    augmentation(augment)
+
+
 def augment_batches(dataset, name: str, seed: int):
     """`dataset` of `(images, labels)` batches with the augmentation `name` applied, each batch
     drawing from its own seed; the seeds differ from epoch to epoch, and the same `seed` gives

@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import _validate
-from zoo.data.augment import augment_batches, augmentation
+from zoo.data.augment import augment_batches, check_augment
 from zoo.data.catalog import dataset_info
 
 SPLITS = ("train", "validation", "test")
@@ -112,17 +112,6 @@ def _image_options(info, image_size, channels):
     return {"image_size": image_size, "channels": channels}
 
 
-def _check_augment(info, augment):
-    if augment is None or callable(augment):
-        return
-    if not isinstance(augment, str):
-        raise ValueError(f"augment={augment!r} must be None, the name of an augmentation "
-                         "or a function (x, y) -> (x, y).")
-    if info.task != "image-classification":
-        raise ValueError(f"augment={augment!r} applies to image datasets, not {info.name}.")
-    augmentation(augment)  # an unknown name fails here, before any data is read
-
-
 def arrays(name, split="train", **options):
     """One split as in-memory numpy arrays `(x, y)`, preprocessed by the very pipeline `load`
     builds (unshuffled), so the two can never disagree."""
@@ -171,9 +160,9 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         drop_remainder: drop the last, smaller batch.
     """
     _validate.positive_int("batch_size", batch_size)
-    transform = functools.partial(
-        preprocess, **_image_options(dataset_info(name), image_size, channels))
-    _check_augment(dataset_info(name), augment)
+    info = dataset_info(name)
+    transform = functools.partial(preprocess, **_image_options(info, image_size, channels))
+    check_augment(augment, info)  # before any data is read
     x, y = raw_arrays(name, split, validation_fraction=validation_fraction, seed=seed,
                       classes=classes, limit=limit)
     if len(x) == 0:
