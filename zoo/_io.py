@@ -15,10 +15,34 @@ def write_json(path, payload) -> Path:
     """Write `payload` as indented JSON to `path` via a temporary file and `os.replace`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n")
-    os.replace(temporary, path)
+    temporary = path.with_name(f".tmp-{path.name}-{uuid.uuid4().hex[:8]}")
+    try:
+        temporary.write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return path
+
+
+@contextlib.contextmanager
+def directory_lock(directory):
+    """Hold an exclusive advisory lock on `directory` for the block, so that processes which
+    read, merge and rewrite a file in it (two benchmarks recording results) take turns. The
+    lock is on the directory itself: nothing is left behind. POSIX only; elsewhere the block
+    runs unlocked."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 @contextlib.contextmanager

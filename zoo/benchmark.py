@@ -19,7 +19,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from zoo._io import write_json
+from zoo._io import directory_lock, write_json
 
 PRIMARY_METRIC = {"image-classification": "accuracy", "binary-classification": "accuracy",
                   "regression": "rmse"}
@@ -42,6 +42,35 @@ def provenance(command: str | None = None) -> dict:
         "python_version": platform.python_version(),
         "date": datetime.date.today().isoformat(),
     }
+
+
+def median_interval(values, confidence: float = 0.9) -> tuple[float, float, float]:
+    """The median of `values` with a distribution-free confidence interval for it: the order
+    statistics x(k) and x(n+1-k), k the largest rank for which the binomial(n, 1/2) tail
+    below k holds at most (1 - confidence) / 2 (the sign-test interval; e.g. Conover,
+    *Practical Nonparametric Statistics*, 3.2). No assumption about how the values spread,
+    which suits timings on a shared machine: one slow round moves no bound but the outermost.
+
+    Returns (low, median, high). Raises ValueError when there are too few values for the
+    confidence asked (five for 0.9: with four, even min..max covers only 87.5%).
+    """
+    import math
+    import statistics
+
+    ordered = sorted(values)
+    n = len(ordered)
+    tail = (1.0 - confidence) / 2.0
+    k, below = 0, 0.0  # below: P(Binomial(n, 1/2) < k + 1)
+    while True:
+        below += math.comb(n, k) / 2**n
+        if below > tail:
+            break
+        k += 1
+    if k == 0:
+        minimum = math.ceil(math.log2(1.0 / tail))
+        raise ValueError(f"a {confidence:.0%} interval for a median needs at least {minimum} "
+                         f"values; got {n}.")
+    return ordered[k - 1], statistics.median(ordered), ordered[n - k]
 
 
 def measure(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=None,
@@ -80,17 +109,21 @@ def measure(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=No
 def record(rows: list[dict], benchmark: str = "accuracy", description: str = "",
            path: Path | None = None) -> Path:
     """Merge `rows` into `zoo/results/<benchmark>.json` (one row per model and metric),
-    atomically."""
-    path = path or results_path(benchmark)
-    existing = json.loads(path.read_text()) if path.is_file() else {}
-    keys = {(r["model"], r["metric"]) for r in rows}
-    merged = [r for r in existing.get("results", []) if (r["model"], r["metric"]) not in keys]
-    merged = sorted(merged + rows, key=lambda r: (r["model"], r["metric"]))
-    return write_json(path, {
-        "benchmark": benchmark,
-        "description": description or existing.get("description", ""),
-        "results": merged,
-    })
+    atomically and under a lock."""
+    path = Path(path or results_path(benchmark))
+    # Locked: two benchmark processes recording at once would each merge into the file they
+    # read, and the later write would drop the other's rows.
+    with directory_lock(path.parent):
+        existing = json.loads(path.read_text()) if path.is_file() else {}
+        keys = {(r["model"], r["metric"]) for r in rows}
+        merged = [r for r in existing.get("results", [])
+                  if (r["model"], r["metric"]) not in keys]
+        merged = sorted(merged + rows, key=lambda r: (r["model"], r["metric"]))
+        return write_json(path, {
+            "benchmark": benchmark,
+            "description": description or existing.get("description", ""),
+            "results": merged,
+        })
 
 
 def _test_accuracy(model, dataset="fashion_mnist", **options) -> float:

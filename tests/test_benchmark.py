@@ -1,0 +1,58 @@
+"""The statistics the benchmarks judge with: a distribution-free interval for a median."""
+
+import json
+import math
+import multiprocessing
+
+import numpy as np
+import pytest
+
+from zoo.benchmark import median_interval, record
+
+
+def test_median_interval_takes_the_sign_test_order_statistics():
+    # n = 9 at 90%: P(Binomial(9, 1/2) <= 1) = 10/512 is within the 5% tail, <= 2 is not.
+    assert median_interval([9, 1, 8, 2, 7, 3, 6, 4, 5]) == (2, 5, 8)
+    # n = 5 at 90%: only min..max qualifies (1/32 in each tail).
+    assert median_interval([1.0, 0.9, 1.1, 1.05, 0.95]) == (0.9, 1.0, 1.1)
+    # n = 20: ranks 6 and 15 (P(B <= 5) = 0.021, P(B <= 6) = 0.058).
+    assert median_interval(range(1, 21)) == (6, 10.5, 15)
+
+
+def test_median_interval_covers_the_true_median_as_often_as_promised():
+    rng = np.random.default_rng(0)
+    trials, covered = 4000, 0
+    for _ in range(trials):  # skewed, like timings: the exponential's median is ln 2
+        low, _, high = median_interval(rng.exponential(size=9))
+        covered += low <= math.log(2) <= high
+    # The exact coverage at n = 9 is 1 - 2 * 10/512 = 0.961; 4000 trials stray by ~0.003.
+    assert covered / trials == pytest.approx(0.961, abs=0.015)
+
+
+def test_median_interval_refuses_too_few_values_for_the_confidence():
+    with pytest.raises(ValueError, match="at least 5 values; got 4"):
+        median_interval([1, 2, 3, 4])
+    assert median_interval([1, 2, 3, 4], confidence=0.8) == (1, 2.5, 4)
+
+
+def _record_many(path, writer, count):
+    for index in range(count):
+        record([{"model": f"{writer}-{index}", "metric": "accuracy", "value": index}],
+               path=path)
+
+
+def test_concurrent_records_keep_every_row(tmp_path):
+    # Two benchmark processes recording into one results file at once: each merges into what
+    # it read, so without the lock the later write drops rows the other just added.
+    path = tmp_path / "accuracy.json"
+    context = multiprocessing.get_context("fork")
+    writers = [context.Process(target=_record_many, args=(path, writer, 40))
+               for writer in ("a", "b")]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    rows = json.loads(path.read_text())["results"]
+    assert len(rows) == 80
+    assert sorted(tmp_path.iterdir()) == [path]  # no temporary or lock file left behind
