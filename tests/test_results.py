@@ -19,8 +19,9 @@ PROVENANCE = {"command", "zoo_version", "tensorflow_version", "date", "seed", "e
 # other members join this list as their benchmarks run (README's table says "not measured").
 MEASURED = ("perceptron", "logistic_regression", "linear_regression", "linear_svm", "mlp",
             "mlp_regressor", "lenet5", "lenet5_functional", "lenet5_subclass", "ensemble",
-            "small_cnn", "alexnet", "vgg11_bn", "nin", "googlenet", "resnet18", "resnet20",
-            "densenet121", "xception", "mobilenet_v2")
+            "small_cnn", "alexnet", "zfnet", "vgg11_bn", "vgg16", "nin", "googlenet",
+            "resnet18", "resnet20", "resnet50", "densenet121", "xception", "mobilenet",
+            "mobilenet_v2")
 
 
 @pytest.mark.parametrize("name", MEASURED)
