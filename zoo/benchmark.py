@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -54,9 +56,6 @@ def median_interval(values, confidence: float = 0.9) -> tuple[float, float, floa
     Returns (low, median, high). Raises ValueError when there are too few values for the
     confidence asked (five for 0.9: with four, even min..max covers only 87.5%).
     """
-    import math
-    import statistics
-
     ordered = sorted(values)
     n = len(ordered)
     tail = (1.0 - confidence) / 2.0
