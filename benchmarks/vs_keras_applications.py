@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 import zoo  # noqa: E402
 from zoo._io import write_json  # noqa: E402
 from zoo.benchmark import median_interval, provenance  # noqa: E402
-from zoo.models._porting import port_weights  # noqa: E402
+from zoo.models.vision._porting import port_weights  # noqa: E402
 
 PAIRS = {
     "resnet50": keras.applications.ResNet50,

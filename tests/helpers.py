@@ -5,7 +5,7 @@ import keras
 import numpy as np
 
 import zoo
-from zoo.models._porting import port_weights, weighted_layers
+from zoo.models.vision._porting import port_weights, weighted_layers
 
 
 def images(shape, batch=2, seed=0):

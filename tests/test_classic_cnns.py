@@ -11,11 +11,11 @@ import pytest
 import zoo
 from tests.helpers import images, randomize
 from zoo.layers import conv_blocks
-from zoo.models import alexnet as alexnet_module
-from zoo.models import nin as nin_module
-from zoo.models import small_cnn as small_cnn_module
-from zoo.models import vgg as vgg_module
-from zoo.models._porting import port_weights, weighted_layers
+from zoo.models.vision import alexnet as alexnet_module
+from zoo.models.vision import nin as nin_module
+from zoo.models.vision import small_cnn as small_cnn_module
+from zoo.models.vision import vgg as vgg_module
+from zoo.models.vision._porting import port_weights, weighted_layers
 from zoo.transfer_learning import headless
 
 KERAS_TWINS = [("vgg16", "VGG16"), ("vgg19", "VGG19")]

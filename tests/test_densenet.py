@@ -11,7 +11,7 @@ import pytest
 import zoo
 from tests.helpers import assert_random_keras_weights_port
 from zoo.layers import dense_block
-from zoo.models import densenet as densenet_module
+from zoo.models.vision import densenet as densenet_module
 
 KERAS_TWINS = [("densenet121", "DenseNet121"), ("densenet169", "DenseNet169"),
                ("densenet201", "DenseNet201")]

@@ -19,7 +19,7 @@ import pytest
 
 import zoo
 from tests.helpers import images, randomize, save_as_keras_imagenet_file
-from zoo.models._porting import port_weights
+from zoo.models.vision._porting import port_weights
 
 
 class Model(NamedTuple):

@@ -10,7 +10,7 @@ import pytest
 
 import zoo
 from tests.helpers import assert_same_activations, randomize
-from zoo.models._porting import port_weights
+from zoo.models.vision._porting import port_weights
 
 # Table 1 of Szegedy et al. 2015 ("Going deeper with convolutions"), typed from the paper:
 # #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj.

@@ -11,7 +11,7 @@ import pytest
 import zoo
 from tests.helpers import assert_random_keras_weights_port
 from zoo.layers import separable
-from zoo.models import mobilenet as mobilenet_module
+from zoo.models.vision import mobilenet as mobilenet_module
 
 APPLICATIONS = {"mobilenet": "MobileNet", "mobilenet_v2": "MobileNetV2"}
 WIDTHS = [("mobilenet", {}), ("mobilenet", {"alpha": 0.5, "depth_multiplier": 2}),

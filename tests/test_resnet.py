@@ -10,7 +10,7 @@ import pytest
 import zoo
 from tests.helpers import assert_random_keras_weights_port
 from zoo.layers import residual
-from zoo.models import resnet as resnet_module
+from zoo.models.vision import resnet as resnet_module
 
 KERAS_TWINS = [("resnet50", "ResNet50"), ("resnet101", "ResNet101"), ("resnet152", "ResNet152"),
                ("resnet50_v2", "ResNet50V2"), ("resnet101_v2", "ResNet101V2"),

@@ -10,7 +10,7 @@ import pytest
 import zoo
 from tests.helpers import assert_same_activations, randomize
 from zoo.layers import separable
-from zoo.models._porting import port_weights, weighted_layers
+from zoo.models.vision._porting import port_weights, weighted_layers
 
 
 def test_the_flows_have_the_papers_map_sizes_at_299():

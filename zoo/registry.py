@@ -23,7 +23,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-TASKS = ("image-classification", "binary-classification", "regression")
+from zoo.tasks import TASKS
+
 APIS = ("sequential", "functional", "subclass")
 
 # Keras' applications call it `classes`; zoo calls it `num_classes` and accepts both.
@@ -52,7 +53,9 @@ class Recipe:
     """How a model is trained by default: `zoo.train` compiles and fits with this unless the
     caller says otherwise. `dataset_options` go to `zoo.data.load` (e.g. a class pair for a
     binary classifier, or `image_size`/`channels`); `model_options` build the model for that
-    data (e.g. an ImageNet-sized architecture at 32x32 with 10 classes)."""
+    data (e.g. an ImageNet-sized architecture at 32x32 with 10 classes).
+    `gradient_clip_norm` clips each gradient to that L2 norm (Pascanu et al. 2013, for
+    recurrent networks)."""
 
     loss: str
     metrics: tuple[str, ...] = ()
@@ -64,6 +67,7 @@ class Recipe:
     model_options: Mapping[str, Any] = field(default_factory=dict)
     monitor: str = "val_loss"
     patience: int = 5
+    gradient_clip_norm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,7 @@ def register(
     """Record a factory under `name`. Stack several `@register` on one factory to register
     variants (e.g. depths) that differ only in `defaults`."""
     if task not in TASKS:
-        raise ValueError(f"task={task!r} is not one of {TASKS}")
+        raise ValueError(f"task={task!r} is not one of {tuple(TASKS)} (see zoo.tasks)")
     if api not in APIS:
         raise ValueError(f"api={api!r} is not one of {APIS}")
 

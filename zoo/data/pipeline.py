@@ -1,5 +1,9 @@
 """tf.data pipelines in the canonical order: read -> cache -> shuffle -> map -> batch -> prefetch.
 
+This module holds the in-memory datasets' pipeline and the entry points for all datasets;
+TFDS datasets (zoo's text corpora and any prepared TFDS dataset) take the pipeline of
+`zoo.data.tfds_pipeline`, which reads TFDS's files and caches after the read.
+
 Validation is carved from the training split with a fixed seed and the test split is never
 touched for choices.
 
@@ -42,13 +46,22 @@ def _read(name: str):
     return (x_train, y_train), (x_test, y_test)
 
 
-def raw_arrays(name, split="train", *, validation_fraction=0.1, seed=0, classes=None, limit=None):
+def raw_arrays(name, split="train", *, validation_fraction=0.1, seed=0, classes=None, limit=None,
+               feature=None):
     """The unprocessed examples of one split as numpy arrays `(x, y)`.
 
     `classes` keeps only those labels and renumbers them 0..k-1 in the given order (e.g.
-    `(0, 1)` for a binary task); `limit` keeps the first `limit` examples after that.
+    `(0, 1)` for a binary task); `limit` keeps the first `limit` examples after that. For text,
+    `x` is an object array of Python `str` and `y` int64 labels; a text corpus has no labels
+    (`y` is None) and `feature` chooses its text (e.g. "fr" for the Bible).
     """
     info = dataset_info(name)
+    if info.source == "tfds":
+        from zoo.data import tfds_pipeline
+
+        return tfds_pipeline.raw_arrays(info, split, validation_fraction=validation_fraction,
+                                        seed=seed, classes=classes, limit=limit, feature=feature)
+    check_no_feature(info, feature)
     _validate.choice("split", split, SPLITS)
     validation_fraction = _validate.fraction("validation_fraction", validation_fraction)
     (x_train, y_train), (x_test, y_test) = _read(name)
@@ -67,7 +80,14 @@ def raw_arrays(name, split="train", *, validation_fraction=0.1, seed=0, classes=
     return x, y
 
 
-def _select_classes(x, y, classes, info):
+def check_no_feature(info, feature):
+    if feature is not None:
+        raise ValueError(f"feature= chooses the text of a corpus; {info.name} is a {info.task} "
+                         "dataset of (input, label) pairs.")
+
+
+def check_classes(classes, info) -> tuple[int, ...]:
+    """`classes` as a tuple of at least two distinct labels of `info`'s dataset."""
     classes = tuple(classes)
     if len(classes) < 2 or len(set(classes)) != len(classes):
         raise ValueError(f"classes={classes!r} must name at least two distinct labels.")
@@ -77,6 +97,11 @@ def _select_classes(x, y, classes, info):
             f"classes={classes!r}: {unknown} are not labels of {info.name} "
             f"(0..{(info.num_classes or 1) - 1})."
         )
+    return classes
+
+
+def _select_classes(x, y, classes, info):
+    classes = check_classes(classes, info)
     keep = np.isin(y, classes)
     relabel = np.zeros(max(classes) + 1, dtype=y.dtype)
     relabel[list(classes)] = np.arange(len(classes), dtype=y.dtype)
@@ -114,7 +139,10 @@ def _image_options(info, image_size, channels):
 
 def arrays(name, split="train", **options):
     """One split as in-memory numpy arrays `(x, y)`, preprocessed by the very pipeline `load`
-    builds (unshuffled), so the two can never disagree."""
+    builds (unshuffled), so the two can never disagree. (Text stays bytes here; for `str`,
+    see `raw_arrays`.)"""
+    if dataset_info(name).task == "text-corpus":
+        raise ValueError(f"{name} is a text corpus without labels; use raw_arrays or load.")
     dataset = load(name, split, batch_size=4096, shuffle=False, **options)
     batches = [(x.numpy(), y.numpy()) for x, y in dataset]
     return np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
@@ -139,16 +167,22 @@ def _index_batches(count, batch_size, *, shuffle, seed, drop_remainder):
 
 def load(name, split="train", *, batch_size=128, shuffle=None, validation_fraction=0.1,
          seed=0, classes=None, limit=None, image_size=None, channels=None, augment=None,
-         drop_remainder=False):
+         drop_remainder=False, feature=None):
     """A batched `tf.data.Dataset` of `(inputs, labels)` for one split of a known dataset.
 
+    Text classification yields `(text, label)`: `tf.string` [batch] and int64 [batch]. A text
+    corpus (`task == "text-corpus"`) yields batches of `tf.string` alone. A zoo corpus that is
+    not built yet is built into the TFDS data directory first (`zoo.data.prepare`).
+
     Args:
-        name: a dataset from `zoo.data.list_datasets()`.
+        name: a dataset from `zoo.data.list_datasets()`, or a prepared TFDS dataset in the
+            TFDS data directory (`zoo.data.data_dir()`), read as its `(input, label)` pairs.
         split: "train", "validation" (carved from train with `seed`) or "test".
         batch_size: examples per batch.
         shuffle: reshuffle every epoch; defaults to True for "train" only.
         validation_fraction: share of the original training split held out as "validation".
-        seed: the validation carve and the shuffle order.
+        seed: the validation carve and the shuffle order (for TFDS datasets, see
+            `zoo.data.tfds_pipeline`).
         classes: keep only these labels, renumbered 0..k-1 (e.g. `(0, 1)` for binary tasks).
         limit: keep at most this many examples (after `classes`).
         image_size: resize images to `(height, width)` (an int means square).
@@ -156,13 +190,26 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         augment: a named augmentation ("crop_flip", "flip"; see `zoo.data.augment`) applied
             to each batch, drawing anew every epoch; or a function `fn(x, y) -> (x, y)` run
             per preprocessed example (with stateful random ops under a fixed global seed, as
-            `zoo.train` sets, such a function replays its draws each epoch).
+            `zoo.train` sets, such a function replays its draws each epoch). For a text
+            corpus the function takes and returns the text alone.
         drop_remainder: drop the last, smaller batch.
+        feature: a text corpus' feature (or tuple of features) to yield, e.g. "fr" for the
+            Bible's French; by default its first ("text", "en").
     """
     _validate.positive_int("batch_size", batch_size)
     info = dataset_info(name)
-    transform = functools.partial(preprocess, **_image_options(info, image_size, channels))
+    image_options = _image_options(info, image_size, channels)
     check_augment(augment, info)  # before any data is read
+    if info.source == "tfds":
+        from zoo.data import tfds_pipeline
+
+        return tfds_pipeline.load(
+            info, split, batch_size=batch_size, shuffle=shuffle,
+            validation_fraction=validation_fraction, seed=seed, classes=classes, limit=limit,
+            image_options=image_options, augment=augment, drop_remainder=drop_remainder,
+            feature=feature)
+    check_no_feature(info, feature)
+    transform = functools.partial(preprocess, **image_options)
     x, y = raw_arrays(name, split, validation_fraction=validation_fraction, seed=seed,
                       classes=classes, limit=limit)
     if len(x) == 0:

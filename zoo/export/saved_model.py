@@ -33,7 +33,7 @@ def versions(model_dir) -> list[int]:
 
 def export(model, name: str | None = None, version: int | None = None, *,
            root=DEFAULT_ROOT, task: str | None = None, input_name: str | None = None,
-           overwrite: bool = False) -> Path:
+           labels=None, overwrite: bool = False) -> Path:
     """Write `model` as `root/<name>/<version>/` and return that path.
 
     Args:
@@ -43,6 +43,8 @@ def export(model, name: str | None = None, version: int | None = None, *,
         task: picks the signature's outputs (see `zoo.export.signatures`); default the
             registry card's task for zoo models.
         input_name: the signature's input name; default the Keras input's name.
+        labels: class names a text classifier's `label` output returns (default: its card's
+            dataset's classes when their number matches the model's outputs, else "0", ...).
         overwrite: replace an existing version (still atomically) instead of failing.
     """
     if not isinstance(model, keras.Model):
@@ -58,19 +60,33 @@ def export(model, name: str | None = None, version: int | None = None, *,
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"version={version!r} must be a positive integer (TF Serving layout).")
     final = model_dir / str(version)
-    spec = input_spec(model, input_name, default_name=card.input_name if card else "inputs")
+    spec = input_spec(model, input_name, default_name=card.input_name if card else "inputs",
+                      task=task)
+    labels = labels if labels is not None else _card_labels(card, model)
     with staged_directory(final, overwrite=overwrite) as staging:
         archive = keras.export.ExportArchive()
         archive.track(model)
-        archive.add_endpoint("serving_default", serving_function(model, task),
+        archive.add_endpoint("serving_default", serving_function(model, task, labels),
                              input_signature=[spec])
         archive.write_out(str(staging), verbose=False)
         model.save(staging / KERAS_FILE)
         write_json(staging / CARD_FILE, {
             "name": name, "version": version, "task": task, "input": spec.name,
-            "input_shape": list(spec.shape), "card": card.to_dict() if card else None,
+            "input_shape": list(spec.shape), "labels": list(labels or []),
+            "card": card.to_dict() if card else None,
         })
     return final
+
+
+def _card_labels(card, model):
+    """The class names of the card's dataset, when the model has that many outputs."""
+    if card is None:
+        return None
+    from zoo.data import dataset_info
+
+    names = dataset_info(card.dataset).class_names
+    outputs = model.output_shape[-1] if hasattr(model, "output_shape") else None
+    return list(names) if names and len(names) == outputs else None
 
 
 def load_model(path, compile: bool = True, safe_mode: bool = True) -> keras.Model:

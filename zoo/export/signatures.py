@@ -1,15 +1,20 @@
-"""Named serving signatures: stable input and output names per task, never `args_0`."""
+"""Named serving signatures: stable input and output names per task, never `args_0`.
+
+Which outputs a task serves is part of its record (`zoo.tasks`); this module turns a model
+and its task into the input spec and the function `ExportArchive` traces.
+"""
 
 from __future__ import annotations
 
 import tensorflow as tf
 
-from zoo.models._common import produces_probabilities
+from zoo.tasks import get_task
 
 
-def input_spec(model, input_name: str | None = None, default_name="inputs") -> tf.TensorSpec:
-    """The batched float32 input a model serves, named `input_name`, else after its Keras
-    input (e.g. `image`), else `default_name`."""
+def input_spec(model, input_name: str | None = None, default_name="inputs",
+               task: str | None = None) -> tf.TensorSpec:
+    """The batched input a model serves (float32, or strings for text tasks), named
+    `input_name`, else after its Keras input (e.g. `image`, `text`), else `default_name`."""
     inputs = getattr(model, "inputs", None)
     if inputs:
         shape = tuple(inputs[0].shape)
@@ -22,31 +27,14 @@ def input_spec(model, input_name: str | None = None, default_name="inputs") -> t
             f"model {model.name!r} has not been built, so its input shape is unknown; call it "
             "on a batch (or model.build(shape)) before exporting."
         )
-    return tf.TensorSpec((None, *shape[1:]), tf.float32, name=name)
+    dtype = tf.as_dtype(get_task(task).input_dtype) if task else tf.float32
+    return tf.TensorSpec((None, *shape[1:]), dtype, name=name)
 
 
-def serving_function(model, task: str | None):
-    """A function from the input batch to a dict of named outputs for `task`:
-
-    - image-classification: `probabilities` (softmax applied if the model gives logits) and
-      `class_id` (int64 argmax);
-    - binary-classification: `score` (signed, shape [batch]) and `class_id` (1 where score > 0);
-    - regression: `prediction`;
-    - anything else: `outputs`.
-    """
-    probabilities_out = produces_probabilities(model)
-
-    def serve(inputs):
-        outputs = model(inputs, training=False)
-        if task == "image-classification":
-            probabilities = outputs if probabilities_out else tf.nn.softmax(outputs, axis=-1)
-            return {"probabilities": probabilities,
-                    "class_id": tf.argmax(probabilities, axis=-1, output_type=tf.int64)}
-        if task == "binary-classification":
-            score = tf.squeeze(outputs, axis=-1)
-            return {"score": score, "class_id": tf.cast(score > 0, tf.int64)}
-        if task == "regression":
-            return {"prediction": outputs}
-        return {"outputs": outputs}
-
-    return serve
+def serving_function(model, task: str | None, labels=None):
+    """A function from the input batch to the dict of named outputs that `task`'s record
+    declares (`zoo.tasks.TASKS[task].outputs`); a model without a task serves `outputs`.
+    `labels` names the classes of a text classifier (its `label` output)."""
+    if task is None:
+        return lambda inputs: {"outputs": model(inputs, training=False)}
+    return get_task(task).serve(model, labels)

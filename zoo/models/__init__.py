@@ -1,22 +1,40 @@
-"""Model families, one public module each. Importing this package imports every public
-module here, which registers its factories; no TensorFlow is imported (factories reach Keras
-through `zoo._lazy`). Modules whose names start with "_" hold Keras classes or helpers and are
-imported only when a model needs them.
+"""Model families, grouped by domain: `basics/` (perceptron, linear and logistic regression,
+MLP, ensembles), `vision/` (the image classifiers), `text/` (text classifiers), and the domains
+that follow. Each domain holds one public module per family.
+
+Importing this package imports every public module of every domain, which registers its
+factories; no TensorFlow is imported (factories reach Keras through `zoo._lazy`). Modules
+whose names start with "_" hold Keras classes or helpers and are imported only when a model
+needs them.
 """
 
 import importlib
 import pkgutil
 
-FAMILIES = sorted(
-    info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")
+DOMAINS = tuple(
+    info.name for info in pkgutil.iter_modules(__path__)
+    if info.ispkg and not info.name.startswith("_")
 )
-for _family in FAMILIES:
-    importlib.import_module(f"{__name__}.{_family}")
+
+
+def _public_modules(package: str, path) -> list[str]:
+    return sorted(f"{package}.{info.name}" for info in pkgutil.iter_modules(path)
+                  if not info.name.startswith("_"))
+
+
+FAMILIES: list[str] = []
+for _domain in DOMAINS:
+    _package = importlib.import_module(f"{__name__}.{_domain}")
+    for _module in _public_modules(_package.__name__, _package.__path__):
+        importlib.import_module(_module)
+        FAMILIES.append(_module.rsplit(".", 1)[1])
+FAMILIES.sort()
 
 # Modules that define Keras classes (custom layers, losses, subclassed models). Keras must
 # have seen them before it can load a `.keras` file or SavedModel that uses them. Every module
 # of zoo.layers is among them.
-KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models._lenet_subclass")
+KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models.vision._lenet_subclass",
+                       "zoo.text.word2vec")
 
 
 def import_keras_classes() -> None:

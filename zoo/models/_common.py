@@ -143,7 +143,7 @@ def load_weights(model, weights):
     check_weights(weights)
     path = os.fspath(weights)
     if path.endswith(".keras"):
-        from zoo.models._porting import port_weights
+        from zoo.models.vision._porting import port_weights
 
         port_weights(keras.saving.load_model(path, compile=False), model)
         return model

@@ -48,10 +48,10 @@ def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learni
     recipe = card.recipe if card else Recipe(loss=loss)  # Recipe's defaults: Adam at 1e-3
     optimizer = optimizer or recipe.optimizer
     if isinstance(optimizer, str):
-        optimizer = keras.optimizers.get({
-            "class_name": optimizer,
-            "config": {"learning_rate": learning_rate or recipe.learning_rate},
-        })
+        config = {"learning_rate": learning_rate or recipe.learning_rate}
+        if recipe.gradient_clip_norm:
+            config["clipnorm"] = recipe.gradient_clip_norm
+        optimizer = keras.optimizers.get({"class_name": optimizer, "config": config})
     task = card.task if card else None
     model.compile(
         optimizer=optimizer,
@@ -93,7 +93,9 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
 
     Args:
         model: a registered name (built with the recipe's `model_options` updated by
-            `model_options`) or a `keras.Model`.
+            `model_options`; trained on another classification dataset than its card's, with
+            that dataset's `num_classes` unless `model_options` says otherwise) or a
+            `keras.Model`.
         dataset: a dataset name (default: the card's), a `tf.data.Dataset`, or a
             `(train, validation)` pair of them.
         epochs, batch_size, optimizer, learning_rate, loss, metrics: override the card's recipe.
@@ -105,7 +107,8 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     keras.utils.set_random_seed(seed)  # before building: the initial weights follow the seed
     card = card_of(model)
     if isinstance(model, str):
-        model = get_model(model, **{**card.recipe.model_options, **(model_options or {})})
+        model = get_model(model, **{**card.recipe.model_options,
+                                    **_classes_of(card, dataset), **(model_options or {})})
     elif model_options:
         raise ValueError("model_options= only applies when model is given by name.")
     recipe = card.recipe if card else None
@@ -115,6 +118,9 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     train_data, validation_data, dataset_name = _datasets(
         dataset, card, batch_size=batch_size, seed=seed,
         validation_fraction=validation_fraction, dataset_options=dataset_options)
+    task = _task_of(card, dataset_name)
+    if task is not None and task.prepare is not None:
+        task.prepare(model, train_data)  # e.g. adapt a text vectoriser on the training split
     if loss is not None or not model.compiled:
         compile_with_recipe(model, card, optimizer=optimizer, learning_rate=learning_rate,
                             loss=loss, metrics=metrics)
@@ -170,6 +176,27 @@ def evaluate(model, dataset=None, *, split="test", batch_size=256, dataset_optio
     pipeline = data.load(dataset, split, batch_size=batch_size, **options)
     return {k: float(v) for k, v in model.evaluate(pipeline, verbose=verbose,
                                                    return_dict=True).items()}
+
+
+def _classes_of(card, dataset) -> dict:
+    """`num_classes` of another named classification dataset than the card's, so that
+    `zoo.train("text_cnn", "rotten_tomatoes")` builds two outputs, not R8's eight."""
+    if not isinstance(dataset, str) or dataset == card.dataset or \
+            "num_classes" not in card.arguments():
+        return {}
+    classes = data.dataset_info(dataset).num_classes
+    return {"num_classes": classes} if classes else {}
+
+
+def _task_of(card, dataset_name):
+    """The task record of a registered model, else of the named dataset it trains on."""
+    from zoo.tasks import TASKS
+
+    if card is not None:
+        return TASKS[card.task]
+    if dataset_name in data.DATASETS:
+        return TASKS.get(data.dataset_info(dataset_name).task)
+    return None
 
 
 def _versions() -> dict[str, str]:

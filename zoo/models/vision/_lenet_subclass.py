@@ -1,9 +1,9 @@
-"""LeNet-5 as a subclassed `keras.Model` (see `zoo.models.lenet`). Kept in its own module
+"""LeNet-5 as a subclassed `keras.Model` (see `zoo.models.vision.lenet`). Kept in its own module
 because defining a Keras class imports Keras, and the registry must not."""
 
 import keras
 
-from zoo.models.lenet import lenet5_layers
+from zoo.models.vision.lenet import lenet5_layers
 
 
 @keras.saving.register_keras_serializable(package="zoo")

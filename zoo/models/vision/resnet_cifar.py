@@ -19,7 +19,7 @@ schedule of 64k iterations, which is beyond a 2-core CPU.
 from zoo import _validate
 from zoo._lazy import keras
 from zoo.models._common import check_image_classifier, classifier_head, image_input, load_weights
-from zoo.models.resnet import HE_2016
+from zoo.models.vision.resnet import HE_2016
 from zoo.registry import Recipe, register
 
 FILTERS = (16, 32, 64)

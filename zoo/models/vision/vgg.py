@@ -31,7 +31,7 @@ from zoo.models._common import (
     imagenet_classifier_card,
     load_weights,
 )
-from zoo.models._porting import check_imagenet_weights, load_imagenet_weights
+from zoo.models.vision._porting import check_imagenet_weights, load_imagenet_weights
 from zoo.registry import Reference, register
 
 MIN_SIZE = (32, 32)  # five 2x2/2 poolings: 32 ends at 1x1 (keras.applications' minimum too)

@@ -2,7 +2,7 @@
 
 The same layers, in the same order and with the same names, are assembled as a
 `keras.Sequential`, as a Functional model and as a subclassed `keras.Model`
-(`zoo.models._lenet_subclass.LeNet5`), chosen with `api=`. All three have the same parameter
+(`zoo.models.vision._lenet_subclass.LeNet5`), chosen with `api=`. All three have the same parameter
 count and, given the same weights, the same outputs: the API is a matter of style here, and
 the tutorial shows them side by side.
 
@@ -89,7 +89,7 @@ def lenet5(input_shape=(28, 28, 1), num_classes=10, include_top=True, pooling=No
             x = layer(x)
         model = keras.Model(inputs, x, name=name)
     else:
-        from zoo.models._lenet_subclass import LeNet5
+        from zoo.models.vision._lenet_subclass import LeNet5
 
         model = LeNet5(**options, name=name)
         model.build((None, *inputs.shape[1:]))

@@ -41,7 +41,7 @@ from zoo.models._common import (
     imagenet_classifier_card,
     load_weights,
 )
-from zoo.models._porting import check_imagenet_weights, load_imagenet_weights
+from zoo.models.vision._porting import check_imagenet_weights, load_imagenet_weights
 from zoo.registry import Reference, register
 
 # GoogLeNet's five stride-2 stages reduce the grid 32-fold: at 32x32 the last stage sees 1x1.

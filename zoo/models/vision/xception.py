@@ -27,7 +27,7 @@ from zoo.models._common import (
     imagenet_classifier_card,
     load_weights,
 )
-from zoo.models._porting import check_imagenet_weights, load_imagenet_weights
+from zoo.models.vision._porting import check_imagenet_weights, load_imagenet_weights
 from zoo.registry import Reference, register
 
 MIN_SIZE = (71, 71)  # keras.applications' minimum: 71 -> 35 -> 33 -> 17 -> 9 -> 5 -> 3.

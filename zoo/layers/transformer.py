@@ -1,0 +1,97 @@
+"""Transformer encoder blocks (Vaswani et al. 2017, "Attention Is All You Need"), shared by
+the text classifier and the BERT-style masked language model (Devlin et al. 2019).
+
+Token id 0 is padding (as `TextVectorization` gives it): `TokenAndPositionEmbedding` masks it,
+and the encoder lets no position attend to padding, so padding changes no real token's output.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from zoo import _validate
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class TokenAndPositionEmbedding(keras.layers.Layer):
+    """Token embeddings plus learned position embeddings (BERT's), id 0 masked as padding."""
+
+    def __init__(self, vocabulary_size, sequence_length, embedding_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.vocabulary_size = _validate.positive_int("vocabulary_size", vocabulary_size)
+        self.sequence_length = _validate.positive_int("sequence_length", sequence_length)
+        self.embedding_dim = _validate.positive_int("embedding_dim", embedding_dim)
+        self.tokens = keras.layers.Embedding(vocabulary_size, embedding_dim, name="tokens")
+        self.positions = keras.layers.Embedding(sequence_length, embedding_dim,
+                                                name="positions")
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        self.tokens.build(input_shape)
+        self.positions.build((self.sequence_length,))
+
+    def call(self, token_ids):
+        length = ops.shape(token_ids)[-1]
+        return self.tokens(token_ids) + self.positions(ops.arange(length))
+
+    def compute_mask(self, token_ids, mask=None):
+        return ops.not_equal(token_ids, 0)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.embedding_dim)
+
+    def get_config(self):
+        return {**super().get_config(), "vocabulary_size": self.vocabulary_size,
+                "sequence_length": self.sequence_length, "embedding_dim": self.embedding_dim}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class TransformerEncoder(keras.layers.Layer):
+    """One encoder block: multi-head self-attention and a position-wise feed-forward network,
+    each followed by dropout, a residual connection and layer normalisation (the original
+    post-norm arrangement, as in BERT)."""
+
+    def __init__(self, num_heads, feed_forward_dim, dropout=0.1, **kwargs):
+        super().__init__(**kwargs)
+        self.num_heads = _validate.positive_int("num_heads", num_heads)
+        self.feed_forward_dim = _validate.positive_int("feed_forward_dim", feed_forward_dim)
+        self.dropout = _validate.fraction("dropout", dropout)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        width = input_shape[-1]
+        if width % self.num_heads:
+            raise ValueError(f"the embedding width {width} must be divisible by "
+                             f"num_heads={self.num_heads}.")
+        self.attention = keras.layers.MultiHeadAttention(
+            self.num_heads, width // self.num_heads, dropout=self.dropout, name="attention")
+        self.attention.build(input_shape, input_shape)
+        self.feed_forward = keras.Sequential([
+            keras.layers.Dense(self.feed_forward_dim, activation="gelu"),
+            keras.layers.Dense(width)], name="feed_forward")
+        self.feed_forward.build(input_shape)
+        self.attention_norm = keras.layers.LayerNormalization(epsilon=1e-6, name="attention_norm")
+        self.attention_norm.build(input_shape)
+        self.output_norm = keras.layers.LayerNormalization(epsilon=1e-6, name="output_norm")
+        self.output_norm.build(input_shape)
+        self.residual_dropout = keras.layers.Dropout(self.dropout)
+
+    def call(self, x, mask=None, training=None):
+        attention_mask = None
+        if mask is not None:  # no query attends to a padded key
+            attention_mask = ops.expand_dims(ops.cast(mask, "bool"), axis=1)
+        attended = self.attention(x, x, attention_mask=attention_mask, training=training)
+        x = self.attention_norm(x + self.residual_dropout(attended, training=training))
+        transformed = self.feed_forward(x, training=training)
+        return self.output_norm(x + self.residual_dropout(transformed, training=training))
+
+    def compute_mask(self, x, mask=None):
+        return mask
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "num_heads": self.num_heads,
+                "feed_forward_dim": self.feed_forward_dim, "dropout": self.dropout}
