@@ -15,6 +15,7 @@ Results land in benchmarks/results/recurrent_training.json.
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import statistics
@@ -85,6 +86,37 @@ def run_variant(variant, seed, epochs, learning_rate):
             "options": options, "clipnorm": clip}
 
 
+def _earlier_rows(path, settings):
+    """Rows of an earlier run with the same settings, so runs of some variants or seeds add
+    to it; rows made with other settings are not comparable and are dropped."""
+    if not path.is_file():
+        return []
+    earlier = json.loads(path.read_text())
+    same = all(earlier.get(key) == value for key, value in
+               json.loads(json.dumps(settings)).items())
+    return earlier["results"] if same else []
+
+
+def _summary(rows):
+    summary = {}
+    for variant in VARIANTS:
+        values = [r["test_accuracy"] for r in rows if r["variant"] == variant]
+        if values:
+            summary[variant] = {"mean_test_accuracy": round(statistics.mean(values), 4),
+                                "spread": round(max(values) - min(values), 4),
+                                "seeds": len(values)}
+    return summary
+
+
+def _write(path, settings, rows, command):
+    write_json(path, {
+        "benchmark": "recurrent_training", "command": command, **settings,
+        "zoo_version": zoo.__version__, "tensorflow_version": tf.__version__,
+        "python_version": platform.python_version(), "summary": _summary(rows),
+        "results": sorted(rows, key=lambda r: (r["seed"], list(VARIANTS).index(r["variant"]))),
+    })
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -97,29 +129,22 @@ def main(argv=None) -> int:
     unknown = sorted(set(args.variants) - set(VARIANTS))
     if unknown:
         parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
-    rows = []
+    command = " ".join(["python benchmarks/recurrent_training.py", *(argv or sys.argv[1:])])
+    settings = {"dataset": DATASET, "split": "test", "common": COMMON, "epochs": args.epochs,
+                "learning_rate": args.learning_rate}
+    rows = _earlier_rows(args.json, settings)
     for seed in args.seeds:
         for variant in args.variants or VARIANTS:
-            row = run_variant(variant, seed, args.epochs, args.learning_rate)
-            rows.append(row)
+            row = {**run_variant(variant, seed, args.epochs, args.learning_rate),
+                   "command": command, "date": datetime.date.today().isoformat()}
+            rows = [r for r in rows if (r["variant"], r["seed"]) != (variant, seed)] + [row]
             print(f"seed {seed} {variant:<22} test {row['test_accuracy']:.4f}  best val "
                   f"{row['best_val_accuracy']:.4f}  max |g| {row['max_gradient_norm']:.2f}  "
                   f"{row['wall_seconds']:.0f} s", flush=True)
-    summary = {}
-    for variant in dict.fromkeys(r["variant"] for r in rows):
-        values = [r["test_accuracy"] for r in rows if r["variant"] == variant]
-        summary[variant] = {"mean_test_accuracy": round(statistics.mean(values), 4),
-                            "spread": round(max(values) - min(values), 4), "seeds": len(values)}
-        print(f"{variant:<22} mean test accuracy {summary[variant]['mean_test_accuracy']:.4f} "
-              f"(spread {summary[variant]['spread']:.4f} over {len(values)} seeds)")
-    write_json(args.json, {
-        "benchmark": "recurrent_training",
-        "command": " ".join(["python benchmarks/recurrent_training.py", *(argv or sys.argv[1:])]),
-        "dataset": DATASET, "split": "test", "common": COMMON, "epochs": args.epochs,
-        "learning_rate": args.learning_rate, "date": datetime.date.today().isoformat(),
-        "zoo_version": zoo.__version__, "tensorflow_version": tf.__version__,
-        "python_version": platform.python_version(), "summary": summary, "results": rows,
-    })
+            _write(args.json, settings, rows, command)  # after each run: nothing lost
+    for variant, summary in _summary(rows).items():
+        print(f"{variant:<22} mean test accuracy {summary['mean_test_accuracy']:.4f} "
+              f"(spread {summary['spread']:.4f} over {summary['seeds']} seeds)")
     return 0
 
 

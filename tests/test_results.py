@@ -2,6 +2,7 @@
 table is exactly what the registry and the results file generate."""
 
 import json
+import statistics
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ MEASURED = ("perceptron", "logistic_regression", "linear_regression", "linear_sv
             "small_cnn", "alexnet", "zfnet", "vgg11_bn", "vgg16", "nin", "googlenet",
             "resnet18", "resnet20", "resnet50", "densenet121", "xception", "mobilenet",
             "mobilenet_v2", "text_bow_mlp", "text_tfidf_mlp", "text_embedding_bag", "text_cnn",
-            "text_gru", "text_transformer")
+            "text_gru", "text_transformer", "text_hashing_mlp", "text_simple_rnn", "text_lstm",
+            "text_bilstm", "text_bigru", "text_stacked_lstm", "text_lstm_layernorm")
 
 
 @pytest.mark.parametrize("name", MEASURED)
@@ -116,3 +118,19 @@ def test_no_zoo_model_is_measurably_slower_than_keras_applications():
                 assert round(median, 3) == row[f"{kind}_{label}"]
                 assert high >= 1.0, f"{name} {kind}: {label} {median:.3f} [{low}, {high}]"
         assert row["verdict"] in ("at least as fast", "not slower (within noise)"), row
+
+
+def test_recurrent_training_comparison_is_recorded_and_consistent():
+    # benchmarks/recurrent_training.py: the same LSTM on the same R8 data, one technique at a
+    # time; the summary must be the mean of its rows (so it is recomputed, not trusted).
+    path = Path(__file__).parents[1] / "benchmarks" / "results" / "recurrent_training.json"
+    recorded = json.loads(path.read_text())
+    assert recorded["command"].startswith("python benchmarks/recurrent_training.py")
+    variants = {"baseline", "clip_norm_1", "input_dropout_0.3", "recurrent_dropout_0.3",
+                "layer_norm_cell", "all_together"}
+    assert set(recorded["summary"]) == variants
+    for variant, summary in recorded["summary"].items():
+        values = [r["test_accuracy"] for r in recorded["results"] if r["variant"] == variant]
+        assert len(values) == summary["seeds"] >= 1
+        assert round(statistics.mean(values), 4) == summary["mean_test_accuracy"]
+        assert all(0.5 < v <= 1 for v in values)
