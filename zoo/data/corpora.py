@@ -18,7 +18,6 @@ from __future__ import annotations
 import bz2
 import csv
 import html
-import importlib.metadata
 import re
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.data.sources import CorruptDatasetError, DatasetNotFoundError
+from zoo.data.sources import CorruptDatasetError, locate_package_files
 
 SPLIT_SEED = 1234
 
@@ -62,29 +61,8 @@ class Corpus:
     def locate(self) -> list[Path]:
         """The corpus' files on this machine; DatasetNotFoundError when the package is not
         installed or lacks one of them."""
-        try:
-            distribution = importlib.metadata.distribution(self.package)
-        except importlib.metadata.PackageNotFoundError:
-            raise DatasetNotFoundError(
-                f"the {self.package} package, which ships this corpus' files, is not "
-                f"installed: `{self.pip_command}` (--no-deps: zoo only reads its files)."
-            ) from None
-        paths = []
-        for relative in self.files:
-            if any(c in relative for c in "*?["):
-                root = Path(distribution.locate_file(""))
-                found = sorted(root.glob(relative))
-            else:
-                found = [Path(distribution.locate_file(relative))]
-            found = [path for path in found if path.is_file()]
-            if not found:
-                raise DatasetNotFoundError(
-                    f"{self.package} {distribution.version} is installed but has no "
-                    f"{relative}; zoo reads the files of version {self.package_version}: "
-                    f"`{self.pip_command}`."
-                )
-            paths += found
-        return paths
+        return locate_package_files(self.package, self.package_version, self.files,
+                                    "this corpus' files")
 
     def examples(self) -> dict[str, list[dict]]:
         return self.read(self.locate())

