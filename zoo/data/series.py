@@ -215,7 +215,7 @@ def windows(values, input_length: int, horizon: int, split: str = "train", *,
 
     dataset = (tf.data.Dataset.from_tensor_slices(starts.astype(np.int32))
                .map(cut, num_parallel_calls=tf.data.AUTOTUNE).cache())
-    if split == "train" if shuffle is None else shuffle:
+    if (split == "train") if shuffle is None else shuffle:
         dataset = dataset.shuffle(len(starts), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
