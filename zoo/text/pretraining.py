@@ -138,9 +138,6 @@ class MaskedLanguageModel(keras.Model):
         names = [*_BODY_LAYERS, *(f"encoder_{i}" for i in range(1, self.num_layers + 1))]
         return names if with_dropout else [n for n in names if n != "embedding_dropout"]
 
-    def build(self, input_shape=None):
-        self.built = True  # every weight is made in __init__; strings have no float shape
-
     def _logits(self, hidden):
         tokens = self.encoder.get_layer("embedding").tokens.embeddings
         transformed = self.head_norm(self.head_dense(hidden))
