@@ -3,12 +3,14 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import zoo
 from tests.helpers import build
 from zoo.data import DATASETS
 from zoo.export import input_spec
+from zoo.tasks import get_task
 
 
 def test_list_models_filters_with_wildcards_task_and_family():
@@ -36,7 +38,11 @@ def test_every_card_is_complete_and_true_to_its_model(name):
     assert model.name == name, "cards are found again from a model by its name"
     assert tuple(input_spec(model).shape[1:]) == card.input_shape
     output = model.compute_output_shape((None, *card.input_shape))
-    assert output[-1] == (card.num_classes or 1)  # one score for binary and regression
+    task = get_task(card.task)
+    x, y = task.example_batch(card, 2, np.random.default_rng(0))
+    # The card's classes (of the default model), else what the task says: one score for
+    # binary and regression, a forecaster's horizon, a language model's vocabulary, ...
+    assert output[-1] == (card.num_classes or task.output_shape(card, x, y)[-1])
 
 
 @pytest.mark.parametrize("name", zoo.list_models())
@@ -44,9 +50,13 @@ def test_the_recipe_builds_a_model_its_dataset_feeds(name):
     card = zoo.model_card(name)
     model = build(name)
     data_options = {k: v for k, v in card.recipe.dataset_options.items()
-                    if k in ("image_size", "channels", "classes")}
+                    if k in ("image_size", "channels", "classes", "max_length")}
+    shaped = get_task(card.task).data_options  # e.g. a forecaster's window
+    data_options.update(shaped(model) if shaped else {})
     x, y = next(iter(zoo.data.load(card.dataset, "test", batch_size=2, **data_options)))
-    assert tuple(x.shape[1:]) == tuple(input_spec(model).shape[1:])
+    served = tuple(input_spec(model).shape[1:])  # None: any length
+    assert len(x.shape[1:]) == len(served)
+    assert all(size in (None, actual) for size, actual in zip(served, x.shape[1:], strict=True))
     if card.task == "image-classification":
         assert model(x).shape == (2, zoo.data.dataset_info(card.dataset).num_classes)
 

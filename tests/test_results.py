@@ -25,7 +25,9 @@ MEASURED = ("perceptron", "logistic_regression", "linear_regression", "linear_sv
             "resnet18", "resnet20", "resnet50", "densenet121", "xception", "mobilenet",
             "mobilenet_v2", "text_bow_mlp", "text_tfidf_mlp", "text_embedding_bag", "text_cnn",
             "text_gru", "text_transformer", "text_hashing_mlp", "text_simple_rnn", "text_lstm",
-            "text_bilstm", "text_bigru", "text_stacked_lstm", "text_lstm_layernorm")
+            "text_bilstm", "text_bigru", "text_stacked_lstm", "text_lstm_layernorm",
+            "gru_forecaster", "lstm_forecaster", "tcn_forecaster", "transformer_forecaster",
+            "char_lstm_lm", "char_gru_lm", "char_transformer_lm", "ntm", "lstm_sequence")
 
 
 @pytest.mark.parametrize("name", MEASURED)

@@ -88,6 +88,19 @@ def _dataset_rows():
             except DatasetNotFoundError:
                 sizes = ("missing", "")
             where = f"memory: {info.origin}"
+        elif info.source == "series":  # sizes in steps: train (with validation) and test
+            from zoo.data import series
+
+            try:
+                length = len(series.load_series(name))
+                _, validation_end = series.split_bounds(length)
+                sizes = (f"{validation_end:,}", f"{length - validation_end:,}")
+            except DatasetNotFoundError:
+                sizes = ("missing", "")
+            where = f"series (steps): {info.origin}"
+        elif info.source == "algorithmic":
+            sizes = ("generated", "")
+            where = info.origin
         elif tfds_store.is_built(name):
             import tensorflow_datasets as tfds
 

@@ -5,6 +5,8 @@ have under that name are defined here and registered serializable, so a compiled
 to `.keras` loads again.
 """
 
+import math
+
 import keras
 from keras import ops
 
@@ -28,10 +30,77 @@ class PerceptronLoss(keras.losses.Loss):
         return ops.mean(ops.relu(-y * y_pred), axis=-1)
 
 
+@keras.saving.register_keras_serializable(package="zoo")
+class BitsPerToken(keras.metrics.Mean):
+    """The mean cross-entropy of integer targets under logits, in bits (nats / ln 2): a
+    character language model's bits per character."""
+
+    def __init__(self, name="bits_per_char", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        nats = keras.losses.sparse_categorical_crossentropy(y_true, y_pred, from_logits=True)
+        return super().update_state(nats / math.log(2.0), sample_weight=sample_weight)
+
+
+def _scored(y_true):
+    """The target bits that count: -1 marks a step with nothing to output (the algorithmic
+    tasks of `zoo.data.algorithmic`)."""
+    return ops.cast(ops.greater_equal(y_true, 0.0), "float32")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class MaskedBinaryCrossentropy(keras.losses.Loss):
+    """Binary cross-entropy of logits against target bits, averaged over the bits that count
+    (targets of -1 are left out); 0 for a batch with none."""
+
+    def __init__(self, name="masked_binary_crossentropy", reduction="sum_over_batch_size"):
+        super().__init__(name=name, reduction=reduction)
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, y_pred.dtype)
+        scored = ops.cast(_scored(y_true), y_pred.dtype)
+        bits = ops.maximum(y_true, 0.0)
+        # log(1 + exp(-|x|)) + max(x, 0) - x * y: the stable form of sigmoid cross-entropy.
+        losses = ops.softplus(-ops.abs(y_pred)) + ops.relu(y_pred) - y_pred * bits
+        total = ops.sum(losses * scored, axis=list(range(1, len(y_pred.shape))))
+        counted = ops.sum(scored, axis=list(range(1, len(y_pred.shape))))
+        return total / ops.maximum(counted, 1.0)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class BitErrorRate(keras.metrics.Metric):
+    """The share of target bits (those not -1) that the logits' signs get wrong."""
+
+    def __init__(self, name="bit_error_rate", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.wrong = self.add_variable(shape=(), initializer="zeros", name="wrong")
+        self.counted = self.add_variable(shape=(), initializer="zeros", name="counted")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = ops.cast(y_true, "float32")
+        scored = _scored(y_true)
+        predicted = ops.cast(ops.greater(y_pred, 0.0), "float32")
+        wrong = ops.cast(ops.not_equal(predicted, y_true), "float32") * scored
+        self.wrong.assign_add(ops.sum(wrong))
+        self.counted.assign_add(ops.sum(scored))
+
+    def result(self):
+        return self.wrong / ops.maximum(self.counted, 1.0)
+
+    def reset_state(self):
+        self.wrong.assign(0.0)
+        self.counted.assign(0.0)
+
+
 def get_loss(name_or_loss):
     """A Keras loss from a recipe's name; Keras objects pass through."""
     if name_or_loss == "perceptron":
         return PerceptronLoss()
+    if name_or_loss == "masked_binary_crossentropy":
+        return MaskedBinaryCrossentropy()
+    if name_or_loss == "sparse_categorical_crossentropy_from_logits":
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     return keras.losses.get(name_or_loss)
 
 
@@ -44,6 +113,13 @@ def get_metrics(names, task):
             metrics.append(keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy"))
         elif name == "rmse":
             metrics.append(keras.metrics.RootMeanSquaredError(name="rmse"))
+        elif name == "nats_per_char":
+            metrics.append(keras.metrics.SparseCategoricalCrossentropy(from_logits=True,
+                                                                       name="nats_per_char"))
+        elif name == "bits_per_char":
+            metrics.append(BitsPerToken())
+        elif name == "bit_error_rate":
+            metrics.append(BitErrorRate())
         else:
             metrics.append(name)
     return metrics

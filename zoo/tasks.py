@@ -39,6 +39,12 @@ class Task:
         example_batch: `(card, batch_size, rng) -> (x, y)`, a batch the sweep feeds.
         serve: `(model, labels) -> fn(inputs) -> {output: tensor}`, the serving function.
         prepare: `(model, train_dataset) -> None`, run by `zoo.train` before fitting.
+        data_options: `model -> dict`, the `zoo.data.load` options the model's shape fixes
+            (a forecaster's window), which `zoo.train` and `zoo.evaluate` pass on.
+        output_shape: `(card, x, y) -> shape`, the Keras model's output for the example batch
+            `(x, y)` (the sweep checks it).
+        endpoints: `model -> {name: (function, input_signature)}`, signatures exported beside
+            `serving_default` (a language model's `generate`).
     """
 
     name: str
@@ -53,6 +59,9 @@ class Task:
     example_batch: Callable[..., tuple[Any, Any]] = field(repr=False)
     serve: Callable[..., Callable] = field(repr=False)
     prepare: Callable[..., None] | None = field(default=None, repr=False)
+    data_options: Callable[..., dict] | None = field(default=None, repr=False)
+    output_shape: Callable[..., tuple] | None = field(default=None, repr=False)
+    endpoints: Callable[..., dict] | None = field(default=None, repr=False)
 
 
 def _model_input_shape(card) -> tuple[int, ...]:
@@ -91,6 +100,60 @@ def _text_batch(card, batch_size, rng):
     texts = [" ".join(rng.choice(_SWEEP_WORDS, size=rng.integers(0, 12)))
              for _ in range(batch_size)]
     return np.array(texts, dtype=object), rng.integers(0, _model_classes(card), batch_size)
+
+
+def _card_argument(card, name, default):
+    """A factory argument as the card's recipe builds the model."""
+    return {**card.defaults, **card.recipe.model_options}.get(name, default)
+
+
+def _window(card) -> tuple[int, int]:
+    return (_card_argument(card, "input_length", card.input_shape[0]),
+            _card_argument(card, "horizon", 1))
+
+
+def _series_batch(card, batch_size, rng):
+    """Random walks at a level far from zero (as real series are), cut into windows of the
+    card's input length and horizon."""
+    input_length, horizon = _window(card)
+    walks = 300 + np.cumsum(rng.normal(0, 1, (batch_size, input_length + horizon)), axis=1)
+    walks = walks.astype(np.float32)
+    return walks[:, :input_length, None], walks[:, input_length:]
+
+
+def _classes_shape(card, x, y):
+    return (len(x), _model_classes(card))
+
+
+def _one_output_shape(card, x, y):
+    return (len(x), 1)
+
+
+def _targets_shape(card, x, y):
+    return tuple(y.shape)
+
+
+def _text_pairs_batch(card, batch_size, rng):
+    """Texts of up to 40 characters (sweep words and the odd non-ASCII letter), and each text
+    one character later: a language model's `(inputs, targets)`."""
+    texts = [" ".join(rng.choice(_SWEEP_WORDS, size=30)) for _ in range(batch_size)]
+    length = min(40, _card_argument(card, "sequence_length", 40))
+    return (np.array([text[:length] for text in texts], dtype=object),
+            np.array([text[1:length + 1] for text in texts], dtype=object))
+
+
+def _logits_shape(card, x, y):
+    first = x[0].decode("utf-8") if isinstance(x[0], bytes) else x[0]
+    return (len(x), len(first), _card_argument(card, "max_tokens", 128))
+
+
+def _copy_batch(card, batch_size, rng):
+    """A copy-task batch (`zoo.data.algorithmic`) of three vectors of the card's bits."""
+    from zoo.data.algorithmic import copy_batch
+
+    inputs, targets = copy_batch(rng.integers(0, 2**31, 2), batch_size, 3,
+                                 _card_argument(card, "bits", 8))
+    return inputs.numpy(), targets.numpy()
 
 
 def _as_probabilities(model, outputs):
@@ -140,6 +203,43 @@ def _serve_regression(model, labels=None):
     return serve
 
 
+def _serve_logits(model, labels=None):
+    def serve(text):
+        return {"logits": model(text, training=False)}
+
+    return serve
+
+
+def _generate_endpoint(model) -> dict:
+    from zoo.text.generation import generate_signature
+
+    return {"generate": generate_signature(model)}
+
+
+def _sequence_length(model) -> dict:
+    return {"sequence_length": int(model.sequence_length)}
+
+
+def _serve_bits(model, labels=None):
+    def serve(sequence):
+        logits = model(sequence, training=False)
+        return {"logits": logits, "bits": tf.cast(logits > 0, tf.int64)}
+
+    return serve
+
+
+def _serve_forecast(model, labels=None):
+    def serve(history):
+        return {"forecast": model(history, training=False)}
+
+    return serve
+
+
+def _forecast_window(model) -> dict:
+    """A forecaster reads `input_length` steps and forecasts `horizon`: its data's windows."""
+    return {"input_length": int(model.input_shape[1]), "horizon": int(model.output_shape[-1])}
+
+
 def _adapt_text_layers(model, train_dataset):
     from zoo.layers.text import adapt_text_layers
 
@@ -150,19 +250,33 @@ TASKS: dict[str, Task] = {task.name: task for task in (
     Task("image-classification", "one of k classes for an image (or a feature vector)",
          "float32", ("probabilities", "class_id"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,
-         _class_batch, _serve_classes),
+         _class_batch, _serve_classes, output_shape=_classes_shape),
     Task("binary-classification", "a signed score and a class in {0, 1}",
          "float32", ("score", "class_id"), "score",
          "binary_crossentropy", ("accuracy",), "accuracy", True,
-         _binary_batch, _serve_binary),
+         _binary_batch, _serve_binary, output_shape=_one_output_shape),
     Task("regression", "a real-valued prediction",
          "float32", ("prediction",), "prediction",
          "mse", ("rmse",), "rmse", False,
-         _regression_batch, _serve_regression),
+         _regression_batch, _serve_regression, output_shape=_one_output_shape),
     Task("text-classification", "one of k classes for a raw string (vectorised inside)",
          "string", ("probabilities", "class_id", "label"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,
-         _text_batch, _serve_text_classes, _adapt_text_layers),
+         _text_batch, _serve_text_classes, _adapt_text_layers, output_shape=_classes_shape),
+    Task("forecasting", "the next steps of a series from its recent past, in its own unit",
+         "float32", ("forecast",), "forecast", "mae", ("mae",), "mae", False,
+         _series_batch, _serve_forecast, data_options=_forecast_window,
+         output_shape=_targets_shape),
+    Task("language-modeling", "the next character at every position of a string, and text "
+         "generated from a prompt", "string", ("logits",), "logits",
+         "sparse_categorical_crossentropy_from_logits", ("nats_per_char", "bits_per_char"),
+         "nats_per_char", False, _text_pairs_batch, _serve_logits, _adapt_text_layers,
+         data_options=_sequence_length, output_shape=_logits_shape,
+         endpoints=_generate_endpoint),
+    Task("sequence-transduction", "a sequence of bit vectors in, the logits of a sequence of "
+         "bits out, step by step (algorithmic tasks such as copying)", "float32",
+         ("logits", "bits"), "logits", "masked_binary_crossentropy", ("bit_error_rate",),
+         "bit_error_rate", False, _copy_batch, _serve_bits, output_shape=_targets_shape),
 )}
 
 

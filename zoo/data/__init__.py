@@ -2,8 +2,9 @@
 
 Images and small tables are read into memory from local caches; text corpora that data
 packages ship are built once into the TFDS data directory (`data_dir()`, `prepare(name)`), and
-any TFDS dataset prepared there loads by name. Data code never imports models, and nothing
-here downloads.
+any TFDS dataset prepared there loads by name. Time series (`zoo.data.series`) are read from
+a data package's files and cut into windows (`load(name, input_length=, horizon=)`). Data
+code never imports models, and nothing here downloads.
 """
 
 from zoo.data.catalog import DATASETS, DatasetInfo, dataset_info, list_datasets

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from zoo.data import corpora, sources
 from zoo.data.corpora import CORPORA, Corpus
 
+SPLITS = ("train", "validation", "test")
+
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                    "Sneaker", "Bag", "Ankle boot")
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
@@ -38,14 +40,18 @@ NEWSGROUPS_CLASSES = (
 @dataclass(frozen=True)
 class DatasetInfo:
     name: str
-    # "image-classification", "regression", "text-classification" (labelled text) or
-    # "text-corpus" (unlabelled text); "supervised" for a foreign TFDS dataset of another kind.
+    # "image-classification", "regression", "text-classification" (labelled text),
+    # "text-corpus" (unlabelled text), "forecasting" (a time series, cut into windows) or
+    # "sequence-transduction" (generated bit sequences);
+    # "supervised" for a foreign TFDS dataset of another kind.
     task: str
     input_shape: tuple[int, ...]
     reader: Callable | None = None  # in-memory: () -> ((x_train, y_train), (x_test, y_test))
     class_names: tuple[str, ...] = ()
     description: str = ""
-    source: str = "memory"  # "memory" (reader) or "tfds" (TFDS data directory)
+    # "memory" (reader), "tfds" (TFDS data directory), "series" (zoo.data.series) or
+    # "algorithmic" (generated, zoo.data.algorithmic)
+    source: str = "memory"
     corpus: Corpus | None = None  # zoo's corpora: how zoo builds the TFDS dataset
     # TFDS features `load` reads: (input, label) for a labelled set; for a text corpus its
     # text features, the first one the default.
@@ -65,6 +71,15 @@ def _text(name, task, classes, description, keys=("text", "label")):
     corpus = CORPORA[name]
     return DatasetInfo(name, task, (), None, classes, description, source="tfds",
                        corpus=corpus, keys=keys, origin=corpus.origin)
+
+
+def _series(name):
+    from zoo.data.series import SERIES
+
+    series = SERIES[name]
+    return DatasetInfo(name, "forecasting", (series.input_length, 1),
+                       description=f"{series.description} Season: {series.period} steps; "
+                       "chronological 70/15/15 splits.", source="series", origin=series.origin)
 
 
 DATASETS = {
@@ -106,6 +121,14 @@ DATASETS = {
         _text("bible_kjv_lsg", "text-corpus", (),
               "King James (en) and Louis Segond (fr) Bibles, 31,102 aligned verses "
               "(en, fr, book, chapter, verse); every 20th verse is test.", keys=("en", "fr")),
+        _series("co2"),
+        _series("sunspots"),
+        _series("elnino"),
+        DatasetInfo("copy", "sequence-transduction", (None, 9),
+                    description="The copy task (Graves et al. 2014): up to max_length random "
+                    "8-bit vectors, a delimiter, then the vectors again; generated, 100 "
+                    "training batches an epoch drawn afresh, fixed validation and test.",
+                    source="algorithmic", origin="generated (zoo.data.algorithmic)"),
     )
 }
 

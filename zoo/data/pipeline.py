@@ -31,9 +31,11 @@ import tensorflow as tf
 
 from zoo import _validate
 from zoo.data.augment import augment_batches, check_augment
-from zoo.data.catalog import dataset_info
+from zoo.data.catalog import SPLITS, dataset_info
 
-SPLITS = ("train", "validation", "test")
+# The share of a training split held out for validation, unless the caller says otherwise
+# (a time series holds out its own default, zoo.data.series.VALIDATION_FRACTION).
+VALIDATION_FRACTION = 0.1
 
 
 @functools.cache
@@ -46,16 +48,29 @@ def _read(name: str):
     return (x_train, y_train), (x_test, y_test)
 
 
-def raw_arrays(name, split="train", *, validation_fraction=0.1, seed=0, classes=None, limit=None,
-               feature=None):
+def raw_arrays(name, split="train", *, validation_fraction=None, seed=0, classes=None,
+               limit=None, feature=None, input_length=None, horizon=None):
     """The unprocessed examples of one split as numpy arrays `(x, y)`.
 
     `classes` keeps only those labels and renumbers them 0..k-1 in the given order (e.g.
     `(0, 1)` for a binary task); `limit` keeps the first `limit` examples after that. For text,
     `x` is an object array of Python `str` and `y` int64 labels; a text corpus has no labels
-    (`y` is None) and `feature` chooses its text (e.g. "fr" for the Bible).
+    (`y` is None) and `feature` chooses its text (e.g. "fr" for the Bible). For a time series,
+    `x` is every window's inputs `(windows, input_length, 1)` and `y` its targets
+    `(windows, horizon)` (see `load`).
     """
     info = dataset_info(name)
+    check_not_generated(info)
+    check_window_options(info, input_length, horizon)
+    if info.source == "series":
+        from zoo.data import series
+
+        check_no_selection(info, classes=classes, limit=limit, feature=feature)
+        return series.window_arrays(series.load_series(name), input_length or
+                                    info.input_shape[0], horizon or 1, split,
+                                    **series.split_options(validation_fraction))
+    if validation_fraction is None:
+        validation_fraction = VALIDATION_FRACTION
     if info.source == "tfds":
         from zoo.data import tfds_pipeline
 
@@ -78,6 +93,28 @@ def raw_arrays(name, split="train", *, validation_fraction=0.1, seed=0, classes=
         _validate.positive_int("limit", limit)
         x, y = x[:limit], y[:limit]
     return x, y
+
+
+def check_not_generated(info):
+    if info.source == "algorithmic":
+        raise ValueError(f"{info.name} is generated batch by batch, each batch of its own "
+                         "sequence length, so it has no arrays; use zoo.data.load.")
+
+
+def check_window_options(info, input_length, horizon):
+    if info.source != "series" and (input_length, horizon) != (None, None):
+        raise ValueError(f"input_length and horizon cut a time series into windows; {info.name}"
+                         f" is a {info.task} dataset.")
+
+
+def check_no_selection(info, **options):
+    """A time series is cut into windows, not selected from: the options that select examples
+    of other datasets do not apply."""
+    given = sorted(k for k, v in options.items() if v is not None)
+    if given:
+        raise ValueError(f"{', '.join(given)}: not options of the time series {info.name}, "
+                         "which takes input_length, horizon, batch_size, shuffle, seed and "
+                         "validation_fraction.")
 
 
 def check_no_feature(info, feature):
@@ -143,9 +180,43 @@ def arrays(name, split="train", **options):
     see `raw_arrays`.)"""
     if dataset_info(name).task == "text-corpus":
         raise ValueError(f"{name} is a text corpus without labels; use raw_arrays or load.")
+    check_not_generated(dataset_info(name))
     dataset = load(name, split, batch_size=4096, shuffle=False, **options)
     batches = [(x.numpy(), y.numpy()) for x, y in dataset]
     return np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
+
+
+def _char_chunks(info, split, sequence_length, *, batch_size, shuffle, seed,
+                 validation_fraction, classes, limit, feature, drop_remainder, augment):
+    """A text corpus' split as a language model's `(inputs, targets)` character chunks."""
+    from zoo.data.chunks import char_chunks
+
+    if info.task != "text-corpus":
+        raise ValueError(f"sequence_length cuts a text corpus into character chunks; "
+                         f"{info.name} is a {info.task} dataset.")
+    if augment is not None or (feature is not None and not isinstance(feature, str)):
+        raise ValueError("character chunks take one text feature and no augment.")
+    texts, _ = raw_arrays(info.name, split, validation_fraction=validation_fraction,
+                          seed=seed, classes=classes, limit=limit, feature=feature)
+    shuffle = (split == "train") if shuffle is None else shuffle
+    return char_chunks(texts, sequence_length, batch_size=batch_size, shuffle=shuffle,
+                       seed=seed, drop_remainder=drop_remainder)
+
+
+def _algorithmic(info, split, *, batch_size, seed, max_length, **others):
+    """Generated batches of an algorithmic task; the options of stored datasets do not
+    apply (the batches are drawn in random order already)."""
+    from zoo.data.algorithmic import copy_pipeline
+
+    if info.source != "algorithmic":
+        raise ValueError(f"max_length sets an algorithmic task's longest sequence; {info.name} "
+                         f"is a {info.task} dataset.")
+    given = sorted(name for name, value in others.items() if value is not None)
+    if given:
+        raise ValueError(f"{', '.join(given)}: not options of the generated task {info.name}, "
+                         "which takes max_length, batch_size and seed.")
+    return copy_pipeline(split, batch_size=batch_size, seed=seed,
+                         **({} if max_length is None else {"max_length": max_length}))
 
 
 def _index_batches(count, batch_size, *, shuffle, seed, drop_remainder):
@@ -165,14 +236,18 @@ def _index_batches(count, batch_size, *, shuffle, seed, drop_remainder):
                                                  seed=tf.stack([epoch_seed, seed]))))
 
 
-def load(name, split="train", *, batch_size=128, shuffle=None, validation_fraction=0.1,
+def load(name, split="train", *, batch_size=128, shuffle=None, validation_fraction=None,
          seed=0, classes=None, limit=None, image_size=None, channels=None, augment=None,
-         drop_remainder=False, feature=None):
+         drop_remainder=False, feature=None, input_length=None, horizon=None,
+         sequence_length=None, max_length=None):
     """A batched `tf.data.Dataset` of `(inputs, labels)` for one split of a known dataset.
 
     Text classification yields `(text, label)`: `tf.string` [batch] and int64 [batch]. A text
     corpus (`task == "text-corpus"`) yields batches of `tf.string` alone. A zoo corpus that is
-    not built yet is built into the TFDS data directory first (`zoo.data.prepare`).
+    not built yet is built into the TFDS data directory first (`zoo.data.prepare`). A time
+    series (`task == "forecasting"`) yields windows: `input_length` past steps (float32
+    [batch, input_length, 1]) and the `horizon` steps after them ([batch, horizon]), from
+    chronological splits (`zoo.data.series`).
 
     Args:
         name: a dataset from `zoo.data.list_datasets()`, or a prepared TFDS dataset in the
@@ -180,7 +255,9 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         split: "train", "validation" (carved from train with `seed`) or "test".
         batch_size: examples per batch.
         shuffle: reshuffle every epoch; defaults to True for "train" only.
-        validation_fraction: share of the original training split held out as "validation".
+        validation_fraction: share of the original training split held out as "validation"
+            (default 0.1); for a time series, the share of its steps after the training
+            steps (default 0.15, as many as the test split's).
         seed: the validation carve and the shuffle order (for TFDS datasets, see
             `zoo.data.tfds_pipeline`).
         classes: keep only these labels, renumbered 0..k-1 (e.g. `(0, 1)` for binary tasks).
@@ -195,10 +272,40 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         drop_remainder: drop the last, smaller batch.
         feature: a text corpus' feature (or tuple of features) to yield, e.g. "fr" for the
             Bible's French; by default its first ("text", "en").
+        input_length, horizon: a time series' window: past steps in (default: the series'
+            `input_shape[0]`, e.g. 104 weeks of CO2) and steps ahead (default 1).
+        sequence_length: cut a text corpus' split into character chunks for a language
+            model: `(inputs, targets)` strings of this many characters, the targets one
+            character later (`zoo.data.chunks`).
+        max_length: an algorithmic task's longest sequence (the copy task draws lengths
+            1..max_length; `zoo.data.algorithmic`).
     """
     _validate.positive_int("batch_size", batch_size)
     info = dataset_info(name)
-    image_options = _image_options(info, image_size, channels)
+    image_options = _image_options(info, image_size, channels)  # image datasets only
+    check_window_options(info, input_length, horizon)
+    if info.source == "algorithmic" or max_length is not None:
+        return _algorithmic(info, split, batch_size=batch_size, seed=seed,
+                            max_length=max_length, classes=classes, limit=limit,
+                            augment=augment, feature=feature, shuffle=shuffle,
+                            validation_fraction=validation_fraction,
+                            sequence_length=sequence_length)
+    if sequence_length is not None:
+        return _char_chunks(info, split, sequence_length, batch_size=batch_size,
+                            shuffle=shuffle, seed=seed, validation_fraction=validation_fraction,
+                            classes=classes, limit=limit, feature=feature,
+                            drop_remainder=drop_remainder, augment=augment)
+    if info.source == "series":
+        from zoo.data import series
+
+        check_no_selection(info, classes=classes, limit=limit, augment=augment,
+                           feature=feature)
+        return series.windows(series.load_series(name), input_length or info.input_shape[0],
+                              horizon or 1, split, batch_size=batch_size, shuffle=shuffle,
+                              seed=seed, drop_remainder=drop_remainder,
+                              **series.split_options(validation_fraction))
+    if validation_fraction is None:
+        validation_fraction = VALIDATION_FRACTION
     check_augment(augment, info)  # before any data is read
     if info.source == "tfds":
         from zoo.data import tfds_pipeline

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from zoo import _validate
-from zoo.data.pipeline import SPLITS
+from zoo.data.catalog import SPLITS
 from zoo.data.sources import CorruptDatasetError, locate_package_files
 
 PACKAGE, PACKAGE_VERSION = "statsmodels", "0.15.0"
@@ -76,6 +76,7 @@ def _read_year_by_month(path: Path, *, skip: int) -> np.ndarray:
 class SeriesInfo:
     name: str
     period: int  # the season, in steps: what the seasonal-naive forecast repeats
+    input_length: int  # the default window: the steps a forecaster reads
     frequency: str
     unit: str
     start: str  # the first step's date
@@ -89,14 +90,14 @@ class SeriesInfo:
 
 
 SERIES = {info.name: info for info in (
-    SeriesInfo("co2", 52, "weekly", "ppm", "1958-03-29", "statsmodels/datasets/co2/co2.csv",
+    SeriesInfo("co2", 52, 104, "weekly", "ppm", "1958-03-29", "statsmodels/datasets/co2/co2.csv",
                _read_co2, "Atmospheric CO2 at Mauna Loa, weekly, 1958-2001; gaps "
                "interpolated."),
-    SeriesInfo("sunspots", 132, "monthly", "sunspot number", "1749-01",
+    SeriesInfo("sunspots", 132, 132, "monthly", "sunspot number", "1749-01",
                "statsmodels/datasets/sunspots/src/sunspots_monthly.dat",
                lambda path: _read_year_by_month(path, skip=4),
                "Monthly mean sunspot numbers from 1749 (SIDC); an 11-year cycle."),
-    SeriesInfo("elnino", 12, "monthly", "degrees C", "1950-01",
+    SeriesInfo("elnino", 12, 36, "monthly", "degrees C", "1950-01",
                "statsmodels/datasets/elnino/elnino.csv",
                lambda path: _read_year_by_month(path, skip=1),
                "Monthly sea-surface temperature of the El Nino region, 1950-2010."),
@@ -153,6 +154,11 @@ def split_bounds(length: int, validation_fraction=VALIDATION_FRACTION,
     return validation_end - round(validation_fraction * length), validation_end
 
 
+def split_options(validation_fraction=None) -> dict:
+    """The split options of `zoo.data.load` for a series: its validation share, if given."""
+    return {} if validation_fraction is None else {"validation_fraction": validation_fraction}
+
+
 def window_starts(length: int, input_length: int, horizon: int, split: str,
                   validation_fraction=VALIDATION_FRACTION,
                   test_fraction=TEST_FRACTION) -> np.ndarray:
@@ -184,7 +190,8 @@ def window_arrays(values, input_length: int, horizon: int, split: str = "test",
 
 
 def windows(values, input_length: int, horizon: int, split: str = "train", *,
-            batch_size: int = 64, shuffle: bool | None = None, seed: int = 0, **fractions):
+            batch_size: int = 64, shuffle: bool | None = None, seed: int = 0,
+            drop_remainder: bool = False, **fractions):
     """A `tf.data` pipeline of `(inputs, targets)` batches over the windows of `split`: the
     window indices, a parallel map that slices them out of the series, cache, shuffle
     (training only, unless `shuffle` says), batch, prefetch. Shapes as `window_arrays`."""
@@ -203,7 +210,7 @@ def windows(values, input_length: int, horizon: int, split: str = "train", *,
                .map(cut, num_parallel_calls=tf.data.AUTOTUNE).cache())
     if (split == "train") if shuffle is None else shuffle:
         dataset = dataset.shuffle(len(starts), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
 
 
 def naive_forecast(inputs, horizon: int) -> np.ndarray:

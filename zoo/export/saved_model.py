@@ -3,7 +3,8 @@
 A version is written into a hidden temporary directory beside its final place and renamed
 into place only when complete, so a model server polling the folder never sees half a
 version, and a failed export leaves nothing behind. Each version holds the SavedModel with a
-named `serving_default` signature, the Keras `.keras` file, and the model card.
+named `serving_default` signature (and the task's other signatures, e.g. a language model's
+`generate`), the Keras `.keras` file, and the model card.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import keras
 
 from zoo._io import staged_directory, write_json
-from zoo.export.signatures import input_spec, serving_function
+from zoo.export.signatures import extra_endpoints, input_spec, serving_function
 from zoo.registry import card_of
 
 DEFAULT_ROOT = "saved_models"
@@ -61,13 +62,15 @@ def export(model, name: str | None = None, version: int | None = None, *,
         raise ValueError(f"version={version!r} must be a positive integer (TF Serving layout).")
     final = model_dir / str(version)
     spec = input_spec(model, input_name, default_name=card.input_name if card else "inputs",
-                      task=task)
+                      task=task, card_shape=card.input_shape if card else None)
     labels = labels if labels is not None else _card_labels(card, model)
     with staged_directory(final, overwrite=overwrite) as staging:
         archive = keras.export.ExportArchive()
         archive.track(model)
         archive.add_endpoint("serving_default", serving_function(model, task, labels),
                              input_signature=[spec])
+        for endpoint, (function, signature) in extra_endpoints(model, task).items():
+            archive.add_endpoint(endpoint, function, input_signature=signature)
         archive.write_out(str(staging), verbose=False)
         model.save(staging / KERAS_FILE)
         write_json(staging / CARD_FILE, {

@@ -12,15 +12,19 @@ from zoo.tasks import get_task
 
 
 def input_spec(model, input_name: str | None = None, default_name="inputs",
-               task: str | None = None) -> tf.TensorSpec:
+               task: str | None = None, card_shape: tuple | None = None) -> tf.TensorSpec:
     """The batched input a model serves (float32, or strings for text tasks), named
-    `input_name`, else after its Keras input (e.g. `image`, `text`), else `default_name`."""
+    `input_name`, else after its Keras input (e.g. `image`, `text`), else `default_name`.
+    A subclassed model knows its input shape once called; before that, its card's
+    `card_shape` (one example's shape) stands in."""
     inputs = getattr(model, "inputs", None)
     if inputs:
         shape = tuple(inputs[0].shape)
         name = input_name or inputs[0].name
     else:  # a subclassed model knows its input only from how it was built
         shape = tuple((model.get_build_config() or {}).get("input_shape") or ())
+        if not shape and card_shape is not None:
+            shape = (None, *card_shape)
         name = input_name or default_name
     if not shape:
         raise ValueError(
@@ -38,3 +42,10 @@ def serving_function(model, task: str | None, labels=None):
     if task is None:
         return lambda inputs: {"outputs": model(inputs, training=False)}
     return get_task(task).serve(model, labels)
+
+
+def extra_endpoints(model, task: str | None) -> dict:
+    """`{name: (function, input_signature)}` of the signatures `task` exports beside
+    `serving_default` (`zoo.tasks.Task.endpoints`); none for a model without a task."""
+    endpoints = get_task(task).endpoints if task else None
+    return endpoints(model) if endpoints else {}

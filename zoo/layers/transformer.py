@@ -47,6 +47,35 @@ class TokenAndPositionEmbedding(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
+class PositionEmbedding(keras.layers.Layer):
+    """Adds a learned vector per position to a sequence of vectors (batch, length, width), as
+    BERT's position embeddings do for tokens; for inputs that are vectors already (a
+    forecaster's patches of a series)."""
+
+    def __init__(self, sequence_length, **kwargs):
+        super().__init__(**kwargs)
+        self.sequence_length = _validate.positive_int("sequence_length", sequence_length)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        if input_shape[-2] is not None and input_shape[-2] > self.sequence_length:
+            raise ValueError(f"inputs of length {input_shape[-2]} exceed sequence_length="
+                             f"{self.sequence_length}.")
+        self.positions = self.add_weight(shape=(self.sequence_length, input_shape[-1]),
+                                         initializer=keras.initializers.RandomNormal(stddev=0.02),
+                                         name="positions")
+
+    def call(self, x):
+        return x + self.positions[: ops.shape(x)[-2]]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "sequence_length": self.sequence_length}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
 class TransformerEncoder(keras.layers.Layer):
     """One encoder block: multi-head self-attention and a position-wise feed-forward network,
     each followed by dropout, a residual connection and layer normalisation (the original
@@ -85,6 +114,62 @@ class TransformerEncoder(keras.layers.Layer):
         x = self.attention_norm(x + self.residual_dropout(attended, training=training))
         transformed = self.feed_forward(x, training=training)
         return self.output_norm(x + self.residual_dropout(transformed, training=training))
+
+    def compute_mask(self, x, mask=None):
+        return mask
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "num_heads": self.num_heads,
+                "feed_forward_dim": self.feed_forward_dim, "dropout": self.dropout}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class CausalDecoder(keras.layers.Layer):
+    """One decoder-only block (GPT-2's, Radford et al. 2019): layer norm, causal multi-head
+    self-attention (no position attends to a later one), residual; layer norm, a GELU
+    feed-forward network, residual. Pre-norm, as GPT-2 and nanoGPT, which trains stably
+    without a learning-rate warm-up at this size. Padding (masked) keys are never attended
+    to."""
+
+    def __init__(self, num_heads, feed_forward_dim, dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.num_heads = _validate.positive_int("num_heads", num_heads)
+        self.feed_forward_dim = _validate.positive_int("feed_forward_dim", feed_forward_dim)
+        self.dropout = _validate.fraction("dropout", dropout)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        width = input_shape[-1]
+        if width % self.num_heads:
+            raise ValueError(f"the embedding width {width} must be divisible by "
+                             f"num_heads={self.num_heads}.")
+        self.attention_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="attention_norm")
+        self.attention_norm.build(input_shape)
+        self.attention = keras.layers.MultiHeadAttention(
+            self.num_heads, width // self.num_heads, dropout=self.dropout, name="attention")
+        self.attention.build(input_shape, input_shape)
+        self.feed_forward_norm = keras.layers.LayerNormalization(epsilon=1e-5,
+                                                                 name="feed_forward_norm")
+        self.feed_forward_norm.build(input_shape)
+        self.feed_forward = keras.Sequential([
+            keras.layers.Dense(self.feed_forward_dim, activation="gelu"),
+            keras.layers.Dense(width)], name="feed_forward")
+        self.feed_forward.build(input_shape)
+        self.residual_dropout = keras.layers.Dropout(self.dropout)
+
+    def call(self, x, mask=None, training=None):
+        attention_mask = None
+        if mask is not None:  # no query attends to a padded key
+            attention_mask = ops.expand_dims(ops.cast(mask, "bool"), axis=1)
+        normed = self.attention_norm(x)
+        attended = self.attention(normed, normed, attention_mask=attention_mask,
+                                  use_causal_mask=True, training=training)
+        x = x + self.residual_dropout(attended, training=training)
+        transformed = self.feed_forward(self.feed_forward_norm(x), training=training)
+        return x + self.residual_dropout(transformed, training=training)
 
     def compute_mask(self, x, mask=None):
         return mask

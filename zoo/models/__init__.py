@@ -1,6 +1,6 @@
 """Model families, grouped by domain: `basics/` (perceptron, linear and logistic regression,
-MLP, ensembles), `vision/` (the image classifiers), `text/` (text classifiers), and the domains
-that follow. Each domain holds one public module per family.
+MLP, ensembles), `vision/` (the image classifiers), `text/` (text classifiers), `sequence/`
+(forecasters), and the domains that follow. Each domain holds one public module per family.
 
 Importing this package imports every public module of every domain, which registers its
 factories; no TensorFlow is imported (factories reach Keras through `zoo._lazy`). Modules
@@ -34,7 +34,7 @@ FAMILIES.sort()
 # have seen them before it can load a `.keras` file or SavedModel that uses them. Every module
 # of zoo.layers is among them.
 KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models.vision._lenet_subclass",
-                       "zoo.text.word2vec", "zoo.text.pretraining")
+                       "zoo.text.word2vec", "zoo.text.pretraining", "zoo.text.language_model")
 
 
 def import_keras_classes() -> None:

@@ -1,7 +1,12 @@
-"""Measured text classification: a registered text classifier trained by its recipe on one
-corpus, judged on that corpus's untouched test split, side by side with a scikit-learn
-baseline (TF-IDF of words and bigrams into logistic regression) fitted on the very same
-training examples.
+"""Measured text models, each beside a baseline fitted on the very same training text.
+
+Text classification: a registered text classifier trained by its recipe on one corpus, judged
+on that corpus's untouched test split, side by side with a scikit-learn baseline (TF-IDF of
+words and bigrams into logistic regression).
+
+Language modelling (`measure_language_model`): a character language model trained by its
+recipe on Shakespeare, its cross-entropy on the held-out plays in nats and bits per
+character, beside a unigram model (each character's training frequency, add-one smoothed).
 
 `benchmarks/text_classifiers.py` records these rows into `zoo/results/text_classification.json`;
 the cards read them. A row's metric is `accuracy` on the card's own dataset and
@@ -87,3 +92,58 @@ def measure_text(name: str, dataset: str | None = None, *, epochs: int | None = 
     return [{**common, "metric": f"{prefix}{figure}", "value": round(value, 4),
              "baseline_value": round(baseline_figures[figure], 4)}
             for figure, value in figures.items()]
+
+
+def unigram_nats_per_char(train_texts, test_texts) -> float:
+    """The cross-entropy (nats per character) of `test_texts` under the character frequencies
+    of `train_texts`, add-one smoothed over the characters of both and one unseen: the
+    figure of a model that ignores context. Texts are joined by newlines, as the chunks
+    that train the language models are."""
+    from collections import Counter
+
+    train, test = "\n".join(train_texts), "\n".join(test_texts)
+    counts = Counter(train)
+    alphabet = set(train) | set(test)
+    total = len(train) + len(alphabet) + 1
+    return -float(np.mean([np.log((counts[c] + 1) / total) for c in test]))
+
+
+def measure_language_model(name: str, *, epochs: int | None = None, seed: int = 0,
+                           runs_root=None, command: str | None = None) -> dict:
+    """Train the character language model `name` on its card's corpus with its recipe and
+    return its results row: the test split's cross-entropy in nats per character (the
+    value) and bits per character, beside the unigram baseline, and a sample of text."""
+    import math
+
+    import zoo
+    from zoo.data import raw_arrays
+    from zoo.text.generation import generate
+
+    card = zoo.model_card(name)
+    if card.task != "language-modeling":
+        raise ValueError(f"{name} is a {card.task} model; measure_language_model takes "
+                         "language models.")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        result = zoo.train(name, epochs=epochs, seed=seed, runs_root=runs_root or scratch,
+                           verbose=0, tensorboard=False)
+    wall = round(time.perf_counter() - started, 1)
+    model = result.model
+    nats = zoo.evaluate(model)["nats_per_char"]
+    train_texts, _ = raw_arrays(card.dataset, "train", seed=seed)
+    test_texts, _ = raw_arrays(card.dataset, "test")
+    unigram = unigram_nats_per_char(train_texts, test_texts)
+    return {
+        "model": name, "dataset": card.dataset, "split": "test", "metric": "nats_per_char",
+        "value": round(nats, 4), "bits_per_char": round(nats / math.log(2), 4),
+        "unigram_nats_per_char": round(unigram, 4),
+        "unigram_bits_per_char": round(unigram / math.log(2), 4),
+        "sequence_length": model.sequence_length, "parameters": model.count_params(),
+        "sample": generate(model, "ROMEO:\n", 200, temperature=0.8, seed=seed),
+        "seed": seed, "epochs_run": len(result.history["loss"]),
+        "epochs_max": epochs or card.recipe.epochs,
+        "train_examples": sum(len(text) + 1 for text in train_texts),
+        "test_examples": sum(len(text) + 1 for text in test_texts),
+        "examples_are": "characters",
+        "wall_seconds": wall, **provenance(command),
+    }

@@ -62,7 +62,8 @@ def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learni
 
 
 def _datasets(dataset, card, *, batch_size, seed, validation_fraction, dataset_options):
-    """(train, validation, dataset name) from a dataset name or from pipelines given."""
+    """(train, validation, dataset name) from a dataset name or from pipelines given.
+    `dataset_options` include what the model's shape fixes (`shaped_data_options`)."""
     if dataset is None:
         if card is None:
             raise ValueError("dataset= is required for a model that is not in the registry.")
@@ -86,7 +87,8 @@ def _datasets(dataset, card, *, batch_size, seed, validation_fraction, dataset_o
 def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | None = None,
           optimizer=None, learning_rate: float | None = None, loss=None, metrics=None,
           callbacks: Sequence = (), run_dir=None, runs_root="runs", seed: int = 0,
-          validation_fraction: float = 0.1, dataset_options: Mapping[str, Any] | None = None,
+          validation_fraction: float | None = None,
+          dataset_options: Mapping[str, Any] | None = None,
           model_options: Mapping[str, Any] | None = None, early_stopping: bool = True,
           tensorboard: bool = True, verbose="auto") -> TrainResult:
     """Train a model on a dataset with the standard callbacks.
@@ -103,22 +105,29 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         run_dir: where this run writes; pass an interrupted run's directory to resume it from
             its last completed epoch (BackupAndRestore). Default: a new `runs_root/<name>-<time>`.
         seed: seeds Python, NumPy, TensorFlow, the validation carve and the shuffle.
+        validation_fraction: the share held out for validation (default: the dataset's; see
+            `zoo.data.load`).
+        dataset_options: more `zoo.data.load` options. A forecaster's window (input_length,
+            horizon) follows from the model; a named forecaster trained on another series
+            than its card's is built for that series' window, or for the one given here.
     """
     keras.utils.set_random_seed(seed)  # before building: the initial weights follow the seed
     card = card_of(model)
     if isinstance(model, str):
-        model = get_model(model, **{**card.recipe.model_options,
-                                    **_classes_of(card, dataset), **(model_options or {})})
+        model = get_model(model, **{**card.recipe.model_options, **_classes_of(card, dataset),
+                                    **_window_of(card, dataset, dataset_options),
+                                    **(model_options or {})})
     elif model_options:
         raise ValueError("model_options= only applies when model is given by name.")
     recipe = card.recipe if card else None
     epochs = epochs or (recipe.epochs if recipe else 10)
     batch_size = batch_size or (recipe.batch_size if recipe else 128)
 
+    task = _task_of(card, dataset if isinstance(dataset, str) else None)
+    dataset_options = shaped_data_options(model, task, dataset_options)
     train_data, validation_data, dataset_name = _datasets(
         dataset, card, batch_size=batch_size, seed=seed,
         validation_fraction=validation_fraction, dataset_options=dataset_options)
-    task = _task_of(card, dataset_name)
     if task is not None and task.prepare is not None:
         task.prepare(model, train_data)  # e.g. adapt a text vectoriser on the training split
     if loss is not None or not model.compiled:
@@ -171,6 +180,7 @@ def evaluate(model, dataset=None, *, split="test", batch_size=256, dataset_optio
         raise ValueError("dataset= is required for a model that is not in the registry.")
     if not model.compiled:
         compile_with_recipe(model, card)
+    dataset_options = shaped_data_options(model, _task_of(card, dataset), dataset_options)
     # Augmentation is for training: evaluation sees the images as they are.
     options = evaluation_options(recipe_dataset_options(card, dataset, dataset_options))
     pipeline = data.load(dataset, split, batch_size=batch_size, **options)
@@ -186,6 +196,31 @@ def _classes_of(card, dataset) -> dict:
         return {}
     classes = data.dataset_info(dataset).num_classes
     return {"num_classes": classes} if classes else {}
+
+
+def _window_of(card, dataset, dataset_options) -> dict:
+    """The window a named forecaster is built for when it trains on another series than its
+    card's (that series' default input length), or on a window the caller's
+    `dataset_options` name."""
+    if card.task != "forecasting":
+        return {}
+    options = dict(dataset_options or {})
+    if isinstance(dataset, str) and dataset != card.dataset:
+        options.setdefault("input_length", data.dataset_info(dataset).input_shape[0])
+    return {key: options[key] for key in ("input_length", "horizon") if key in options}
+
+
+def shaped_data_options(model, task, dataset_options) -> dict:
+    """`dataset_options` with what the model's shape fixes (a forecaster's window); a caller's
+    option that contradicts the model fails here, before any data is read."""
+    options = dict(dataset_options or {})
+    if task is None or task.data_options is None:
+        return options
+    for key, value in task.data_options(model).items():
+        if options.setdefault(key, value) != value:
+            raise ValueError(f"dataset_options {key}={options[key]!r} does not fit model "
+                             f"{model.name!r}, which is built for {key}={value!r}.")
+    return options
 
 
 def _task_of(card, dataset_name):
