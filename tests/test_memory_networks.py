@@ -107,3 +107,9 @@ def test_both_models_are_measured_at_the_trained_lengths_and_at_twice_them():
 
 def test_the_ntm_copies_with_at_most_one_percent_bit_errors():
     assert RECORDED["ntm", "bit_error_rate"]["value"] <= 0.01
+
+
+def test_the_ntm_generalises_to_twice_the_length_where_the_lstm_does_not():
+    # Graves et al. 2014, Figures 4 and 5: the NTM's copy holds beyond the trained lengths.
+    assert RECORDED["ntm", "length20_bit_error_rate"]["value"] < \
+        RECORDED["lstm_sequence", "length20_bit_error_rate"]["value"] / 10
