@@ -75,11 +75,11 @@ class PositionEmbedding(keras.layers.Layer):
         return {**super().get_config(), "sequence_length": self.sequence_length}
 
 
-@keras.saving.register_keras_serializable(package="zoo")
-class TransformerEncoder(keras.layers.Layer):
-    """One encoder block: multi-head self-attention and a position-wise feed-forward network,
-    each followed by dropout, a residual connection and layer normalisation (the original
-    post-norm arrangement, as in BERT)."""
+class _AttentionBlock(keras.layers.Layer):
+    """What an encoder and a decoder block share: multi-head self-attention over the
+    sequence, a GELU feed-forward network, residual dropout, the padding mask kept, and the
+    configuration. Subclasses add their layer norms and their `call`. The sublayers' names
+    (`attention`, `feed_forward`) are what pretrained weights are ported by."""
 
     def __init__(self, num_heads, feed_forward_dim, dropout=0.1, **kwargs):
         super().__init__(**kwargs)
@@ -88,7 +88,7 @@ class TransformerEncoder(keras.layers.Layer):
         self.dropout = _validate.fraction("dropout", dropout)
         self.supports_masking = True
 
-    def build(self, input_shape):
+    def build_attention_and_feed_forward(self, input_shape):
         width = input_shape[-1]
         if width % self.num_heads:
             raise ValueError(f"the embedding width {width} must be divisible by "
@@ -100,20 +100,17 @@ class TransformerEncoder(keras.layers.Layer):
             keras.layers.Dense(self.feed_forward_dim, activation="gelu"),
             keras.layers.Dense(width)], name="feed_forward")
         self.feed_forward.build(input_shape)
-        self.attention_norm = keras.layers.LayerNormalization(epsilon=1e-6, name="attention_norm")
-        self.attention_norm.build(input_shape)
-        self.output_norm = keras.layers.LayerNormalization(epsilon=1e-6, name="output_norm")
-        self.output_norm.build(input_shape)
         self.residual_dropout = keras.layers.Dropout(self.dropout)
 
-    def call(self, x, mask=None, training=None):
-        attention_mask = None
-        if mask is not None:  # no query attends to a padded key
-            attention_mask = ops.expand_dims(ops.cast(mask, "bool"), axis=1)
-        attended = self.attention(x, x, attention_mask=attention_mask, training=training)
-        x = self.attention_norm(x + self.residual_dropout(attended, training=training))
-        transformed = self.feed_forward(x, training=training)
-        return self.output_norm(x + self.residual_dropout(transformed, training=training))
+    def _layer_norm(self, name, input_shape, epsilon):
+        norm = keras.layers.LayerNormalization(epsilon=epsilon, name=name)
+        norm.build(input_shape)
+        return norm
+
+    @staticmethod
+    def attention_mask(mask):
+        """No query attends to a padded key."""
+        return None if mask is None else ops.expand_dims(ops.cast(mask, "bool"), axis=1)
 
     def compute_mask(self, x, mask=None):
         return mask
@@ -127,7 +124,26 @@ class TransformerEncoder(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class CausalDecoder(keras.layers.Layer):
+class TransformerEncoder(_AttentionBlock):
+    """One encoder block: multi-head self-attention and a position-wise feed-forward network,
+    each followed by dropout, a residual connection and layer normalisation (the original
+    post-norm arrangement, as in BERT)."""
+
+    def build(self, input_shape):
+        self.build_attention_and_feed_forward(input_shape)
+        self.attention_norm = self._layer_norm("attention_norm", input_shape, 1e-6)
+        self.output_norm = self._layer_norm("output_norm", input_shape, 1e-6)
+
+    def call(self, x, mask=None, training=None):
+        attended = self.attention(x, x, attention_mask=self.attention_mask(mask),
+                                  training=training)
+        x = self.attention_norm(x + self.residual_dropout(attended, training=training))
+        transformed = self.feed_forward(x, training=training)
+        return self.output_norm(x + self.residual_dropout(transformed, training=training))
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class CausalDecoder(_AttentionBlock):
     """One decoder-only block (GPT-2's, Radford et al. 2019): layer norm, causal multi-head
     self-attention (no position attends to a later one), residual; layer norm, a GELU
     feed-forward network, residual. Pre-norm, as GPT-2 and nanoGPT, which trains stably
@@ -135,48 +151,17 @@ class CausalDecoder(keras.layers.Layer):
     to."""
 
     def __init__(self, num_heads, feed_forward_dim, dropout=0.0, **kwargs):
-        super().__init__(**kwargs)
-        self.num_heads = _validate.positive_int("num_heads", num_heads)
-        self.feed_forward_dim = _validate.positive_int("feed_forward_dim", feed_forward_dim)
-        self.dropout = _validate.fraction("dropout", dropout)
-        self.supports_masking = True
+        super().__init__(num_heads, feed_forward_dim, dropout, **kwargs)
 
     def build(self, input_shape):
-        width = input_shape[-1]
-        if width % self.num_heads:
-            raise ValueError(f"the embedding width {width} must be divisible by "
-                             f"num_heads={self.num_heads}.")
-        self.attention_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="attention_norm")
-        self.attention_norm.build(input_shape)
-        self.attention = keras.layers.MultiHeadAttention(
-            self.num_heads, width // self.num_heads, dropout=self.dropout, name="attention")
-        self.attention.build(input_shape, input_shape)
-        self.feed_forward_norm = keras.layers.LayerNormalization(epsilon=1e-5,
-                                                                 name="feed_forward_norm")
-        self.feed_forward_norm.build(input_shape)
-        self.feed_forward = keras.Sequential([
-            keras.layers.Dense(self.feed_forward_dim, activation="gelu"),
-            keras.layers.Dense(width)], name="feed_forward")
-        self.feed_forward.build(input_shape)
-        self.residual_dropout = keras.layers.Dropout(self.dropout)
+        self.build_attention_and_feed_forward(input_shape)
+        self.attention_norm = self._layer_norm("attention_norm", input_shape, 1e-5)
+        self.feed_forward_norm = self._layer_norm("feed_forward_norm", input_shape, 1e-5)
 
     def call(self, x, mask=None, training=None):
-        attention_mask = None
-        if mask is not None:  # no query attends to a padded key
-            attention_mask = ops.expand_dims(ops.cast(mask, "bool"), axis=1)
         normed = self.attention_norm(x)
-        attended = self.attention(normed, normed, attention_mask=attention_mask,
+        attended = self.attention(normed, normed, attention_mask=self.attention_mask(mask),
                                   use_causal_mask=True, training=training)
         x = x + self.residual_dropout(attended, training=training)
         transformed = self.feed_forward(self.feed_forward_norm(x), training=training)
         return x + self.residual_dropout(transformed, training=training)
-
-    def compute_mask(self, x, mask=None):
-        return mask
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "num_heads": self.num_heads,
-                "feed_forward_dim": self.feed_forward_dim, "dropout": self.dropout}
