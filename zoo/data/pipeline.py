@@ -107,14 +107,17 @@ def check_window_options(info, input_length, horizon):
                          f" is a {info.task} dataset.")
 
 
-def check_no_selection(info, **options):
-    """A time series is cut into windows, not selected from: the options that select examples
-    of other datasets do not apply."""
+SERIES_OPTIONS = "input_length, horizon, batch_size, shuffle, seed and validation_fraction"
+
+
+def check_no_selection(info, kind="time series", takes=SERIES_OPTIONS, **options):
+    """The options of stored datasets that do not apply to a dataset cut or generated in its
+    own way (a time series' windows, an algorithmic task's batches) raise, naming themselves
+    and what the dataset takes."""
     given = sorted(k for k, v in options.items() if v is not None)
     if given:
-        raise ValueError(f"{', '.join(given)}: not options of the time series {info.name}, "
-                         "which takes input_length, horizon, batch_size, shuffle, seed and "
-                         "validation_fraction.")
+        raise ValueError(f"{', '.join(given)}: not options of the {kind} {info.name}, "
+                         f"which takes {takes}.")
 
 
 def check_no_feature(info, feature):
@@ -211,10 +214,7 @@ def _algorithmic(info, split, *, batch_size, seed, max_length, **others):
     if info.source != "algorithmic":
         raise ValueError(f"max_length sets an algorithmic task's longest sequence; {info.name} "
                          f"is a {info.task} dataset.")
-    given = sorted(name for name, value in others.items() if value is not None)
-    if given:
-        raise ValueError(f"{', '.join(given)}: not options of the generated task {info.name}, "
-                         "which takes max_length, batch_size and seed.")
+    check_no_selection(info, "generated task", "max_length, batch_size and seed", **others)
     return copy_pipeline(split, batch_size=batch_size, seed=seed,
                          **({} if max_length is None else {"max_length": max_length}))
 
