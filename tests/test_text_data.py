@@ -2,7 +2,7 @@
 files, read back through the canonical pipeline; and foreign TFDS datasets loaded by name.
 
 One TFDS directory for this module (ZOO_TFDS_DIR) holds the corpora, each built on first use
-(all seven: about 10 s on 2 cores). Tests about building itself use their own directory.
+(all eight: about 15 s on 2 cores). Tests about building itself use their own directory.
 """
 
 import collections
@@ -21,11 +21,12 @@ from zoo.cli import main
 from zoo.data import catalog, corpora, tfds_pipeline, tfds_store
 
 CORPORA = ("reuters_r8", "reuters_r52", "newsgroups20", "rotten_tomatoes", "sms_spam",
-           "shakespeare", "bible_kjv_lsg")
+           "shakespeare", "bible_kjv_lsg", "cmudict")
 # (train, test) as built; the sources' own splits for Reuters and 20 Newsgroups.
 SIZES = {"reuters_r8": (5485, 2189), "reuters_r52": (6532, 2568),
          "newsgroups20": (11293, 7528), "rotten_tomatoes": (10213, 2595),
-         "sms_spam": (3869, 968), "shakespeare": (28432, 2922), "bible_kjv_lsg": (29547, 1555)}
+         "sms_spam": (3869, 968), "shakespeare": (28432, 2922), "bible_kjv_lsg": (29547, 1555),
+         "cmudict": (118680, 6246)}
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -118,6 +118,8 @@ def get_metrics(names, task):
                                                                        name="nats_per_char"))
         elif name == "bits_per_char":
             metrics.append(BitsPerToken())
+        elif name == "token_accuracy":
+            metrics.append(keras.metrics.SparseCategoricalAccuracy(name="token_accuracy"))
         elif name == "bit_error_rate":
             metrics.append(BitErrorRate())
         else:

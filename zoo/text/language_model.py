@@ -53,6 +53,21 @@ def char_vectorizer(max_tokens, vocabulary=None, name="vectorize"):
                                           output_mode="int", vocabulary=vocabulary, name=name)
 
 
+def network_hyperparameters(architecture, *, embedding_dim, units, num_layers, num_heads,
+                            feed_forward_dim, dropout) -> dict:
+    """The sizes of a recurrent or Transformer text network, validated: positive integers,
+    a dropout fraction, and a Transformer width that its heads divide."""
+    if architecture == "transformer" and embedding_dim % num_heads:
+        raise ValueError(f"embedding_dim={embedding_dim!r} must be divisible by "
+                         f"num_heads={num_heads!r}.")
+    return dict(embedding_dim=_validate.positive_int("embedding_dim", embedding_dim),
+                units=_validate.positive_int("units", units),
+                num_layers=_validate.positive_int("num_layers", num_layers),
+                num_heads=_validate.positive_int("num_heads", num_heads),
+                feed_forward_dim=_validate.positive_int("feed_forward_dim", feed_forward_dim),
+                dropout=_validate.fraction("dropout", dropout))
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class CharLanguageModel(keras.Model):
     """A character language model over a network built from its arguments.
@@ -78,16 +93,9 @@ class CharLanguageModel(keras.Model):
             raise ValueError(f"max_tokens={max_tokens} leaves no id for a character (0 is "
                              "padding, 1 an unseen character).")
         self.sequence_length = _validate.positive_int("sequence_length", sequence_length)
-        self.hyperparameters = dict(
-            embedding_dim=_validate.positive_int("embedding_dim", embedding_dim),
-            units=_validate.positive_int("units", units),
-            num_layers=_validate.positive_int("num_layers", num_layers),
-            num_heads=_validate.positive_int("num_heads", num_heads),
-            feed_forward_dim=_validate.positive_int("feed_forward_dim", feed_forward_dim),
-            dropout=_validate.fraction("dropout", dropout))
-        if architecture == "transformer" and embedding_dim % num_heads:
-            raise ValueError(f"embedding_dim={embedding_dim!r} must be divisible by "
-                             f"num_heads={num_heads!r}.")
+        self.hyperparameters = network_hyperparameters(
+            architecture, embedding_dim=embedding_dim, units=units, num_layers=num_layers,
+            num_heads=num_heads, feed_forward_dim=feed_forward_dim, dropout=dropout)
         self.vectorize = char_vectorizer(max_tokens, vocabulary)
         self.network = build_network(architecture, max_tokens, sequence_length,
                                      **self.hyperparameters)
