@@ -10,8 +10,9 @@ TensorFlow alone runs (`generate_signature`, exported by `zoo.export`).
   (nucleus sampling, Holtzman et al. 2020), then drawn with a stateless generator seeded by
   `(seed, step)`: the same seed gives the same text, in Python and in the SavedModel alike.
 - Beam search (`num_beams > 1`): keeps the `num_beams` likeliest continuations at every step
-  and returns the likeliest at the end; its log-probability is never below greedy's for the
-  same length (`sequence_log_probability` scores any continuation).
+  and returns the likeliest at the end. It usually finds a likelier continuation than
+  greedy's, though not always: the greedy path can fall out of the beam on the way
+  (`sequence_log_probability` scores any continuation, to compare).
 
 Padding and the unseen-character id are never generated. Characters of the prompt that the
 vocabulary lacks are read as the unseen-character id and kept as written in the returned

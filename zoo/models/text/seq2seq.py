@@ -32,7 +32,8 @@ VASWANI = Reference("Attention Is All You Need", "Vaswani, A. et al.", 2017,
 
 G2P_FEATURES = ("word", "phonemes")
 # Verse translation: words (punctuation apart, lower case) on both sides, vocabularies of the
-# 8,000 commonest words (97% of the King James' running words, 93% of Louis Segond's).
+# 8,000 commonest (99.5% of the King James' running words, 97.8% of Louis Segond's), verses
+# cut at 64 tokens (1.2% of the English training verses are longer, 2.0% of the French).
 TRANSLATION_OPTIONS = {"source_tokens": "words", "target_tokens": "words",
                        "lowercase_target": True, "source_max_tokens": 8000,
                        "target_max_tokens": 8000, "max_source_length": 64,
