@@ -107,3 +107,17 @@ def test_training_augments_the_training_split_only(tmp_path):
                        dataset_options={**options, "augment": "crop_flip"})
     validation = zoo.evaluate(result.model, split="validation", dataset_options=options)
     assert validation["accuracy"] == pytest.approx(result.history["val_accuracy"][-1], abs=1e-6)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"epochs": 0}, "epochs=0 must be a positive integer"),
+    ({"epochs": -1}, "epochs=-1 must be a positive integer"),
+    ({"epochs": 2.5}, "epochs=2.5"),
+    ({"batch_size": 0}, "batch_size=0"),
+    ({"learning_rate": 0}, "learning_rate=0 must be a positive number"),
+    ({"learning_rate": -1e-3}, "learning_rate"),
+])
+def test_bad_training_arguments_raise_before_anything_runs(overrides, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        zoo.train("logistic_regression", runs_root=tmp_path, **overrides)
+    assert not any(tmp_path.iterdir()), "nothing is written for a call that cannot run"

@@ -33,6 +33,12 @@ def non_negative(arg: str, value) -> float:
     return float(value)
 
 
+def positive(arg: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{arg}={value!r} must be a positive number.")
+    return float(value)
+
+
 def widths(arg: str, value) -> tuple[int, ...]:
     if not isinstance(value, Sequence) or isinstance(value, str) or not value:
         raise ValueError(f"{arg}={value!r} must be a non-empty sequence of positive integers.")

@@ -13,7 +13,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from zoo import data, objectives
+from zoo import _validate, data, objectives
 from zoo._io import write_json
 from zoo.data.augment import evaluation_options
 from zoo.registry import ModelCard, Recipe, card_of, get_model
@@ -111,6 +111,13 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
             horizon) follows from the model; a named forecaster trained on another series
             than its card's is built for that series' window, or for the one given here.
     """
+    # None means the recipe's; anything else must be a real choice (epochs=0 or -1 used to
+    # train the recipe's epochs or nothing, silently).
+    for argument, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if value is not None:
+            _validate.positive_int(argument, value)
+    if learning_rate is not None:
+        _validate.positive("learning_rate", learning_rate)
     keras.utils.set_random_seed(seed)  # before building: the initial weights follow the seed
     card = card_of(model)
     if isinstance(model, str):
