@@ -27,7 +27,9 @@ MEASURED = ("perceptron", "logistic_regression", "linear_regression", "linear_sv
             "text_gru", "text_transformer", "text_hashing_mlp", "text_simple_rnn", "text_lstm",
             "text_bilstm", "text_bigru", "text_stacked_lstm", "text_lstm_layernorm",
             "gru_forecaster", "lstm_forecaster", "tcn_forecaster", "transformer_forecaster",
-            "char_lstm_lm", "char_gru_lm", "char_transformer_lm", "ntm", "lstm_sequence")
+            "char_lstm_lm", "char_gru_lm", "char_transformer_lm", "ntm", "lstm_sequence",
+            "lstm_seq2seq", "gru_seq2seq", "lstm_bahdanau", "gru_bahdanau", "lstm_luong",
+            "gru_luong", "transformer_seq2seq")
 
 
 @pytest.mark.parametrize("name", MEASURED)
