@@ -4,11 +4,14 @@ attention, and the encoder-decoder Transformer.
 
 By default they are built for grapheme-to-phoneme conversion on the CMU Pronouncing
 Dictionary (characters of a word in, its ARPAbet phonemes out; `zoo.data.load("cmudict",
-feature=("word", "phonemes"))`). The same factories translate verses with word vocabularies,
-e.g. English to French on the King James and Louis Segond Bibles:
+feature=("word", "phonemes"))`). The same factories take word vocabularies for verse
+translation, English to French on the King James and Louis Segond Bibles:
 
     zoo.train("gru_bahdanau", "bible_kjv_lsg", model_options=TRANSLATION_OPTIONS,
               dataset_options={"feature": ("en", "fr")})
+
+but at the sizes and epochs tried so far they stay at the unigram plateau on that task (no
+translation figure is recorded; see README).
 
 Decoding (greedy and beam search) and the exported `translate` signature are in
 `zoo.text.seq2seq_decoding`.
