@@ -23,7 +23,6 @@ import time
 
 from zoo.benchmark import provenance
 
-G2P_FEATURES = ("word", "phonemes")
 TRANSLATION_FEATURES = ("en", "fr")
 BEAMS = 5
 
@@ -55,7 +54,7 @@ def measure_seq2seq(name: str, dataset: str = "cmudict", *, epochs: int | None =
     checks; a recorded row decodes them all)."""
     import zoo
     from zoo.data import raw_arrays
-    from zoo.models.text.seq2seq import TRANSLATION_OPTIONS
+    from zoo.models.text.seq2seq import G2P_FEATURES, TRANSLATION_OPTIONS
     from zoo.text.seq2seq_decoding import translate
 
     card = zoo.model_card(name)
@@ -79,16 +78,16 @@ def measure_seq2seq(name: str, dataset: str = "cmudict", *, epochs: int | None =
     sources, targets = list(sources[:limit]), list(targets[:limit])
     references = model.standardize_target(targets)
     figures = translation_figures if translation else g2p_figures
-    decoded, beam_decoded, decode_seconds = {}, {}, {}
+    decoded, beam_decoded, decode_seconds, greedy = {}, {}, {}, []
     for beams, outputs in ((1, decoded), (num_beams, beam_decoded)):
         decode_started = time.perf_counter()
         hypotheses = translate(model, sources, num_beams=beams)
         decode_seconds[beams] = round(time.perf_counter() - decode_started, 1)
         outputs.update(figures(hypotheses, references))
+        greedy = greedy or hypotheses
     metric = "bleu" if translation else "token_error_rate"
     examples = [{"source": s, "reference": r, "greedy": h}
-                for s, r, h in zip(sources[:3], references[:3],
-                                   translate(model, sources[:3]), strict=True)]
+                for s, r, h in zip(sources[:3], references[:3], greedy[:3], strict=True)]
     train_sources = raw_arrays(dataset, "train", seed=seed, feature=features)[0][0]
     return {
         "model": name, "dataset": dataset, "split": "test", "metric": metric,
