@@ -72,6 +72,45 @@ def test_teacher_forcing_pair_starts_ends_and_cuts():
     np.testing.assert_array_equal(targets, [[x, y, END_ID, 0], [z, x, y, z], [END_ID, 0, 0, 0]])
 
 
+def test_an_adapted_model_starts_at_the_targets_unigram_distribution():
+    model = Seq2SeqModel("gru", units=8, embedding_dim=4)
+    model.adapt(tf.data.Dataset.from_tensor_slices((["ab", "c", "d"],
+                                                    ["X Y", "X X", "X"])).batch(2))
+    prior = keras.ops.convert_to_numpy(keras.ops.softmax(model.logits.bias))
+    vocabulary = model.target_vocabulary()
+    # Add-one smoothed counts of the teacher-forcing targets: X 4, Y 1, [end] 3.
+    counts = {"X": 4, "Y": 1, "[end]": 3}
+    total = model.target_max_tokens + sum(counts.values())
+    for token, count in counts.items():
+        np.testing.assert_allclose(prior[vocabulary.index(token)], (count + 1) / total,
+                                   rtol=1e-5)
+    np.testing.assert_allclose(prior[PADDING_ID], 1 / total, rtol=1e-5)
+
+
+def test_training_further_keeps_the_vocabularies_and_what_was_learnt(trained, words,
+                                                                     tmp_path):
+    trained.save(tmp_path / "trained.keras")
+    model = keras.models.load_model(tmp_path / "trained.keras")
+    other = tf.data.Dataset.from_tensor_slices((["zzz"], ["Z IY"])).batch(1)
+    zoo.train(model, (other, other), epochs=1, learning_rate=1e-9, verbose=0,
+              tensorboard=False, runs_root=tmp_path)
+    assert model.target_vocabulary() == trained.target_vocabulary()
+    assert translate(model, words[0][:8]) == translate(trained, words[0][:8])
+
+
+def test_loss_and_token_accuracy_average_over_real_tokens_only(trained, words):
+    sources, targets = words[0][:64], words[1][:64]
+    logits, ids = trained.teacher_forced(tf.constant(sources), tf.constant(targets))
+    real = ids.numpy() != PADDING_ID
+    assert 0.2 < real.mean() < 0.8  # a padded batch: padding must not dilute the figures
+    losses = keras.losses.sparse_categorical_crossentropy(ids, logits, from_logits=True)
+    right = np.argmax(logits, axis=-1) == ids.numpy()
+    pairs = tf.data.Dataset.from_tensor_slices((sources, targets)).batch(64)
+    figures = trained.evaluate(pairs, return_dict=True, verbose=0)
+    np.testing.assert_allclose(figures["loss"], losses.numpy()[real].mean(), rtol=1e-4)
+    np.testing.assert_allclose(figures["token_accuracy"], right[real].mean(), rtol=1e-4)
+
+
 def test_the_trained_model_writes_the_words_it_learnt(trained, words):
     sources, targets = words
     figures = g2p_figures(translate(trained, sources), targets)
@@ -238,6 +277,14 @@ def test_attention_lowers_the_phoneme_error_rate(architecture):
     without = rows[f"{architecture}_seq2seq"]["greedy_token_error_rate"]
     for attention in ("bahdanau", "luong"):
         assert rows[f"{architecture}_{attention}"]["greedy_token_error_rate"] < without
+
+
+def test_verse_translation_is_recorded_on_all_held_out_verses():
+    rows = [row for row in _rows() if row["metric"] == "bleu"]
+    assert {row["model"] for row in rows} >= {"gru_bahdanau"}
+    for row in rows:
+        assert row["dataset"] == "bible_kjv_lsg" and row["test_examples"] == 1_555
+        assert row["greedy_bleu"] > 20 and row["greedy_chrf"] > 40, row["model"]
 
 
 def test_beam_search_at_least_matches_greedy():

@@ -279,7 +279,10 @@ def _translate_endpoint(model) -> dict:
 
 
 def _adapt_vocabularies(model, train_dataset):
-    model.adapt(train_dataset)
+    """A new model learns its vocabularies from the training pairs; one that has them
+    (trained before, now trained further) keeps them: its weights are tied to their ids."""
+    if not model.is_adapted():
+        model.adapt(train_dataset)
 
 
 def _adapt_text_layers(model, train_dataset):

@@ -22,6 +22,7 @@ import keras
 import tensorflow as tf
 
 from zoo import _validate
+from zoo.text.padded_tokens import WeightedTokenMetrics, mean_over_real, real_token_weights
 
 PADDING_ID, UNKNOWN_ID = 0, 1  # TextVectorization's ids for '' and '[UNK]'
 ARCHITECTURES = ("lstm", "gru", "transformer")
@@ -69,7 +70,7 @@ def network_hyperparameters(architecture, *, embedding_dim, units, num_layers, n
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class CharLanguageModel(keras.Model):
+class CharLanguageModel(WeightedTokenMetrics, keras.Model):
     """A character language model over a network built from its arguments.
 
     Args:
@@ -126,13 +127,15 @@ class CharLanguageModel(keras.Model):
         if y is None or y.dtype != tf.string:
             return y, sample_weight
         y = self.token_ids(y)
-        real = tf.cast(tf.not_equal(y, PADDING_ID), y_pred.dtype)
-        return y, real if sample_weight is None else sample_weight * real
+        return y, real_token_weights(y, y_pred.dtype, sample_weight)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The compiled loss of predicting `y`'s characters from the logits of `x`'s."""
+        """The compiled loss of predicting `y`'s characters from the logits of `x`'s,
+        averaged over the real (not padding) characters."""
         y, sample_weight = self.targets(y, y_pred, sample_weight)
-        return super().compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+        return super().compute_loss(x=x, y=y, y_pred=y_pred,
+                                    sample_weight=None if sample_weight is None
+                                    else mean_over_real(sample_weight),
                                     training=training)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
