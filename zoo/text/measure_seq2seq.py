@@ -48,13 +48,17 @@ def measure_seq2seq(name: str, dataset: str = "cmudict", *, epochs: int | None =
                     seed: int = 0, num_beams: int = BEAMS, limit: int | None = None,
                     runs_root=None, command: str | None = None) -> dict:
     """Train `name` on `dataset` ("cmudict" for G2P with its recipe, "bible_kjv_lsg" for
-    translation with `TRANSLATION_OPTIONS`) and return its results row: the greedy figure
-    (`token_error_rate` for G2P, `bleu` for translation) as the value, beside the same
-    figures with `num_beams` beams. `limit` decodes only the first test pairs (for quick
-    checks; a recorded row decodes them all)."""
+    translation with `TRANSLATION_OPTIONS` and `TRANSLATION_TRAINING`) and return its
+    results row: the greedy figure (`token_error_rate` for G2P, `bleu` for translation) as
+    the value, beside the same figures with `num_beams` beams. `limit` decodes only the
+    first test pairs (for quick checks; a recorded row decodes them all)."""
     import zoo
     from zoo.data import raw_arrays
-    from zoo.models.text.seq2seq import G2P_FEATURES, TRANSLATION_OPTIONS
+    from zoo.models.text.seq2seq import (
+        G2P_FEATURES,
+        TRANSLATION_OPTIONS,
+        TRANSLATION_TRAINING,
+    )
     from zoo.text.seq2seq_decoding import translate
 
     card = zoo.model_card(name)
@@ -66,9 +70,11 @@ def measure_seq2seq(name: str, dataset: str = "cmudict", *, epochs: int | None =
         raise ValueError(f"dataset={dataset!r}: measured are 'cmudict' (grapheme to phoneme) "
                          "and 'bible_kjv_lsg' (English to French).")
     features = TRANSLATION_FEATURES if translation else G2P_FEATURES
+    training = dict(TRANSLATION_TRAINING) if translation else {}
+    training["epochs"] = epochs or training.get("epochs")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        result = zoo.train(name, dataset, epochs=epochs, seed=seed,
+        result = zoo.train(name, dataset, **training, seed=seed,
                            model_options=TRANSLATION_OPTIONS if translation else None,
                            dataset_options={"feature": features},
                            runs_root=runs_root or scratch, verbose=0, tensorboard=False)
@@ -98,7 +104,8 @@ def measure_seq2seq(name: str, dataset: str = "cmudict", *, epochs: int | None =
         "beam_decode_seconds": decode_seconds[num_beams], "examples": examples,
         "parameters": model.count_params(), "seed": seed,
         "epochs_run": len(result.history["loss"]),
-        "epochs_max": epochs or card.recipe.epochs,
+        "epochs_max": training["epochs"] or card.recipe.epochs,
+        "batch_size": training.get("batch_size", card.recipe.batch_size),
         "train_examples": len(train_sources), "test_examples": len(sources),
         "wall_seconds": wall, **provenance(command),
     }
