@@ -28,7 +28,8 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import _validate
-from zoo.text.language_model import PADDING_ID, UNKNOWN_ID, restore_line_breaks
+from zoo.text.language_model import UNKNOWN_ID, restore_line_breaks
+from zoo.text.padded_tokens import PADDING_ID
 
 MAX_NEW_CHARACTERS = 10_000
 

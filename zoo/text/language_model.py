@@ -24,7 +24,7 @@ import tensorflow as tf
 from zoo import _validate
 from zoo.text.padded_tokens import WeightedTokenMetrics, mean_over_real, real_token_weights
 
-PADDING_ID, UNKNOWN_ID = 0, 1  # TextVectorization's ids for '' and '[UNK]'
+UNKNOWN_ID = 1  # TextVectorization's id for '[UNK]' (PADDING_ID, 0, is '')
 ARCHITECTURES = ("lstm", "gru", "transformer")
 # Line breaks stand in the vocabulary as their Unicode control pictures: Keras saves a
 # vocabulary one token per line, so a "\n" token would not load back from a .keras file.

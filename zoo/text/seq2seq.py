@@ -35,9 +35,14 @@ import tensorflow as tf
 
 from zoo import _validate
 from zoo.text.language_model import network_hyperparameters
-from zoo.text.padded_tokens import WeightedTokenMetrics, mean_over_real, real_token_weights
+from zoo.text.padded_tokens import (
+    PADDING_ID,
+    WeightedTokenMetrics,
+    mean_over_real,
+    real_token_weights,
+)
 
-PADDING_ID, UNKNOWN_ID, START_ID, END_ID = 0, 1, 2, 3
+UNKNOWN_ID, START_ID, END_ID = 1, 2, 3  # after PADDING_ID, 0
 START, END = "[start]", "[end]"
 ARCHITECTURES = ("lstm", "gru", "transformer")
 RECURRENT_ATTENTIONS = ("none", "bahdanau", "luong")
@@ -246,6 +251,7 @@ class Seq2SeqModel(WeightedTokenMetrics, keras.Model):
 
         total = pairs.map(lambda x, y, *_: counts(y)).reduce(
             tf.zeros([size], tf.float32), lambda running, batch: running + batch)
+        # bincount counted the padding positions too; padding is never a target.
         total = tf.tensor_scatter_nd_update(total + 1.0, [[PADDING_ID]], [1.0])
         self.logits.bias.assign(tf.math.log(total / tf.reduce_sum(total)))
 
