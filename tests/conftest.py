@@ -1,4 +1,27 @@
 import os
 
+import pytest
+
 # Before any test module imports TensorFlow: keep its C++ start-up logging out of test output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# The suite runs on two pytest-xdist workers (pyproject's addopts: `-n 2 --dist loadgroup`):
+# much of it is single-threaded Python (tracing, saving, building graphs), so a second process
+# uses the second core. Tests are handed out by group, and a group stays on one worker, so a
+# module's shared fixtures (a model trained once, the sweep's built model) are made once.
+# A module's tests form one group, except in these modules, whose parametrized tests share
+# nothing beyond their parameter: they split by it, so that no worker gets all of them.
+SPLIT_BY_PARAMETER = {
+    "test_sweep": "swept",  # per model: its module-scoped fixture is parametrized by name
+    "test_notebooks": "path",
+    "test_readme": "block",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        parameter = SPLIT_BY_PARAMETER.get(module)
+        group = f"{module}[{params[parameter]}]" if parameter in params else module
+        item.add_marker(pytest.mark.xdist_group(group))

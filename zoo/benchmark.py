@@ -71,8 +71,12 @@ def median_interval(values, confidence: float = 0.9) -> tuple[float, float, floa
 
 
 def measure(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=None,
-            command: str | None = None) -> dict:
-    """Train `name` with its card's recipe and return its test-split figure as a results row."""
+            command: str | None = None, trained=None) -> dict:
+    """Train `name` with its card's recipe and return its test-split figure as a results row.
+
+    `trained`: the result of `zoo.train(name, epochs=epochs, seed=seed)` when it exists
+    already (the slow tests measure one training twice); it is trained here when None.
+    """
     import zoo
     from zoo.data import raw_arrays
     from zoo.train.fit import recipe_dataset_options
@@ -82,8 +86,9 @@ def measure(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=No
     selection = {k: v for k, v in options.items() if k in ("classes", "limit")}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        result = zoo.train(name, epochs=epochs, seed=seed, runs_root=runs_root or scratch,
-                           verbose=0, tensorboard=False)
+        result = trained or zoo.train(name, epochs=epochs, seed=seed,
+                                      runs_root=runs_root or scratch, verbose=0,
+                                      tensorboard=False)
         metrics = zoo.evaluate(result.model)
     metric = get_task(card.task).primary_metric
     return {
@@ -130,9 +135,13 @@ def _test_accuracy(model, dataset="fashion_mnist", **options) -> float:
 
 
 def measure_ensemble(member: str = "lenet5", seeds=(0, 1, 2), *, runs_root=None,
-                     command: str | None = None) -> list[dict]:
+                     command: str | None = None, trained=None) -> list[dict]:
     """Train `member` once per seed with its recipe, then average (and vote) the three: rows
-    for the "ensemble" model's test accuracy, with every member's accuracy inside."""
+    for the "ensemble" model's test accuracy, with every member's accuracy inside.
+
+    `trained`: {seed: result of `zoo.train(member, seed=seed)`} for members trained already;
+    the seeds it lacks are trained here.
+    """
     import zoo
 
     card = zoo.model_card(member)
@@ -140,8 +149,10 @@ def measure_ensemble(member: str = "lenet5", seeds=(0, 1, 2), *, runs_root=None,
     with tempfile.TemporaryDirectory() as scratch:
         members = []
         for seed in seeds:
-            model = zoo.train(member, seed=seed, runs_root=runs_root or scratch, verbose=0,
-                              tensorboard=False).model
+            result = (trained or {}).get(seed) or zoo.train(
+                member, seed=seed, runs_root=runs_root or scratch, verbose=0,
+                tensorboard=False)
+            model = result.model
             model.name = f"{member}_seed{seed}"  # nested models need distinct names
             members.append(model)
     accuracies = {m.name: _test_accuracy(m, card.dataset) for m in members}
