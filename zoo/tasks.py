@@ -96,6 +96,11 @@ _SWEEP_WORDS = ("the", "market", "rose", "shares", "oil", "prices", "fell", "goo
                 "bad", "plot", "ça", "va", "naïve", "42", "!", "free", "prize", "call", "now")
 
 
+def _reconstruction_batch(card, batch_size, rng):
+    images = _random_inputs(card, batch_size, rng)
+    return images, images
+
+
 def _text_batch(card, batch_size, rng):
     texts = [" ".join(rng.choice(_SWEEP_WORDS, size=rng.integers(0, 12)))
              for _ in range(batch_size)]
@@ -221,6 +226,17 @@ def _serve_regression(model, labels=None):
     return serve
 
 
+def _serve_reconstruction(model, labels=None):
+    def serve(inputs):
+        return {"reconstruction": model(inputs, training=False)}
+
+    return serve
+
+
+def _inputs_as_targets(model) -> dict:
+    return {"targets": "inputs"}
+
+
 def _serve_logits(model, labels=None):
     def serve(text):
         return {"logits": model(text, training=False)}
@@ -304,6 +320,10 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          "float32", ("prediction",), "prediction",
          "mse", ("rmse",), "rmse", False,
          _regression_batch, _serve_regression, output_shape=_one_output_shape),
+    Task("reconstruction", "an image reconstructed through a code (autoencoders); its "
+         "own input is the target", "float32", ("reconstruction",), "reconstruction",
+         "mse", ("mse",), "mse", False, _reconstruction_batch, _serve_reconstruction,
+         data_options=_inputs_as_targets, output_shape=_targets_shape),
     Task("text-classification", "one of k classes for a raw string (vectorised inside)",
          "string", ("probabilities", "class_id", "label"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,

@@ -236,10 +236,21 @@ def _index_batches(count, batch_size, *, shuffle, seed, drop_remainder):
                                                  seed=tf.stack([epoch_seed, seed]))))
 
 
+TARGETS = ("labels", "inputs")
+
+
+def _inputs_as_targets(name, dataset):
+    """`(x, y)` batches as `(x, x)`."""
+    if not (isinstance(dataset.element_spec, tuple) and len(dataset.element_spec) == 2):
+        raise ValueError(f"targets='inputs' needs (inputs, labels) batches; {name} yields "
+                         f"{dataset.element_spec}.")
+    return dataset.map(lambda x, _: (x, x), num_parallel_calls=tf.data.AUTOTUNE)
+
+
 def load(name, split="train", *, batch_size=128, shuffle=None, validation_fraction=None,
          seed=0, classes=None, limit=None, image_size=None, channels=None, augment=None,
          drop_remainder=False, feature=None, input_length=None, horizon=None,
-         sequence_length=None, max_length=None):
+         sequence_length=None, max_length=None, targets="labels"):
     """A batched `tf.data.Dataset` of `(inputs, labels)` for one split of a known dataset.
 
     Text classification yields `(text, label)`: `tf.string` [batch] and int64 [batch]. A text
@@ -279,7 +290,17 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
             character later (`zoo.data.chunks`).
         max_length: an algorithmic task's longest sequence (the copy task draws lengths
             1..max_length; `zoo.data.algorithmic`).
+        targets: "labels" (default) or "inputs": `(inputs, inputs)`, each batch its own
+            target, for autoencoders (the reconstruction task); labels are dropped.
     """
+    _validate.choice("targets", targets, TARGETS)
+    if targets == "inputs":
+        pairs = load(name, split, batch_size=batch_size, shuffle=shuffle,
+                     validation_fraction=validation_fraction, seed=seed, classes=classes,
+                     limit=limit, image_size=image_size, channels=channels, augment=augment,
+                     drop_remainder=drop_remainder, feature=feature, input_length=input_length,
+                     horizon=horizon, sequence_length=sequence_length, max_length=max_length)
+        return _inputs_as_targets(name, pairs)
     _validate.positive_int("batch_size", batch_size)
     info = dataset_info(name)
     image_options = _image_options(info, image_size, channels)  # image datasets only

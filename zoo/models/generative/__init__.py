@@ -1,0 +1,2 @@
+"""Generative and unsupervised models: autoencoders (and, as the domain grows, VAEs, GANs,
+RBMs)."""

@@ -1,0 +1,164 @@
+"""Autoencoders: networks trained to give back their input through a code narrower than it,
+so that the code keeps what matters about the data (the reconstruction task: each image is its
+own target, `zoo.tasks`).
+
+- linear: one linear layer each way; trained on squared error it spans the same subspace as
+  the leading principal components (Baldi and Hornik, 1989).
+- deep: a dense encoder and a mirrored decoder (Hinton and Salakhutdinov, 2006), by default
+  down to a 2-D code that can be plotted.
+- convolutional: strided convolutions down, transposed convolutions back up (Masci et al.,
+  2011).
+- sparse: a wide sigmoid code kept mostly silent by a penalty on its activity, KL divergence
+  to a small target rate (Ng, 2011) or L1.
+- denoising: Gaussian noise on the input during training only, so that the network learns to
+  undo it (Vincent et al., 2008).
+
+All are Functional `keras.Model`s from an image to an image of the same shape in [0, 1]
+(the linear one is unbounded, as PCA's reconstruction is), with the code layer named "code":
+`encoder(model)` gives the image-to-code half.
+"""
+
+import math
+
+from zoo import _validate
+from zoo._lazy import keras
+from zoo.models._common import check_activation, image_input
+from zoo.registry import Recipe, Reference, register
+
+BALDI_HORNIK = Reference(
+    "Neural networks and principal component analysis: learning from examples without local "
+    "minima", "Baldi, P. and Hornik, K.", 1989, "https://doi.org/10.1016/0893-6080(89)90014-2")
+HINTON_SALAKHUTDINOV = Reference(
+    "Reducing the dimensionality of data with neural networks",
+    "Hinton, G. E. and Salakhutdinov, R. R.", 2006, "https://doi.org/10.1126/science.1127647")
+MASCI = Reference(
+    "Stacked convolutional auto-encoders for hierarchical feature extraction",
+    "Masci, J., Meier, U., Ciresan, D. and Schmidhuber, J.", 2011,
+    "https://doi.org/10.1007/978-3-642-21735-7_7")
+NG_SPARSE = Reference("Sparse autoencoder (CS294A lecture notes)", "Ng, A.", 2011,
+                      "https://web.stanford.edu/class/cs294a/sparseAutoencoder.pdf")
+VINCENT = Reference(
+    "Extracting and composing robust features with denoising autoencoders",
+    "Vincent, P., Larochelle, H., Bengio, Y. and Manzagol, P.-A.", 2008,
+    "https://doi.org/10.1145/1390156.1390294")
+
+RECIPE = Recipe(loss="mse", metrics=("mse",), epochs=20, batch_size=256)
+COMMON = dict(family="autoencoder", task="reconstruction", input_shape=(28, 28, 1),
+              input_name="image", dataset="fashion_mnist", recipe=RECIPE)
+SPARSITY = ("kl", "l1")
+
+
+def encoder(model) -> "keras.Model":
+    """The image-to-code half of an autoencoder built here (its layers, shared)."""
+    return keras.Model(model.input, model.get_layer("code").output, name=f"{model.name}_encoder")
+
+
+def _decoded(code, input_shape, hidden_units, activation, output_activation):
+    """Dense layers mirroring the encoder's, then the image again."""
+    x = code
+    for index, units in enumerate(reversed(hidden_units), start=1):
+        x = keras.layers.Dense(units, activation=activation, name=f"decoder_dense_{index}")(x)
+    x = keras.layers.Dense(math.prod(input_shape), activation=output_activation,
+                           name="decoder_output")(x)
+    return keras.layers.Reshape(input_shape, name="reconstruction")(x)
+
+
+def _dense_autoencoder(input_shape, hidden_units, code_size, activation, *, name,
+                       code_activation=None, code_regularizer=None, noise_stddev=0.0):
+    inputs = image_input(input_shape)
+    input_shape = tuple(inputs.shape[1:])
+    hidden_units = _validate.widths("hidden_units", hidden_units) if hidden_units else ()
+    _validate.positive_int("code_size", code_size)
+    check_activation(activation)
+    x = inputs
+    if noise_stddev:
+        x = keras.layers.GaussianNoise(noise_stddev, name="noise")(x)  # training only
+    x = keras.layers.Flatten(name="flatten")(x)
+    for index, units in enumerate(hidden_units, start=1):
+        x = keras.layers.Dense(units, activation=activation, name=f"encoder_dense_{index}")(x)
+    code = keras.layers.Dense(code_size, activation=code_activation,
+                              activity_regularizer=code_regularizer, name="code")(x)
+    outputs = _decoded(code, input_shape, hidden_units, activation, "sigmoid")
+    return keras.Model(inputs, outputs, name=name)
+
+
+@register("linear_autoencoder", **COMMON, api="functional", reference=BALDI_HORNIK)
+def linear_autoencoder(input_shape=(28, 28, 1), code_size=16, name="linear_autoencoder"):
+    """A linear encoder and decoder through a `code_size` bottleneck: on squared error its
+    decoder spans the principal subspace of the images (Baldi and Hornik, 1989)."""
+    inputs = image_input(input_shape)
+    _validate.positive_int("code_size", code_size)
+    x = keras.layers.Flatten(name="flatten")(inputs)
+    code = keras.layers.Dense(code_size, name="code")(x)
+    x = keras.layers.Dense(math.prod(inputs.shape[1:]), name="decoder_output")(code)
+    outputs = keras.layers.Reshape(tuple(inputs.shape[1:]), name="reconstruction")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+@register("deep_autoencoder", **COMMON, api="functional", reference=HINTON_SALAKHUTDINOV)
+def deep_autoencoder(input_shape=(28, 28, 1), hidden_units=(512, 256, 128), code_size=2,
+                     activation="relu", name="deep_autoencoder"):
+    """A dense encoder down to a `code_size` code and a mirrored decoder with a sigmoid
+    output (Hinton and Salakhutdinov, 2006; 2-D codes by default, to plot)."""
+    return _dense_autoencoder(input_shape, hidden_units, code_size, activation, name=name)
+
+
+@register("sparse_autoencoder", **COMMON, api="functional", reference=NG_SPARSE)
+def sparse_autoencoder(input_shape=(28, 28, 1), hidden_units=(), code_size=256,
+                       sparsity="kl", target=0.05, weight=1e-3, activation="relu",
+                       name="sparse_autoencoder"):
+    """A code wider than needed, of sigmoid units kept mostly silent: `sparsity="kl"` adds
+    `weight` times the KL divergence of each unit's mean activation from `target` (Ng, 2011);
+    `"l1"` adds `weight` times the codes' absolute sum."""
+    from zoo.layers.sparsity import KLSparsity
+
+    _validate.choice("sparsity", sparsity, SPARSITY)
+    penalty = KLSparsity(target, weight) if sparsity == "kl" else \
+        keras.regularizers.L1(_validate.non_negative("weight", weight))
+    return _dense_autoencoder(input_shape, hidden_units, code_size, activation, name=name,
+                              code_activation="sigmoid", code_regularizer=penalty)
+
+
+@register("denoising_autoencoder", **COMMON, api="functional", reference=VINCENT)
+def denoising_autoencoder(input_shape=(28, 28, 1), hidden_units=(512, 256), code_size=64,
+                          noise_stddev=0.5, activation="relu", name="denoising_autoencoder"):
+    """A deep autoencoder that sees its input with Gaussian noise of `noise_stddev` added
+    while training, and the clean image as its target (Vincent et al., 2008); at inference
+    the noise layer passes its input through."""
+    noise_stddev = _validate.non_negative("noise_stddev", noise_stddev)
+    if not noise_stddev:
+        raise ValueError("noise_stddev=0 adds no noise; use deep_autoencoder for that.")
+    return _dense_autoencoder(input_shape, hidden_units, code_size, activation, name=name,
+                              noise_stddev=noise_stddev)
+
+
+@register("conv_autoencoder", **COMMON, api="functional", reference=MASCI)
+def conv_autoencoder(input_shape=(28, 28, 1), filters=(32, 64), code_size=32,
+                     activation="relu", name="conv_autoencoder"):
+    """Strided 3x3 convolutions halve the image once per entry of `filters`, a dense code of
+    `code_size`, then transposed convolutions double it back (Masci et al., 2011). Height and
+    width must divide by 2 ** len(filters)."""
+    filters = _validate.widths("filters", filters)
+    inputs = image_input(input_shape)
+    height, width, channels = inputs.shape[1:]
+    factor = 2 ** len(filters)
+    if height % factor or width % factor:
+        raise ValueError(f"input_shape={tuple(inputs.shape[1:])!r}: height and width must "
+                         f"divide by {factor} for {len(filters)} stride-2 convolutions.")
+    _validate.positive_int("code_size", code_size)
+    check_activation(activation)
+    x = inputs
+    for index, count in enumerate(filters, start=1):
+        x = keras.layers.Conv2D(count, 3, strides=2, padding="same", activation=activation,
+                                name=f"encoder_conv_{index}")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    code = keras.layers.Dense(code_size, name="code")(x)
+    small = (height // factor, width // factor, filters[-1])
+    x = keras.layers.Dense(math.prod(small), activation=activation, name="decoder_dense")(code)
+    x = keras.layers.Reshape(small, name="decoder_reshape")(x)
+    for index, count in enumerate(reversed(filters[:-1]), start=1):
+        x = keras.layers.Conv2DTranspose(count, 3, strides=2, padding="same",
+                                         activation=activation, name=f"decoder_deconv_{index}")(x)
+    outputs = keras.layers.Conv2DTranspose(channels, 3, strides=2, padding="same",
+                                           activation="sigmoid", name="reconstruction")(x)
+    return keras.Model(inputs, outputs, name=name)
