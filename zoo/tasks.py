@@ -233,7 +233,7 @@ def _serve_reconstruction(model, labels=None):
     return serve
 
 
-def _inputs_as_targets(model) -> dict:
+def _reconstruction_targets(model) -> dict:
     return {"targets": "inputs"}
 
 
@@ -323,7 +323,7 @@ TASKS: dict[str, Task] = {task.name: task for task in (
     Task("reconstruction", "an image reconstructed through a code (autoencoders); its "
          "own input is the target", "float32", ("reconstruction",), "reconstruction",
          "mse", ("mse",), "mse", False, _reconstruction_batch, _serve_reconstruction,
-         data_options=_inputs_as_targets, output_shape=_targets_shape),
+         data_options=_reconstruction_targets, output_shape=_targets_shape),
     Task("text-classification", "one of k classes for a raw string (vectorised inside)",
          "string", ("probabilities", "class_id", "label"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,

@@ -53,18 +53,10 @@ def encoder(model) -> "keras.Model":
     return keras.Model(model.input, model.get_layer("code").output, name=f"{model.name}_encoder")
 
 
-def _decoded(code, input_shape, hidden_units, activation, output_activation):
-    """Dense layers mirroring the encoder's, then the image again."""
-    x = code
-    for index, units in enumerate(reversed(hidden_units), start=1):
-        x = keras.layers.Dense(units, activation=activation, name=f"decoder_dense_{index}")(x)
-    x = keras.layers.Dense(math.prod(input_shape), activation=output_activation,
-                           name="decoder_output")(x)
-    return keras.layers.Reshape(input_shape, name="reconstruction")(x)
-
-
 def _dense_autoencoder(input_shape, hidden_units, code_size, activation, *, name,
-                       code_activation=None, code_regularizer=None, noise_stddev=0.0):
+                       code_activation=None, code_regularizer=None, noise_stddev=0.0,
+                       output_activation="sigmoid"):
+    """Dense layers down to the code and mirrored back up to the image."""
     inputs = image_input(input_shape)
     input_shape = tuple(inputs.shape[1:])
     hidden_units = _validate.widths("hidden_units", hidden_units) if hidden_units else ()
@@ -76,9 +68,13 @@ def _dense_autoencoder(input_shape, hidden_units, code_size, activation, *, name
     x = keras.layers.Flatten(name="flatten")(x)
     for index, units in enumerate(hidden_units, start=1):
         x = keras.layers.Dense(units, activation=activation, name=f"encoder_dense_{index}")(x)
-    code = keras.layers.Dense(code_size, activation=code_activation,
-                              activity_regularizer=code_regularizer, name="code")(x)
-    outputs = _decoded(code, input_shape, hidden_units, activation, "sigmoid")
+    x = keras.layers.Dense(code_size, activation=code_activation,
+                           activity_regularizer=code_regularizer, name="code")(x)
+    for index, units in enumerate(reversed(hidden_units), start=1):
+        x = keras.layers.Dense(units, activation=activation, name=f"decoder_dense_{index}")(x)
+    x = keras.layers.Dense(math.prod(input_shape), activation=output_activation,
+                           name="decoder_output")(x)
+    outputs = keras.layers.Reshape(input_shape, name="reconstruction")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -86,13 +82,8 @@ def _dense_autoencoder(input_shape, hidden_units, code_size, activation, *, name
 def linear_autoencoder(input_shape=(28, 28, 1), code_size=16, name="linear_autoencoder"):
     """A linear encoder and decoder through a `code_size` bottleneck: on squared error its
     decoder spans the principal subspace of the images (Baldi and Hornik, 1989)."""
-    inputs = image_input(input_shape)
-    _validate.positive_int("code_size", code_size)
-    x = keras.layers.Flatten(name="flatten")(inputs)
-    code = keras.layers.Dense(code_size, name="code")(x)
-    x = keras.layers.Dense(math.prod(inputs.shape[1:]), name="decoder_output")(code)
-    outputs = keras.layers.Reshape(tuple(inputs.shape[1:]), name="reconstruction")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return _dense_autoencoder(input_shape, (), code_size, "linear", name=name,
+                              output_activation=None)
 
 
 @register("deep_autoencoder", **COMMON, api="functional", reference=HINTON_SALAKHUTDINOV)
