@@ -121,3 +121,15 @@ def test_bad_training_arguments_raise_before_anything_runs(overrides, message, t
     with pytest.raises(ValueError, match=message):
         zoo.train("logistic_regression", runs_root=tmp_path, **overrides)
     assert not any(tmp_path.iterdir()), "nothing is written for a call that cannot run"
+
+
+def test_callbacks_know_which_way_a_monitored_figure_improves():
+    from zoo.tasks import get_task
+    from zoo.train.fit import monitor_mode
+
+    assert monitor_mode("val_loss", None) == "min"
+    assert monitor_mode("val_accuracy", get_task("image-classification")) == "max"
+    # A metric a custom train_step tracks (an RBM's reconstruction error) is not among the
+    # compiled metrics Keras reads a direction from: the task says it.
+    assert monitor_mode("val_mse", get_task("reconstruction")) == "min"
+    assert monitor_mode("val_auc", get_task("reconstruction")) == "auto"

@@ -37,6 +37,18 @@ def recipe_dataset_options(card: ModelCard | None, dataset: str, overrides=None)
     return {**options, **(overrides or {})}
 
 
+def monitor_mode(monitor: str, task) -> str:
+    """Whether the callbacks should minimise or maximise `monitor`: the loss goes down, the
+    task's figure the way the task says; "auto" leaves it to Keras, which reads it from the
+    compiled metrics (not from metrics a custom `train_step` tracks itself)."""
+    name = monitor.removeprefix("val_")
+    if name == "loss":
+        return "min"
+    if task is not None and name == task.primary_metric:
+        return "max" if task.higher_is_better else "min"
+    return "auto"
+
+
 def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learning_rate=None,
                         loss=None, metrics=None):
     """Compile `model` with the card's recipe, each part overridable."""
@@ -159,6 +171,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         train_data, validation_data=validation_data, epochs=epochs, verbose=verbose,
         shuffle=False,  # zoo's pipelines shuffle themselves; Keras cannot shuffle a Dataset
         callbacks=[*standard_callbacks(run_dir, monitor=monitor,
+                                       mode=monitor_mode(monitor, task),
                                        patience=recipe.patience if recipe else 5,
                                        tensorboard=tensorboard, early_stopping=early_stopping),
                    *callbacks],
