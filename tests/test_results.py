@@ -29,7 +29,9 @@ MEASURED = ("perceptron", "logistic_regression", "linear_regression", "linear_sv
             "gru_forecaster", "lstm_forecaster", "tcn_forecaster", "transformer_forecaster",
             "char_lstm_lm", "char_gru_lm", "char_transformer_lm", "ntm", "lstm_sequence",
             "lstm_seq2seq", "gru_seq2seq", "lstm_bahdanau", "gru_bahdanau", "lstm_luong",
-            "gru_luong", "transformer_seq2seq")
+            "gru_luong", "transformer_seq2seq", "linear_autoencoder", "deep_autoencoder",
+            "sparse_autoencoder", "denoising_autoencoder", "conv_autoencoder", "vae",
+            "conv_vae", "rbm", "rbm_pcd", "rbf_network")
 
 
 @pytest.mark.parametrize("name", MEASURED)

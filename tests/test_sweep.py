@@ -20,6 +20,7 @@ from zoo.tasks import get_task
 from zoo.train import compile_with_recipe
 
 MODELS = zoo.list_models()
+PREPARE_EXAMPLES = 512
 
 
 @pytest.fixture(scope="module", params=MODELS)
@@ -32,7 +33,10 @@ def swept(request):
     x, y = tf.constant(x), tf.constant(y)
     model = build(name)
     if task.prepare:
-        task.prepare(model, tf.data.Dataset.from_tensor_slices((x, y)).batch(4))
+        # More examples than the batch: data-dependent set-up may need them (k-means over an
+        # RBF layer's 300 units).
+        px, py = task.example_batch(card, PREPARE_EXAMPLES, np.random.default_rng(1))
+        task.prepare(model, tf.data.Dataset.from_tensor_slices((px, py)).batch(64))
     yield name, compile_with_recipe(model, card), x, y
     keras.backend.clear_session()
 

@@ -21,12 +21,16 @@ END = "<!-- model-table:end -->"
 
 
 def _figure(metric: str, row: dict) -> str:
-    """`accuracy 0.9653 (7 ep.)`; a row averaged over seeds says how many (`5 seeds`)."""
+    """`accuracy 0.9653 (7 ep.)`; a row averaged over seeds says how many (`5 seeds`), one
+    averaged over runs of another kind (a dict of them, e.g. one per held-out class) says
+    `10 runs`."""
     epochs = row["epochs_run"]
-    if isinstance(epochs, list):
-        low, high = min(epochs), max(epochs)
+    if isinstance(epochs, (list, dict)):
+        counts = list(epochs.values()) if isinstance(epochs, dict) else epochs
+        low, high = min(counts), max(counts)
         span = f"{low}" if low == high else f"{low}-{high}"
-        return f"{metric} {row['value']:.4g} ({span} ep., {len(epochs)} seeds)"
+        runs = "runs" if isinstance(epochs, dict) else "seeds"
+        return f"{metric} {row['value']:.4g} ({span} ep., {len(counts)} {runs})"
     return f"{metric} {row['value']:.4g} ({epochs} ep.)"
 
 

@@ -93,8 +93,17 @@ class BitErrorRate(keras.metrics.Metric):
         self.counted.assign(0.0)
 
 
+# Recipes naming these train on an objective the model computes itself (its `compute_loss`
+# and `train_step`), so nothing is compiled as the loss: a VAE's negative ELBO needs its
+# latent distribution, an RBM's contrastive divergence its Gibbs samples.
+MODEL_OWN_LOSSES = ("negative_elbo", "contrastive_divergence")
+
+
 def get_loss(name_or_loss):
-    """A Keras loss from a recipe's name; Keras objects pass through."""
+    """A Keras loss from a recipe's name (None for a model's own objective); Keras objects
+    pass through."""
+    if name_or_loss in MODEL_OWN_LOSSES:
+        return None
     if name_or_loss == "perceptron":
         return PerceptronLoss()
     if name_or_loss == "masked_binary_crossentropy":

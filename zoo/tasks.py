@@ -101,6 +101,11 @@ def _reconstruction_batch(card, batch_size, rng):
     return images, images
 
 
+def _binary_images_batch(card, batch_size, rng):
+    images = (rng.random((batch_size, *_model_input_shape(card))) < 0.3).astype(np.float32)
+    return images, images
+
+
 def _text_batch(card, batch_size, rng):
     texts = [" ".join(rng.choice(_SWEEP_WORDS, size=rng.integers(0, 12)))
              for _ in range(batch_size)]
@@ -237,6 +242,18 @@ def _reconstruction_targets(model) -> dict:
     return {"targets": "inputs"}
 
 
+def _encode_decode_endpoints(model) -> dict:
+    from zoo.models.generative.autoencoders import halves_signatures
+
+    return halves_signatures(model)
+
+
+def _vae_endpoints(model) -> dict:
+    from zoo.generative.vae import vae_signatures
+
+    return vae_signatures(model)
+
+
 def _serve_logits(model, labels=None):
     def serve(text):
         return {"logits": model(text, training=False)}
@@ -301,6 +318,12 @@ def _adapt_vocabularies(model, train_dataset):
         model.adapt(train_dataset)
 
 
+def _adapt_radial_basis(model, train_dataset):
+    from zoo.layers.radial_basis import adapt_radial_basis_layers
+
+    adapt_radial_basis_layers(model, train_dataset)
+
+
 def _adapt_text_layers(model, train_dataset):
     from zoo.layers.text import adapt_text_layers
 
@@ -311,7 +334,7 @@ TASKS: dict[str, Task] = {task.name: task for task in (
     Task("image-classification", "one of k classes for an image (or a feature vector)",
          "float32", ("probabilities", "class_id"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,
-         _class_batch, _serve_classes, output_shape=_classes_shape),
+         _class_batch, _serve_classes, _adapt_radial_basis, output_shape=_classes_shape),
     Task("binary-classification", "a signed score and a class in {0, 1}",
          "float32", ("score", "class_id"), "score",
          "binary_crossentropy", ("accuracy",), "accuracy", True,
@@ -323,7 +346,13 @@ TASKS: dict[str, Task] = {task.name: task for task in (
     Task("reconstruction", "an image reconstructed through a code (autoencoders); its "
          "own input is the target", "float32", ("reconstruction",), "reconstruction",
          "mse", ("mse",), "mse", False, _reconstruction_batch, _serve_reconstruction,
-         data_options=_reconstruction_targets, output_shape=_targets_shape),
+         data_options=_reconstruction_targets, output_shape=_targets_shape,
+         endpoints=_encode_decode_endpoints),
+    Task("density-estimation", "a likelihood model of images that encodes them to a latent "
+         "code, decodes codes to pixel probabilities and samples new images (VAEs)",
+         "float32", ("reconstruction",), "reconstruction", "negative_elbo", (), "nll", False,
+         _binary_images_batch, _serve_reconstruction, output_shape=_targets_shape,
+         endpoints=_vae_endpoints),
     Task("text-classification", "one of k classes for a raw string (vectorised inside)",
          "string", ("probabilities", "class_id", "label"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,

@@ -13,6 +13,9 @@ and test images are never augmented.
   the image side (4 for 32x32, 3 for 28x28). Left-right flips keep Fashion-MNIST's and CIFAR's
   labels; they would not keep digits' labels, so the digit datasets' recipes do not use it.
 - `flip`: the left-right flip alone.
+- `binarize`: each pixel set to 1 with probability its grey level, else 0, drawn anew every
+  epoch: the "dynamically binarised" MNIST on which VAEs and RBMs report log-likelihoods
+  (e.g. Burda, Grosse and Salakhutdinov, 2016). Images must be scaled to [0, 1] (zoo's are).
 
 Each example draws its own crop and flip, but the work is done on the whole batch at once (one
 gather per axis): a per-example `map` costs far more than the arithmetic (see
@@ -58,7 +61,12 @@ def crop_flip(images, seed, pad=None):
     return random_flip(random_crop(images, pad, crop_seed), flip_seed)
 
 
-AUGMENTATIONS = {"crop_flip": crop_flip, "flip": random_flip}
+def binarize(images, seed):
+    """Each pixel 1 with probability its value (in [0, 1]), else 0; `seed` fixes the draws."""
+    return tf.cast(tf.random.stateless_uniform(tf.shape(images), seed) < images, images.dtype)
+
+
+AUGMENTATIONS = {"crop_flip": crop_flip, "flip": random_flip, "binarize": binarize}
 
 _SEED_OFFSET = 0x5EED
 

@@ -1,0 +1,298 @@
+"""Variational autoencoders (Kingma and Welling, 2014).
+
+An encoder gives a diagonal Gaussian q(z|x) over a latent code, a decoder a Bernoulli p(x|z)
+over the pixels, and the two are trained together to maximise the evidence lower bound
+
+    ELBO(x) = E_q[log p(x|z)] - KL(q(z|x) || N(0, I))  <=  log p(x),
+
+with one sample z = mean + sigma * eps per image, so that the gradient passes through the
+sample to the encoder (the reparameterisation trick). The loss is the negative ELBO in nats
+per image: the reconstruction term (binary cross-entropy summed over pixels) plus the KL term
+(closed form for two Gaussians).
+
+`VariationalAutoencoder` is a subclassed `keras.Model` with its own `train_step` and
+`test_step`; `call` reconstructs an image through the mean of its code, `decode` turns codes
+into pixel probabilities, `sample` draws new images, and `log_likelihood` estimates log p(x)
+by importance sampling with q as the proposal (Burda, Grosse and Salakhutdinov, 2016), a
+tighter bound than the ELBO that approaches log p(x) as the samples grow.
+
+The data are binary: the recipes (`zoo.models.generative.vae`) binarise each training image
+anew every epoch, each pixel on with probability its grey level (`zoo.data.load(...,
+augment="binarize")`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import ops
+
+from zoo import _validate
+from zoo.models._common import check_activation
+
+ARCHITECTURES = ("dense", "conv")
+LOG_2PI = math.log(2.0 * math.pi)
+MAX_SAMPLES = 10_000  # images one call of the exported `sample` signature may ask for
+
+
+def _encoder(image_shape, architecture, hidden_units, filters, latent_dim, activation):
+    """Image to the `moments` of q(z|x): the means, then the log-variances."""
+    images = keras.Input(image_shape, name="image")
+    x = images
+    if architecture == "conv":
+        for index, count in enumerate(filters, start=1):
+            x = keras.layers.Conv2D(count, 3, strides=2, padding="same", activation=activation,
+                                    name=f"conv_{index}")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    for index, units in enumerate(hidden_units, start=1):
+        x = keras.layers.Dense(units, activation=activation, name=f"dense_{index}")(x)
+    moments = keras.layers.Dense(2 * latent_dim, name="moments")(x)
+    return keras.Model(images, moments, name="encoder")
+
+
+def _decoder(image_shape, architecture, hidden_units, filters, latent_dim, activation):
+    """Latent code to the logits of p(x|z), one per pixel."""
+    code = keras.Input((latent_dim,), name="latent")
+    x = code
+    for index, units in enumerate(reversed(hidden_units), start=1):
+        x = keras.layers.Dense(units, activation=activation, name=f"dense_{index}")(x)
+    if architecture == "conv":
+        factor = 2 ** len(filters)
+        small = (image_shape[0] // factor, image_shape[1] // factor, filters[-1])
+        x = keras.layers.Dense(math.prod(small), activation=activation, name="expand")(x)
+        x = keras.layers.Reshape(small, name="reshape")(x)
+        for index, count in enumerate(reversed(filters[:-1]), start=1):
+            x = keras.layers.Conv2DTranspose(count, 3, strides=2, padding="same",
+                                             activation=activation, name=f"deconv_{index}")(x)
+        logits = keras.layers.Conv2DTranspose(image_shape[-1], 3, strides=2, padding="same",
+                                              name="logits")(x)
+    else:
+        x = keras.layers.Dense(math.prod(image_shape), name="logits")(x)
+        logits = keras.layers.Reshape(image_shape, name="image_logits")(x)
+    return keras.Model(code, logits, name="decoder")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class VariationalAutoencoder(keras.Model):
+    """A VAE with a Gaussian encoder and a Bernoulli decoder (see the module docstring).
+
+    Args:
+        image_shape: one image's (height, width, channels); pixels in [0, 1], binary in
+            the likelihood's eyes.
+        latent_dim: the code's size.
+        architecture: "dense" (hidden_units) or "conv" (strided convolutions of `filters`,
+            then hidden_units; the decoder mirrors it with transposed convolutions).
+        hidden_units: widths of the dense layers between image (or feature map) and code.
+        filters: the convolutions' channels ("conv" only); height and width must divide
+            by 2 ** len(filters).
+        activation: of the hidden layers.
+        seed: the sampling of codes during training and `sample`'s default.
+    """
+
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=32, architecture="dense",
+                 hidden_units=(512, 256), filters=(32, 64), activation="relu", seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = _validate.shape("image_shape", image_shape, rank=3)
+        self.latent_dim = _validate.positive_int("latent_dim", latent_dim)
+        self.architecture = _validate.choice("architecture", architecture, ARCHITECTURES)
+        self.hidden_units = _validate.widths("hidden_units", hidden_units) \
+            if hidden_units else ()
+        self.filters = _validate.widths("filters", filters) if architecture == "conv" else ()
+        factor = 2 ** len(self.filters)
+        if self.image_shape[0] % factor or self.image_shape[1] % factor:
+            raise ValueError(f"image_shape={self.image_shape!r}: height and width must divide "
+                             f"by {factor} for {len(self.filters)} stride-2 convolutions.")
+        self.activation = check_activation(activation)
+        self.seed = seed
+        parts = (self.image_shape, self.architecture, self.hidden_units, self.filters,
+                 self.latent_dim, self.activation)
+        self.encoder, self.decoder = _encoder(*parts), _decoder(*parts)
+        self.noise = keras.random.SeedGenerator(seed)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
+        self.kl_tracker = keras.metrics.Mean(name="kl")
+
+    # --- the model --------------------------------------------------------------------------
+
+    def encode(self, images, training=False):
+        """(mean, log_variance) of q(z|x), each [batch, latent_dim]."""
+        moments = self.encoder(images, training=training)
+        return moments[:, :self.latent_dim], moments[:, self.latent_dim:]
+
+    def decode(self, codes, training=False):
+        """Pixel probabilities of p(x|z) for a batch of codes [batch, latent_dim]."""
+        return ops.sigmoid(self.decoder(codes, training=training))
+
+    def call(self, images, training=False):
+        """The reconstruction of `images` through the mean of their code (deterministic)."""
+        mean, _ = self.encode(images, training=training)
+        return self.decode(mean, training=training)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def sample(self, count: int, seed=None):
+        """Pixel probabilities of `count` images decoded from codes drawn from N(0, I)."""
+        count = _validate.positive_int("count", count)
+        codes = keras.random.normal((count, self.latent_dim),
+                                    seed=self.seed if seed is None else seed)
+        return self.decode(codes)
+
+    # --- the objective ----------------------------------------------------------------------
+
+    def elbo_terms(self, images, training=False, noise=None):
+        """Per image: the reconstruction term -log p(x|z) for one reparameterised sample
+        z = mean + sigma * noise (`noise` drawn from N(0, I) unless given), and
+        KL(q(z|x) || N(0, I)); their sum is the negative ELBO, in nats."""
+        _check_images(images, self.image_shape)
+        mean, log_variance = self.encode(images, training=training)
+        eps = keras.random.normal(ops.shape(mean), seed=self.noise) if noise is None else noise
+        codes = mean + ops.exp(0.5 * log_variance) * eps
+        logits = self.decoder(codes, training=training)
+        reconstruction = _bernoulli_nll(images, logits)
+        kl = 0.5 * ops.sum(ops.exp(log_variance) + ops.square(mean) - 1.0 - log_variance,
+                           axis=-1)
+        return reconstruction, kl
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The negative ELBO averaged over the batch; labels and `y_pred` do not enter it."""
+        reconstruction, kl = self.elbo_terms(x, training=training)
+        return ops.mean(reconstruction + kl)
+
+    def _step(self, data, training):
+        images = _images_of(data)
+        reconstruction, kl = self.elbo_terms(images, training=training)
+        loss = ops.mean(reconstruction + kl)
+        return loss, reconstruction, kl
+
+    def _report(self, loss, reconstruction, kl):
+        self.loss_tracker.update_state(loss)
+        self.reconstruction_tracker.update_state(reconstruction)
+        self.kl_tracker.update_state(kl)
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss, reconstruction, kl = self._step(data, training=True)
+            scaled = self.optimizer.scale_loss(loss)
+        gradients = tape.gradient(scaled, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables, strict=True))
+        return self._report(loss, reconstruction, kl)
+
+    def test_step(self, data):
+        return self._report(*self._step(data, training=False))
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker]
+
+    # --- the likelihood ---------------------------------------------------------------------
+
+    def log_likelihood(self, images, samples: int = 5000, seed: int = 0, chunk: int = 500):
+        """An importance-sampled estimate of log p(x) per image, in nats (Burda et al.,
+        2016): log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x) with K = `samples` codes drawn
+        from q(z|x). Its expectation is a lower bound on log p(x) that tightens as K grows
+        (K = 1 is the ELBO). `chunk` codes per image are decoded at a time."""
+        import tensorflow as tf
+
+        samples = _validate.positive_int("samples", samples)
+        chunk = min(_validate.positive_int("chunk", chunk), samples)
+        images = tf.convert_to_tensor(images, tf.float32)
+        _check_images(images, self.image_shape)
+        mean, log_variance = self.encode(images)
+        generator = keras.random.SeedGenerator(seed)
+        total, drawn = None, 0
+        while drawn < samples:
+            count = min(chunk, samples - drawn)
+            log_weights = self._log_weights(images, mean, log_variance, count, generator)
+            part = tf.reduce_logsumexp(log_weights, axis=1)
+            total = part if total is None else tf.reduce_logsumexp(
+                tf.stack([total, part]), axis=0)
+            drawn += count
+        return total - math.log(samples)
+
+    def _log_weights(self, images, mean, log_variance, count, generator):
+        """log p(x|z) + log p(z) - log q(z|x) for `count` codes per image: [batch, count]."""
+        batch = ops.shape(mean)[0]
+        eps = keras.random.normal((batch, count, self.latent_dim), seed=generator)
+        codes = mean[:, None] + ops.exp(0.5 * log_variance)[:, None] * eps
+        logits = self.decoder(ops.reshape(codes, (-1, self.latent_dim)))
+        repeated = ops.repeat(images, count, axis=0)
+        log_px = -ops.reshape(_bernoulli_nll(repeated, logits), (batch, count))
+        log_pz = -0.5 * ops.sum(ops.square(codes) + LOG_2PI, axis=-1)
+        log_qz = -0.5 * ops.sum(ops.square(eps) + log_variance[:, None] + LOG_2PI, axis=-1)
+        return log_px + log_pz - log_qz
+
+    def get_config(self):
+        return {**super().get_config(), "image_shape": self.image_shape,
+                "latent_dim": self.latent_dim, "architecture": self.architecture,
+                "hidden_units": self.hidden_units, "filters": self.filters,
+                "activation": self.activation, "seed": self.seed}
+
+
+def _bernoulli_nll(images, logits):
+    """-log p(x|z) per image: binary cross-entropy from logits, summed over pixels."""
+    # max(l, 0) - l * x + log(1 + exp(-|l|)): stable for any logit.
+    per_pixel = (ops.relu(logits) - logits * images
+                 + ops.log1p(ops.exp(-ops.abs(logits))))
+    return ops.sum(ops.reshape(per_pixel, (ops.shape(per_pixel)[0], -1)), axis=-1)
+
+
+def _images_of(data):
+    """The images of a batch: `images`, `(images, labels)` or `(images, targets)`."""
+    x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+    return x
+
+
+def _check_images(images, image_shape):
+    if tuple(images.shape[1:]) != tuple(image_shape):
+        raise ValueError(f"images of shape {tuple(images.shape)} do not fit this VAE: it "
+                         f"takes (batch, {', '.join(map(str, image_shape))}).")
+
+
+def vae_signatures(model) -> dict:
+    """`{name: (function, input_signature)}` of the signatures a VAE exports beside
+    `serving_default` (image to `reconstruction`):
+
+    - `encode`: image batch to the `mean` and `log_variance` of q(z|x);
+    - `decode`: a batch of latent codes to the pixel probabilities `image` (the generator);
+    - `sample`: `count` images decoded from codes drawn from N(0, I) with `seed`.
+    """
+    import tensorflow as tf
+
+    image_shape, width = tuple(model.image_shape), model.latent_dim
+
+    def encode(image):
+        check = tf.debugging.assert_equal(tf.shape(image)[1:], image_shape, message=(
+            f"image must be a batch of shape (batch, {', '.join(map(str, image_shape))})"))
+        with tf.control_dependencies([check]):
+            mean, log_variance = model.encode(image)
+        return {"mean": mean, "log_variance": log_variance}
+
+    def decode(latent):
+        # A loaded signature does not check shapes itself: say what was wrong, not where
+        # the matrix product failed.
+        check = tf.debugging.assert_equal(tf.shape(latent)[1:], [width], message=(
+            f"latent must be a batch of shape (batch, {width}): this VAE's latent size"))
+        with tf.control_dependencies([check]):
+            return {"image": model.decode(latent)}
+
+    def sample(count, seed):
+        checks = [tf.debugging.assert_positive(count, message="count must be >= 1"),
+                  tf.debugging.assert_less_equal(count, MAX_SAMPLES,
+                                                 message=f"count must be <= {MAX_SAMPLES}")]
+        with tf.control_dependencies(checks):
+            codes = tf.random.stateless_normal(tf.stack([count, width]),
+                                               tf.stack([seed, tf.constant(0, tf.int64)]))
+        return {"image": model.decode(codes)}
+
+    return {
+        "encode": (encode, [tf.TensorSpec((None, *image_shape), tf.float32, name="image")]),
+        "decode": (decode, [tf.TensorSpec((None, width), tf.float32, name="latent")]),
+        "sample": (sample, [tf.TensorSpec([], tf.int32, name="count"),
+                            tf.TensorSpec([], tf.int64, name="seed")]),
+    }
