@@ -14,7 +14,7 @@ from zoo.generative import measure
 from zoo.layers.sparsity import SparsityPenalty
 from zoo.models.generative.autoencoders import decoder, encoder
 
-AUTOENCODERS = zoo.list_models(task="reconstruction")
+AUTOENCODERS = zoo.list_models(family="autoencoder")
 
 
 def test_every_autoencoder_is_registered():
