@@ -107,3 +107,22 @@ def test_bad_arguments_fail_naming_them(options, match):
 def test_images_of_the_wrong_shape_are_refused():
     with pytest.raises(ValueError, match=r"do not fit this RBM: it takes \(batch, 28, 28, 1\)"):
         zoo.get_model("rbm")(np.zeros((2, 14, 14, 1), "float32"))
+
+
+def test_train_starts_the_visible_biases_at_the_pixels_log_odds_once(tmp_path):
+    train = zoo.data.load("mnist", "train", batch_size=100, limit=500, targets="inputs")
+    images = np.concatenate([x.numpy() for x, _ in train]).reshape(500, -1)
+    rate = np.clip(images.mean(axis=0), 0.001, 0.999)
+    model = zoo.get_model("rbm", hidden_units=16)
+    assert not model.is_adapted()
+    model.adapt(train)
+    np.testing.assert_allclose(model.visible_bias.numpy(), np.log(rate / (1 - rate)),
+                               rtol=1e-4, atol=1e-4)
+    result = zoo.train("rbm", (train, train), epochs=1, runs_root=tmp_path, verbose=0,
+                       tensorboard=False, model_options={"hidden_units": 16})
+    assert result.model.is_adapted()
+    path = tmp_path / "rbm.keras"
+    result.model.save(path)
+    assert zoo.load_model(path).is_adapted()  # a reloaded model is not adapted again
+    with pytest.raises(ValueError, match="needs at least one image"):
+        zoo.get_model("rbm").adapt(train.take(0))

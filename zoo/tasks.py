@@ -311,10 +311,12 @@ def _translate_endpoint(model) -> dict:
     return {"translate": translate_signature(model)}
 
 
-def _adapt_vocabularies(model, train_dataset):
-    """A new model learns its vocabularies from the training pairs; one that has them
-    (trained before, now trained further) keeps them: its weights are tied to their ids."""
-    if not model.is_adapted():
+def _adapt_to_data(model, train_dataset):
+    """A model with a data-dependent start takes it once, before its first training: a
+    seq2seq model learns its vocabularies from the training pairs, an RBM starts its visible
+    biases at the pixels' rates. One trained before, now trained further, keeps what it has
+    (a seq2seq model's weights are tied to its vocabularies' ids)."""
+    if hasattr(model, "adapt") and hasattr(model, "is_adapted") and not model.is_adapted():
         model.adapt(train_dataset)
 
 
@@ -346,7 +348,7 @@ TASKS: dict[str, Task] = {task.name: task for task in (
     Task("reconstruction", "an image reconstructed through a code (autoencoders); its "
          "own input is the target", "float32", ("reconstruction",), "reconstruction",
          "mse", ("mse",), "mse", False, _reconstruction_batch, _serve_reconstruction,
-         data_options=_reconstruction_targets, output_shape=_targets_shape,
+         _adapt_to_data, data_options=_reconstruction_targets, output_shape=_targets_shape,
          endpoints=_encode_decode_endpoints),
     Task("density-estimation", "a likelihood model of images that encodes them to a latent "
          "code, decodes codes to pixel probabilities and samples new images (VAEs)",
@@ -374,7 +376,7 @@ TASKS: dict[str, Task] = {task.name: task for task in (
     Task("sequence-to-sequence", "a string in, a string out (a word's phonemes, a verse's "
          "translation), decoded greedily or by beam search", "string", ("text", "token_ids"),
          "token_ids", "sparse_categorical_crossentropy_from_logits", ("token_accuracy",),
-         "token_error_rate", False, _string_pairs_batch, _serve_decoded, _adapt_vocabularies,
+         "token_error_rate", False, _string_pairs_batch, _serve_decoded, _adapt_to_data,
          output_shape=_decoded_shape, endpoints=_translate_endpoint),
 )}
 

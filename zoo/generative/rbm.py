@@ -15,7 +15,9 @@ to the next instead. Both are the gradient of the surrogate
 
 which `train_step` hands to the compiled optimiser, so any Keras optimiser and every callback
 work. `call` reconstructs through the hidden probabilities (one mean-field step there and
-back); `sample` runs Gibbs chains from noise.
+back); `sample` runs Gibbs chains from noise. `adapt` starts the visible biases at the
+training pixels' log-odds, and `zoo.train` calls it on a new model (the reconstruction
+task's `prepare` step).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
 from zoo import _validate
@@ -70,6 +73,8 @@ class RestrictedBoltzmannMachine(keras.Model):
             shape=(self.chains, self.visible_units), name="chain", trainable=False,
             initializer=keras.initializers.RandomUniform(0.0, 1.0, seed=seed)) \
             if persistent else None
+        self.adapted = self.add_weight(shape=(), name="adapted", initializer="zeros",
+                                       trainable=False)
         self.generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         # A MeanSquaredError, not a plain Mean: callbacks monitoring `val_mse` read from it
@@ -79,6 +84,28 @@ class RestrictedBoltzmannMachine(keras.Model):
     @property
     def code_size(self) -> int:
         return self.hidden_units
+
+    def adapt(self, dataset, limit: int = 20_000):
+        """Start each visible bias at log(p_i / (1 - p_i)), p_i the pixel's mean over the
+        first `limit` images of `dataset` (batches of images or of `(images, ...)`), clipped
+        to [0.001, 0.999]: the model's pixels then start at the data's rates, which Hinton's
+        practical guide (2010, section 8) recommends over zero biases."""
+        total, seen = None, 0
+        for batch in dataset:
+            images = batch[0] if isinstance(batch, (tuple, list)) else batch
+            flat = ops.convert_to_numpy(self._flat(ops.convert_to_tensor(images)))
+            total = flat.sum(axis=0) if total is None else total + flat.sum(axis=0)
+            seen += len(flat)
+            if seen >= limit:
+                break
+        if not seen:
+            raise ValueError("adapting an RBM needs at least one image; the dataset is empty.")
+        rate = np.clip(total / seen, 0.001, 0.999)
+        self.visible_bias.assign(np.log(rate / (1.0 - rate)).astype("float32"))
+        self.adapted.assign(1.0)
+
+    def is_adapted(self) -> bool:
+        return bool(self.adapted.numpy() > 0)
 
     # --- the two conditionals and the free energy --------------------------------------------
 
