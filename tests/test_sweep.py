@@ -31,6 +31,10 @@ def swept(request):
     task = get_task(card.task)
     x, y = task.example_batch(card, 4, np.random.default_rng(0))
     x, y = tf.constant(x), tf.constant(y)
+    # Seeded: unseeded initial weights would depend on which tests ran before in the same
+    # worker, and a step's effect on them with it (a hinge loss leaves a bias alone when its
+    # margin violators' labels balance).
+    keras.utils.set_random_seed(0)
     model = build(name)
     if task.prepare:
         # More examples than the batch: data-dependent set-up may need them (k-means over an
