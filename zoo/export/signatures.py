@@ -49,3 +49,13 @@ def extra_endpoints(model, task: str | None) -> dict:
     `serving_default` (`zoo.tasks.Task.endpoints`); none for a model without a task."""
     endpoints = get_task(task).endpoints if task else None
     return endpoints(model) if endpoints else {}
+
+
+def check_batch_shape(batch, shape, name: str, meaning: str = ""):
+    """An assertion op for a served batch whose examples must have `shape`: a loaded
+    signature does not check shapes itself, so without it a wrong batch fails deep in a
+    matrix product; with it the error names the input, the shape it needs and `meaning`."""
+    shape = tuple(int(d) for d in shape)
+    return tf.debugging.assert_equal(tf.shape(batch)[1:], shape, message=(
+        f"{name} must be a batch of shape (batch, {', '.join(map(str, shape))})"
+        + (f": {meaning}" if meaning else "")))

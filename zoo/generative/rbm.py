@@ -123,18 +123,19 @@ class RestrictedBoltzmannMachine(keras.Model):
                 - ops.sum(ops.softplus(ops.matmul(visible, self.kernel) + self.hidden_bias),
                           axis=-1))
 
-    def _bernoulli(self, probabilities):
-        return ops.cast(keras.random.uniform(ops.shape(probabilities), seed=self.generator)
-                        < probabilities, probabilities.dtype)
+    def _bernoulli(self, probabilities, generator=None):
+        draws = keras.random.uniform(ops.shape(probabilities), seed=generator or self.generator)
+        return ops.cast(draws < probabilities, probabilities.dtype)
 
-    def gibbs(self, visible, steps):
-        """`steps` rounds of h ~ p(h|v), v ~ p(v|h) from `visible` [batch, visible_units];
-        returns the last binary sample and its probabilities."""
+    def gibbs(self, visible, steps, generator=None):
+        """`steps` rounds of h ~ p(h|v), v ~ p(v|h) from `visible` [batch, visible_units],
+        drawing from `generator` (default: the model's); returns the last binary sample and
+        its probabilities."""
         probabilities = visible
         for _ in range(steps):
-            hidden = self._bernoulli(self.hidden_probabilities(visible))
+            hidden = self._bernoulli(self.hidden_probabilities(visible), generator)
             probabilities = self.visible_probabilities(hidden)
-            visible = self._bernoulli(probabilities)
+            visible = self._bernoulli(probabilities, generator)
         return visible, probabilities
 
     # --- the model as an autoencoder ---------------------------------------------------------
@@ -166,14 +167,8 @@ class RestrictedBoltzmannMachine(keras.Model):
         count = _validate.positive_int("count", count)
         steps = _validate.positive_int("steps", steps)
         generator = keras.random.SeedGenerator(self.seed if seed is None else seed)
-        visible = ops.cast(keras.random.uniform((count, self.visible_units), seed=generator)
-                           < 0.5, "float32")
-        for _ in range(steps):
-            hidden = ops.cast(keras.random.uniform((count, self.hidden_units), seed=generator)
-                              < self.hidden_probabilities(visible), "float32")
-            probabilities = self.visible_probabilities(hidden)
-            visible = ops.cast(keras.random.uniform(ops.shape(probabilities), seed=generator)
-                               < probabilities, "float32")
+        noise = self._bernoulli(ops.full((count, self.visible_units), 0.5), generator)
+        _, probabilities = self.gibbs(noise, steps, generator)
         return ops.reshape(probabilities, (-1, *self.image_shape))
 
     # --- training ------------------------------------------------------------------------------

@@ -264,20 +264,17 @@ def vae_signatures(model) -> dict:
     """
     import tensorflow as tf
 
+    from zoo.export.signatures import check_batch_shape
+
     image_shape, width = tuple(model.image_shape), model.latent_dim
 
     def encode(image):
-        check = tf.debugging.assert_equal(tf.shape(image)[1:], image_shape, message=(
-            f"image must be a batch of shape (batch, {', '.join(map(str, image_shape))})"))
-        with tf.control_dependencies([check]):
+        with tf.control_dependencies([check_batch_shape(image, image_shape, "image")]):
             mean, log_variance = model.encode(image)
         return {"mean": mean, "log_variance": log_variance}
 
     def decode(latent):
-        # A loaded signature does not check shapes itself: say what was wrong, not where
-        # the matrix product failed.
-        check = tf.debugging.assert_equal(tf.shape(latent)[1:], [width], message=(
-            f"latent must be a batch of shape (batch, {width}): this VAE's latent size"))
+        check = check_batch_shape(latent, [width], "latent", "this VAE's latent size")
         with tf.control_dependencies([check]):
             return {"image": model.decode(latent)}
 

@@ -75,6 +75,8 @@ def halves_signatures(model) -> dict:
     autoencoder (an RBM) brings its own `encode` and `decode` methods."""
     import tensorflow as tf
 
+    from zoo.export.signatures import check_batch_shape
+
     if hasattr(model, "encode") and hasattr(model, "decode"):
         encode_half, decode_half = model.encode, model.decode
         image_shape = tuple(model.image_shape)
@@ -85,16 +87,11 @@ def halves_signatures(model) -> dict:
     width = code_size(model)
 
     def encode(image):
-        # A loaded signature does not check shapes itself: say what was wrong, not where
-        # the matrix product failed.
-        check = tf.debugging.assert_equal(tf.shape(image)[1:], image_shape, message=(
-            f"image must be a batch of shape (batch, {', '.join(map(str, image_shape))})"))
-        with tf.control_dependencies([check]):
+        with tf.control_dependencies([check_batch_shape(image, image_shape, "image")]):
             return {"code": encode_half(image)}
 
     def decode(code):
-        check = tf.debugging.assert_equal(tf.shape(code)[1:], [width], message=(
-            f"code must be a batch of shape (batch, {width}): this autoencoder's code size"))
+        check = check_batch_shape(code, [width], "code", "this autoencoder's code size")
         with tf.control_dependencies([check]):
             return {"reconstruction": decode_half(code)}
 
