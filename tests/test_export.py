@@ -120,3 +120,27 @@ def test_load_model_names_a_corrupt_file(tmp_path):
         zoo.load_model(path)
     with pytest.raises(FileNotFoundError, match="nothing.keras"):
         zoo.load_model(tmp_path / "nothing.keras")
+
+
+def test_every_module_defining_keras_classes_is_imported_before_loading():
+    # A `.keras` file of a subclassed model (a VAE, a GAN) loads in a fresh process only if
+    # `zoo.load_model` imported the module that registers its class first.
+    from pathlib import Path
+
+    from zoo.models import KERAS_CLASS_MODULES
+
+    package = Path(zoo.__file__).parent
+    defining = {".".join(path.relative_to(package.parent).with_suffix("").parts)
+                for path in package.rglob("*.py")
+                if "register_keras_serializable" in path.read_text()}
+    imported = set(KERAS_CLASS_MODULES) | {m for m in defining if m.startswith("zoo.layers.")}
+    assert defining <= imported, sorted(defining - imported)
+
+
+def test_a_subclassed_generative_model_loads_in_a_fresh_process(tmp_path):
+    zoo.get_model("vae").save(tmp_path / "vae.keras")
+    script = ("import sys, zoo; "
+              "print(type(zoo.load_model(sys.argv[1])).__name__)")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "vae.keras")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "VariationalAutoencoder"

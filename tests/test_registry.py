@@ -10,6 +10,7 @@ import zoo
 from tests.helpers import build
 from zoo.data import DATASETS
 from zoo.export import input_spec
+from zoo.export.signatures import served_inputs
 from zoo.tasks import get_task
 
 
@@ -36,13 +37,19 @@ def test_every_card_is_complete_and_true_to_its_model(name):
     assert card.recipe.loss and card.recipe.epochs > 0
     model = zoo.get_model(name)
     assert model.name == name, "cards are found again from a model by its name"
-    assert tuple(input_spec(model).shape[1:]) == card.input_shape
+    # The first served input is the card's (a conditional generator's latent batch; its
+    # labels come second).
+    assert tuple(served_inputs(model, card.task, card=card)[0].shape[1:]) == card.input_shape
     output = model.compute_output_shape((None, *card.input_shape))
     task = get_task(card.task)
     x, y = task.example_batch(card, 2, np.random.default_rng(0))
-    # The card's classes (of the default model), else what the task says: one score for
-    # binary and regression, a forecaster's horizon, a language model's vocabulary, ...
-    assert output[-1] == (card.num_classes or task.output_shape(card, x, y)[-1])
+    # A classifier's card names its classes (of the default model); otherwise the task says:
+    # one score for binary and regression, a forecaster's horizon, a language model's
+    # vocabulary, a generator's image channels, ...
+    expected = task.output_shape(card, x, y)[-1]
+    if card.task.endswith("classification"):
+        expected = card.num_classes or expected
+    assert output[-1] == expected
 
 
 @pytest.mark.parametrize("name", zoo.list_models())
@@ -54,7 +61,9 @@ def test_the_recipe_builds_a_model_its_dataset_feeds(name):
     shaped = get_task(card.task).data_options  # e.g. a forecaster's window
     data_options.update(shaped(model) if shaped else {})
     x, y = next(iter(zoo.data.load(card.dataset, "test", batch_size=2, **data_options)))
-    served = tuple(input_spec(model).shape[1:])  # None: any length
+    # None: any length. A generator serves codes; its discriminator takes the data's x.
+    served = tuple(model.image_shape) if card.task == "generation" \
+        else tuple(input_spec(model).shape[1:])
     assert len(x.shape[1:]) == len(served)
     assert all(size in (None, actual) for size, actual in zip(served, x.shape[1:], strict=True))
     if card.task == "image-classification":

@@ -30,7 +30,7 @@ def swept(request):
     card = zoo.model_card(name)
     task = get_task(card.task)
     x, y = task.example_batch(card, 4, np.random.default_rng(0))
-    x, y = tf.constant(x), tf.constant(y)
+    x, y = tf.nest.map_structure(tf.constant, (x, y))  # x is a dict for several inputs
     # Seeded: unseeded initial weights would depend on which tests ran before in the same
     # worker, and a step's effect on them with it (a hinge loss leaves a bias alone when its
     # margin violators' labels balance).
@@ -45,11 +45,15 @@ def swept(request):
     keras.backend.clear_session()
 
 
+def _numpy(x):
+    return tf.nest.map_structure(lambda tensor: tensor.numpy(), x)
+
+
 def test_forward_gives_finite_outputs_of_the_right_shape(swept):
     name, model, x, targets = swept
     y = model(x, training=False).numpy()
     card = zoo.model_card(name)
-    assert y.shape == get_task(card.task).output_shape(card, x.numpy(), targets.numpy())
+    assert y.shape == get_task(card.task).output_shape(card, _numpy(x), targets.numpy())
     assert np.isfinite(y).all()
     if card.task.endswith("classification") and y.shape[-1] > 1:
         np.testing.assert_allclose(y.sum(axis=-1), 1.0, rtol=1e-5)
@@ -94,7 +98,7 @@ def test_saved_model_round_trip_gives_the_same_outputs(swept, tmp_path):
     path = zoo.export(model, root=tmp_path)
     serve = tf.saved_model.load(str(path)).signatures["serving_default"]
     card = zoo.model_card(name)
-    outputs = serve(**{card.input_name: x})
+    outputs = serve(**(x if isinstance(x, dict) else {card.input_name: x}))
     task = get_task(card.task)
     assert set(outputs) == set(task.outputs)
     served = outputs[task.primary_output].numpy()

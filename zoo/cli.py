@@ -32,10 +32,13 @@ def _quiet_tensorflow() -> None:
 def _model_file(path: str) -> Path:
     """A `.keras` file from a path to one, a run directory or an exported version."""
     path = Path(path)
-    for candidate in (path, path / "checkpoints" / "best.keras", path / "model.keras"):
+    checkpoints = path / "checkpoints"
+    for candidate in (path, checkpoints / "best.keras", checkpoints / "last.keras",
+                      path / "model.keras"):
         if candidate.is_file() and candidate.suffix == ".keras":
             return candidate
-    raise SystemExit(f"zoo: no .keras model at {path} (nor checkpoints/best.keras, model.keras)")
+    raise SystemExit(f"zoo: no .keras model at {path} (nor checkpoints/best.keras, "
+                     "checkpoints/last.keras, model.keras)")
 
 
 def cmd_list(args) -> int:

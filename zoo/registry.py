@@ -55,7 +55,11 @@ class Recipe:
     binary classifier, or `image_size`/`channels`); `model_options` build the model for that
     data (e.g. an ImageNet-sized architecture at 32x32 with 10 classes).
     `gradient_clip_norm` clips each gradient to that L2 norm (Pascanu et al. 2013, for
-    recurrent networks)."""
+    recurrent networks); `optimizer_options` go to the optimizer beside the learning rate
+    (Adam's `beta_1` of 0.5 for GANs). `monitor` is the validation figure that picks the best
+    epoch, stops early and lowers the learning rate; None says that no figure logged during
+    training tracks quality (a GAN's losses do not), so the recipe's epochs all run and the
+    last epoch with finite losses is kept."""
 
     loss: str
     metrics: tuple[str, ...] = ()
@@ -65,9 +69,10 @@ class Recipe:
     batch_size: int = 128
     dataset_options: Mapping[str, Any] = field(default_factory=dict)
     model_options: Mapping[str, Any] = field(default_factory=dict)
-    monitor: str = "val_loss"
+    monitor: str | None = "val_loss"
     patience: int = 5
     gradient_clip_norm: float | None = None
+    optimizer_options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,7 @@ class ModelCard:
             "dataset": self.dataset,
             "recipe": {**self.recipe.__dict__, "metrics": list(self.recipe.metrics),
                        "dataset_options": dict(self.recipe.dataset_options),
+                       "optimizer_options": dict(self.recipe.optimizer_options),
                        "model_options": dict(self.recipe.model_options)},
             "reference": self.reference.__dict__,
             "defaults": dict(self.defaults),

@@ -15,7 +15,7 @@ from pathlib import Path
 import keras
 
 from zoo._io import staged_directory, write_json
-from zoo.export.signatures import extra_endpoints, input_spec, serving_function
+from zoo.export.signatures import extra_endpoints, served_inputs, serving_function
 from zoo.registry import card_of
 
 DEFAULT_ROOT = "saved_models"
@@ -61,21 +61,22 @@ def export(model, name: str | None = None, version: int | None = None, *,
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"version={version!r} must be a positive integer (TF Serving layout).")
     final = model_dir / str(version)
-    spec = input_spec(model, input_name, default_name=card.input_name if card else "inputs",
-                      task=task, card_shape=card.input_shape if card else None)
+    specs = served_inputs(model, task, input_name, card)
     labels = labels if labels is not None else _card_labels(card, model)
     with staged_directory(final, overwrite=overwrite) as staging:
         archive = keras.export.ExportArchive()
         archive.track(model)
         archive.add_endpoint("serving_default", serving_function(model, task, labels),
-                             input_signature=[spec])
+                             input_signature=specs)
         for endpoint, (function, signature) in extra_endpoints(model, task).items():
             archive.add_endpoint(endpoint, function, input_signature=signature)
         archive.write_out(str(staging), verbose=False)
         model.save(staging / KERAS_FILE)
         write_json(staging / CARD_FILE, {
-            "name": name, "version": version, "task": task, "input": spec.name,
-            "input_shape": list(spec.shape), "labels": list(labels or []),
+            "name": name, "version": version, "task": task, "input": specs[0].name,
+            "input_shape": list(specs[0].shape),
+            "inputs": {spec.name: list(spec.shape) for spec in specs},
+            "labels": list(labels or []),
             "card": card.to_dict() if card else None,
         })
     return final

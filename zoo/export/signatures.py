@@ -35,6 +35,20 @@ def input_spec(model, input_name: str | None = None, default_name="inputs",
     return tf.TensorSpec((None, *shape[1:]), dtype, name=name)
 
 
+def served_inputs(model, task: str | None, input_name: str | None = None,
+                  card=None) -> list[tf.TensorSpec]:
+    """The `serving_default` input signature: the task's own when it serves several named
+    inputs (`zoo.tasks.Task.input_signature`), else the one `input_spec` names."""
+    several = get_task(task).input_signature if task else None
+    if several is not None:
+        if input_name is not None:
+            raise ValueError(f"input_name={input_name!r}: a {task} model serves several "
+                             "inputs, named by its task.")
+        return several(model)
+    return [input_spec(model, input_name, default_name=card.input_name if card else "inputs",
+                       task=task, card_shape=card.input_shape if card else None)]
+
+
 def serving_function(model, task: str | None, labels=None):
     """A function from the input batch to the dict of named outputs that `task`'s record
     declares (`zoo.tasks.TASKS[task].outputs`); a model without a task serves `outputs`.

@@ -34,9 +34,11 @@ FAMILIES.sort()
 # Modules that define Keras classes (custom layers, losses, subclassed models). Keras must
 # have seen them before it can load a `.keras` file or SavedModel that uses them. Every module
 # of zoo.layers is among them.
+# (tests/test_export.py checks that every module registering one is here.)
 KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models.vision._lenet_subclass",
                        "zoo.text.word2vec", "zoo.text.pretraining", "zoo.text.language_model",
-                      "zoo.text.seq2seq")
+                       "zoo.text.seq2seq", "zoo.generative.vae", "zoo.generative.rbm",
+                       "zoo.generative.gan")
 
 
 def import_keras_classes() -> None:

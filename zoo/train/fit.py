@@ -40,7 +40,10 @@ def recipe_dataset_options(card: ModelCard | None, dataset: str, overrides=None)
 def monitor_mode(monitor: str, task) -> str:
     """Whether the callbacks should minimise or maximise `monitor`: the loss goes down, the
     task's figure the way the task says; "auto" leaves it to Keras, which reads it from the
-    compiled metrics (not from metrics a custom `train_step` tracks itself)."""
+    compiled metrics (not from metrics a custom `train_step` tracks itself). No monitor, no
+    mode."""
+    if monitor is None:
+        return None
     name = monitor.removeprefix("val_")
     if name == "loss":
         return "min"
@@ -60,7 +63,8 @@ def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learni
     recipe = card.recipe if card else Recipe(loss=loss)  # Recipe's defaults: Adam at 1e-3
     optimizer = optimizer or recipe.optimizer
     if isinstance(optimizer, str):
-        config = {"learning_rate": learning_rate or recipe.learning_rate}
+        config = {**recipe.optimizer_options,
+                  "learning_rate": learning_rate or recipe.learning_rate}
         if recipe.gradient_clip_norm:
             config["clipnorm"] = recipe.gradient_clip_norm
         optimizer = keras.optimizers.get({"class_name": optimizer, "config": config})
@@ -155,7 +159,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
 
     run_dir = Path(run_dir) if run_dir else new_run_dir(runs_root, model.name)
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
-    monitor = (recipe.monitor if recipe else "val_loss") if validation_data is not None else "loss"
+    monitor = _monitor(recipe, validation_data)
     write_json(run_dir / "config.json", {
         "model": model.name, "card": card.to_dict() if card else None,
         "dataset": dataset_name,
@@ -241,6 +245,15 @@ def shaped_data_options(model, task, dataset_options) -> dict:
             raise ValueError(f"dataset_options {key}={options[key]!r} does not fit model "
                              f"{model.name!r}, which is built for {key}={value!r}.")
     return options
+
+
+def _monitor(recipe, validation_data) -> str | None:
+    """The recipe's monitor (None: nothing logged tracks quality); without validation data,
+    the training loss stands in for a validation figure."""
+    monitor = recipe.monitor if recipe else "val_loss"
+    if monitor is None or validation_data is not None:
+        return monitor
+    return "loss"
 
 
 def _task_of(card, dataset_name):
