@@ -9,7 +9,6 @@ import pytest
 import zoo
 from tests.helpers import build
 from zoo.data import DATASETS
-from zoo.export import input_spec
 from zoo.export.signatures import served_inputs
 from zoo.tasks import get_task
 
@@ -57,13 +56,13 @@ def test_the_recipe_builds_a_model_its_dataset_feeds(name):
     card = zoo.model_card(name)
     model = build(name)
     data_options = {k: v for k, v in card.recipe.dataset_options.items()
-                    if k in ("image_size", "channels", "classes", "max_length")}
+                    if k in ("image_size", "channels", "classes", "max_length", "corrupt")}
     shaped = get_task(card.task).data_options  # e.g. a forecaster's window
     data_options.update(shaped(model) if shaped else {})
     x, y = next(iter(zoo.data.load(card.dataset, "test", batch_size=2, **data_options)))
     # None: any length. A generator serves codes; its discriminator takes the data's x.
     served = tuple(model.image_shape) if card.task == "generation" \
-        else tuple(input_spec(model).shape[1:])
+        else tuple(served_inputs(model, card.task, card=card)[0].shape[1:])
     assert len(x.shape[1:]) == len(served)
     assert all(size in (None, actual) for size, actual in zip(served, x.shape[1:], strict=True))
     if card.task == "image-classification":

@@ -31,7 +31,8 @@ MEASURED = ("perceptron", "logistic_regression", "linear_regression", "linear_sv
             "lstm_seq2seq", "gru_seq2seq", "lstm_bahdanau", "gru_bahdanau", "lstm_luong",
             "gru_luong", "transformer_seq2seq", "linear_autoencoder", "deep_autoencoder",
             "sparse_autoencoder", "denoising_autoencoder", "conv_autoencoder", "vae",
-            "conv_vae", "rbm", "rbm_pcd", "rbf_network")
+            "conv_vae", "rbm", "rbm_pcd", "rbf_network", "gan", "dcgan", "cgan",
+            "conditional_dcgan", "dbn")
 
 
 @pytest.mark.parametrize("name", MEASURED)

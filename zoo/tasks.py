@@ -45,6 +45,10 @@ class Task:
             `(x, y)` (the sweep checks it).
         endpoints: `model -> {name: (function, input_signature)}`, signatures exported beside
             `serving_default` (a language model's `generate`).
+        input_signature: `model -> [TensorSpec, ...]`, the served inputs of a model that
+            takes more than one (a conditional generator's latent batch and labels); its
+            `serve` function takes them in that order. None: one input, named after the
+            model's Keras input or its card.
     """
 
     name: str
@@ -62,6 +66,7 @@ class Task:
     data_options: Callable[..., dict] | None = field(default=None, repr=False)
     output_shape: Callable[..., tuple] | None = field(default=None, repr=False)
     endpoints: Callable[..., dict] | None = field(default=None, repr=False)
+    input_signature: Callable[..., list] | None = field(default=None, repr=False)
 
 
 def _model_input_shape(card) -> tuple[int, ...]:
@@ -106,6 +111,18 @@ def _binary_images_batch(card, batch_size, rng):
     return images, images
 
 
+def _latent_batch(card, batch_size, rng):
+    """A generator's inputs (a latent batch, and labels when the card has classes, as a dict
+    by the served inputs' names) and real images for its discriminator."""
+    latent = rng.normal(size=(batch_size, *card.input_shape)).astype(np.float32)
+    classes = _model_classes(card)
+    x = {"latent": latent, "label": rng.integers(0, classes, batch_size).astype(np.int32)} \
+        if classes else latent
+    images = rng.random((batch_size, *_card_argument(card, "image_shape", (28, 28, 1))),
+                        dtype=np.float32)
+    return x, images
+
+
 def _text_batch(card, batch_size, rng):
     texts = [" ".join(rng.choice(_SWEEP_WORDS, size=rng.integers(0, 12)))
              for _ in range(batch_size)]
@@ -113,7 +130,13 @@ def _text_batch(card, batch_size, rng):
 
 
 def _card_argument(card, name, default):
-    """A factory argument as the card's recipe builds the model."""
+    """A factory argument as the card's recipe builds the model: the recipe's, else the
+    card's variant default, else the factory's own default, else `default`."""
+    import inspect
+
+    parameter = inspect.signature(card.factory).parameters.get(name)
+    if parameter is not None and parameter.default is not inspect.Parameter.empty:
+        default = parameter.default
     return {**card.defaults, **card.recipe.model_options}.get(name, default)
 
 
@@ -254,6 +277,24 @@ def _vae_endpoints(model) -> dict:
     return vae_signatures(model)
 
 
+def _serve_generator(model, labels=None):
+    from zoo.generative.gan import serve_generator
+
+    return serve_generator(model)
+
+
+def _generator_inputs(model) -> list:
+    from zoo.generative.gan import gan_input_signature
+
+    return gan_input_signature(model)
+
+
+def _gan_endpoints(model) -> dict:
+    from zoo.generative.gan import gan_signatures
+
+    return gan_signatures(model)
+
+
 def _serve_logits(model, labels=None):
     def serve(text):
         return {"logits": model(text, training=False)}
@@ -314,15 +355,19 @@ def _translate_endpoint(model) -> dict:
 def _adapt_to_data(model, train_dataset):
     """A model with a data-dependent start takes it once, before its first training: a
     seq2seq model learns its vocabularies from the training pairs, an RBM starts its visible
-    biases at the pixels' rates. One trained before, now trained further, keeps what it has
-    (a seq2seq model's weights are tied to its vocabularies' ids)."""
+    biases at the pixels' rates, a deep belief network pretrains its RBM stack. One trained
+    before, now trained further, keeps what it has (a seq2seq model's weights are tied to its
+    vocabularies' ids)."""
     if hasattr(model, "adapt") and hasattr(model, "is_adapted") and not model.is_adapted():
         model.adapt(train_dataset)
 
 
-def _adapt_radial_basis(model, train_dataset):
+def _adapt_classifier(model, train_dataset):
+    """A classifier's data-dependent start: a deep belief network's greedy pretraining
+    (its `adapt`), the k-means prototypes of radial-basis layers."""
     from zoo.layers.radial_basis import adapt_radial_basis_layers
 
+    _adapt_to_data(model, train_dataset)
     adapt_radial_basis_layers(model, train_dataset)
 
 
@@ -336,7 +381,7 @@ TASKS: dict[str, Task] = {task.name: task for task in (
     Task("image-classification", "one of k classes for an image (or a feature vector)",
          "float32", ("probabilities", "class_id"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,
-         _class_batch, _serve_classes, _adapt_radial_basis, output_shape=_classes_shape),
+         _class_batch, _serve_classes, _adapt_classifier, output_shape=_classes_shape),
     Task("binary-classification", "a signed score and a class in {0, 1}",
          "float32", ("score", "class_id"), "score",
          "binary_crossentropy", ("accuracy",), "accuracy", True,
@@ -355,6 +400,11 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          "float32", ("reconstruction",), "reconstruction", "negative_elbo", (), "nll", False,
          _binary_images_batch, _serve_reconstruction, output_shape=_targets_shape,
          endpoints=_vae_endpoints),
+    Task("generation", "images generated from a latent code (and a class label), judged by "
+         "a discriminator trained against the generator (GANs)", "float32", ("image",),
+         "image", "adversarial", (), "classifier_fid", False, _latent_batch, _serve_generator,
+         output_shape=_targets_shape, endpoints=_gan_endpoints,
+         input_signature=_generator_inputs),
     Task("text-classification", "one of k classes for a raw string (vectorised inside)",
          "string", ("probabilities", "class_id", "label"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,

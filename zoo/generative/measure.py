@@ -13,6 +13,9 @@ classical answer to the same question on the same images.
 - `measure_anomaly`: novelty detection by reconstruction error. One class is held out of
   training; on the whole test split, the ROC AUC of the per-image squared error as a score
   for "this is the held-out class". Repeated with each class held out in turn.
+- `measure_dbn`: a deep belief network's test accuracy after greedy RBM pretraining and
+  fine-tuning, beside the same network trained from random initialisation
+  (`benchmarks/dbn.py`, rows in `zoo/results/dbn.json`).
 - `measure_vae`: a VAE's test negative ELBO and importance-sampled negative log-likelihood
   bound, in nats, on the test digits binarised once with a fixed seed (`benchmarks/vae.py`,
   rows in `zoo/results/vae.json`).
@@ -220,6 +223,45 @@ def measure_vae(name: str = "vae", *, samples: int = 5000, epochs: int | None = 
             "binarization": "training images drawn anew each epoch (augment='binarize'); "
                             f"test images drawn once with numpy seed {seed}",
             "evaluation_seconds": round(time.perf_counter() - started, 1)}
+
+
+def measure_dbn(name: str = "dbn", *, epochs: int | None = None, seed: int = 0,
+                runs_root=None, command: str | None = None) -> dict:
+    """Train the deep belief network `name` by its recipe (greedy RBM pretraining, then
+    fine-tuning) and the same network from random initialisation (`pretrain_epochs=0`), with
+    the same recipe, seed and data; return the row of the first's test accuracy with the
+    second's beside it (`benchmarks/dbn.py`, rows in `zoo/results/dbn.json`)."""
+    import zoo
+
+    card = zoo.model_card(name)
+    if card.family != "dbn":
+        raise ValueError(f"{name} is not a deep belief network (its family is "
+                         f"{card.family!r}).")
+    figures = {}
+    for start, options in (("pretrained", {}), ("random_init", {"pretrain_epochs": 0})):
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory() as scratch:
+            result = zoo.train(name, epochs=epochs, seed=seed, runs_root=runs_root or scratch,
+                               model_options=options, verbose=0, tensorboard=False)
+        figures[start] = {"accuracy": zoo.evaluate(result.model)["accuracy"],
+                          "epochs_run": len(result.history["loss"]),
+                          "pretrain_epochs": result.model.pretrain_epochs,
+                          "wall_seconds": round(time.perf_counter() - started, 1)}
+    pretrained, random_init = figures["pretrained"], figures["random_init"]
+    test_count = len(images_and_labels(card.dataset, "test")[0])
+    return {"model": name, "dataset": card.dataset, "split": "test", "metric": "accuracy",
+            "value": round(pretrained["accuracy"], 4),
+            "test_error_percent": round(100 * (1 - pretrained["accuracy"]), 2),
+            "random_init_accuracy": round(random_init["accuracy"], 4),
+            "random_init_error_percent": round(100 * (1 - random_init["accuracy"]), 2),
+            "published_error_percent": 1.25,
+            "pretrain_epochs_per_layer": pretrained["pretrain_epochs"],
+            "seed": seed, "epochs_run": pretrained["epochs_run"],
+            "random_init_epochs_run": random_init["epochs_run"],
+            "epochs_max": epochs or card.recipe.epochs,
+            "train_examples": _train_count(card.dataset, seed), "test_examples": test_count,
+            "wall_seconds": pretrained["wall_seconds"],
+            "random_init_wall_seconds": random_init["wall_seconds"], **provenance(command)}
 
 
 KINDS = {"reconstruction": "an autoencoder", "density-estimation": "a VAE"}
