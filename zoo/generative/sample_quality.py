@@ -20,7 +20,9 @@ so that every generator is judged by the same network.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -98,13 +100,11 @@ def trained_judge(dataset: str = "mnist", *, seed: int = 0, cache_dir=None,
                                verbose=0, tensorboard=False)
         accuracy = zoo.evaluate(result.model, dataset)["accuracy"]
         cache.mkdir(parents=True, exist_ok=True)
-        temporary = cache / ".tmp-model.keras"
+        temporary = cache / f".tmp-{os.getpid()}-model.keras"  # two runs may race here
         result.model.save(temporary)
         temporary.replace(model_file)
         write_json(about_file, {"model": JUDGE, "dataset": dataset, "epochs": epochs,
                                 "seed": seed, "test_accuracy": round(accuracy, 4)})
-    import json
-
     about = json.loads(about_file.read_text())
     return Judge(zoo.load_model(model_file)), about
 
