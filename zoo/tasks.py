@@ -13,6 +13,7 @@ module is read by the registry, so it imports no TensorFlow at import time (`zoo
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,8 +133,6 @@ def _text_batch(card, batch_size, rng):
 def _card_argument(card, name, default):
     """A factory argument as the card's recipe builds the model: the recipe's, else the
     card's variant default, else the factory's own default, else `default`."""
-    import inspect
-
     parameter = inspect.signature(card.factory).parameters.get(name)
     if parameter is not None and parameter.default is not inspect.Parameter.empty:
         default = parameter.default
@@ -278,19 +277,19 @@ def _vae_endpoints(model) -> dict:
 
 
 def _serve_generator(model, labels=None):
-    from zoo.generative.gan import serve_generator
+    from zoo.generative.gan_signatures import serve_generator
 
     return serve_generator(model)
 
 
 def _generator_inputs(model) -> list:
-    from zoo.generative.gan import gan_input_signature
+    from zoo.generative.gan_signatures import gan_input_signature
 
     return gan_input_signature(model)
 
 
 def _gan_endpoints(model) -> dict:
-    from zoo.generative.gan import gan_signatures
+    from zoo.generative.gan_signatures import gan_signatures
 
     return gan_signatures(model)
 

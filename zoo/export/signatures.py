@@ -73,3 +73,14 @@ def check_batch_shape(batch, shape, name: str, meaning: str = ""):
     return tf.debugging.assert_equal(tf.shape(batch)[1:], shape, message=(
         f"{name} must be a batch of shape (batch, {', '.join(map(str, shape))})"
         + (f": {meaning}" if meaning else "")))
+
+
+def drawn_codes(count, width: int, seed, limit: int):
+    """`count` latent codes of `width` from N(0, I), drawn statelessly from `seed` (the same
+    seed gives the same codes), with `count` asserted to lie in [1, limit]: what a served
+    generator's `sample` signature decodes."""
+    checks = [tf.debugging.assert_positive(count, message="count must be >= 1"),
+              tf.debugging.assert_less_equal(count, limit, message=f"count must be <= {limit}")]
+    with tf.control_dependencies(checks):
+        return tf.random.stateless_normal(tf.stack([count, width]),
+                                          tf.stack([seed, tf.constant(0, tf.int64)]))

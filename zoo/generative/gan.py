@@ -37,7 +37,6 @@ from zoo import _validate
 
 ARCHITECTURES = ("dense", "conv")
 LEAK = 0.2  # LeakyReLU slope in D (Radford et al.) and in the dense G
-MAX_SAMPLES = 10_000  # images one call of the exported `sample` signature may ask for
 
 
 def _one_or_all(inputs):
@@ -376,81 +375,3 @@ def _check_images(images, image_shape):
     if tuple(images.shape[1:]) != tuple(image_shape):
         raise ValueError(f"images of shape {tuple(images.shape)} do not fit this GAN: it "
                          f"takes (batch, {', '.join(map(str, image_shape))}).")
-
-
-def gan_input_signature(model) -> list:
-    """The served inputs of a generator: `latent` [batch, latent_dim] float32, and `label`
-    [batch] int32 when conditional."""
-    import tensorflow as tf
-
-    specs = [tf.TensorSpec((None, model.latent_dim), tf.float32, name="latent")]
-    if model.conditional:
-        specs.append(tf.TensorSpec((None,), tf.int32, name="label"))
-    return specs
-
-
-def serve_generator(model):
-    """`serving_default`: latent (and label) to `image`, the latent size and the labels'
-    range checked. (The signature's spec refuses a NumPy batch of the wrong size as the call
-    binds, but a tensor reaches the graph, where only the check stops it.)"""
-    import tensorflow as tf
-
-    from zoo.export.signatures import check_batch_shape
-
-    def generate(latent, label=None):
-        check = check_batch_shape(latent, [model.latent_dim], "latent",
-                                  "this generator's latent size")
-        with tf.control_dependencies([check]):
-            return {"image": model._generate(latent, label, training=False)}
-
-    if model.conditional:
-        return lambda latent, label: generate(latent, label)
-    return lambda latent: generate(latent)
-
-
-def gan_signatures(model) -> dict:
-    """`{name: (function, input_signature)}` of the signatures a GAN exports beside
-    `serving_default` (latent, and label when conditional, to `image`):
-
-    - `sample`: images from codes drawn with `seed`: `count` of them, or one per `label`
-      when conditional;
-    - `discriminate`: images in [0, 1] (and labels) to D's `probability_real`.
-    """
-    import tensorflow as tf
-
-    from zoo.export.signatures import check_batch_shape
-
-    image_shape, width = tuple(model.image_shape), model.latent_dim
-    image_spec = tf.TensorSpec((None, *image_shape), tf.float32, name="image")
-    label_spec = tf.TensorSpec((None,), tf.int32, name="label")
-    seed_spec = tf.TensorSpec([], tf.int64, name="seed")
-
-    def codes(count, seed):
-        checks = [tf.debugging.assert_positive(count, message="count must be >= 1"),
-                  tf.debugging.assert_less_equal(count, MAX_SAMPLES,
-                                                 message=f"count must be <= {MAX_SAMPLES}")]
-        with tf.control_dependencies(checks):
-            return tf.random.stateless_normal(tf.stack([count, width]),
-                                              tf.stack([seed, tf.constant(0, tf.int64)]))
-
-    def discriminate(image, label=None):
-        with tf.control_dependencies([check_batch_shape(image, image_shape, "image")]):
-            logits = model._discriminate(image * 2.0 - 1.0, model._checked_labels(label),
-                                         training=False)
-        return {"probability_real": tf.sigmoid(logits)}
-
-    if model.conditional:
-        def sample(label, seed):
-            latent = codes(tf.shape(label)[0], seed)
-            return {"image": model._generate(latent, label, training=False)}
-
-        return {"sample": (sample, [label_spec, seed_spec]),
-                "discriminate": (lambda image, label: discriminate(image, label),
-                                 [image_spec, label_spec])}
-
-    def sample_unconditional(count, seed):
-        return {"image": model._generate(codes(count, seed), None, training=False)}
-
-    return {"sample": (sample_unconditional, [tf.TensorSpec([], tf.int32, name="count"),
-                                              seed_spec]),
-            "discriminate": (lambda image: discriminate(image), [image_spec])}

@@ -144,7 +144,7 @@ def measure_gan(name: str = "dcgan", *, epochs: int | None = None, seed: int = 0
     coverage, class consistency when conditional, the floor (training against test images),
     the judge's test accuracy and the discriminator's accuracy in the last epoch."""
     import zoo
-    from zoo.generative.measure import images_and_labels
+    from zoo.generative.measure import _train_count, images_and_labels
 
     card = zoo.model_card(name)
     if card.task != "generation":
@@ -181,8 +181,3 @@ def measure_gan(name: str = "dcgan", *, epochs: int | None = None, seed: int = 0
         **provenance(command),
     }
 
-
-def _train_count(dataset, seed) -> int:
-    from zoo.data import raw_arrays
-
-    return len(raw_arrays(dataset, "train", seed=seed)[0])

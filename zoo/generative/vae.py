@@ -264,7 +264,7 @@ def vae_signatures(model) -> dict:
     """
     import tensorflow as tf
 
-    from zoo.export.signatures import check_batch_shape
+    from zoo.export.signatures import check_batch_shape, drawn_codes
 
     image_shape, width = tuple(model.image_shape), model.latent_dim
 
@@ -279,13 +279,7 @@ def vae_signatures(model) -> dict:
             return {"image": model.decode(latent)}
 
     def sample(count, seed):
-        checks = [tf.debugging.assert_positive(count, message="count must be >= 1"),
-                  tf.debugging.assert_less_equal(count, MAX_SAMPLES,
-                                                 message=f"count must be <= {MAX_SAMPLES}")]
-        with tf.control_dependencies(checks):
-            codes = tf.random.stateless_normal(tf.stack([count, width]),
-                                               tf.stack([seed, tf.constant(0, tf.int64)]))
-        return {"image": model.decode(codes)}
+        return {"image": model.decode(drawn_codes(count, width, seed, MAX_SAMPLES))}
 
     return {
         "encode": (encode, [tf.TensorSpec((None, *image_shape), tf.float32, name="image")]),
