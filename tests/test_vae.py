@@ -1,6 +1,6 @@
 """Variational autoencoders: the loss is reconstruction plus KL, the importance-sampled
 likelihood bound, sampling, the exported encode/decode/sample signatures, binarised data,
-and bad input."""
+the conditional VAE's labels, and bad input."""
 
 import numpy as np
 import pytest
@@ -16,8 +16,17 @@ def _binary(batch=8, seed=0):
     return (np.random.default_rng(seed).random((batch, 28, 28, 1)) < 0.3).astype("float32")
 
 
+def _labels(model, batch=8):
+    """Labels for a conditional VAE's batch (cycling through its classes), else None."""
+    return np.arange(batch, dtype="int32") % model.num_classes if model.conditional else None
+
+
+def _named(x, labels):
+    return x if labels is None else {"image": x, "label": labels}
+
+
 def test_every_vae_is_registered():
-    assert VAES == ["conv_vae", "vae"]
+    assert VAES == ["conv_vae", "cvae", "vae"]
     assert {zoo.model_card(name).recipe.dataset_options["augment"] for name in VAES} == \
         {"binarize"}
 
@@ -27,9 +36,11 @@ def test_the_loss_is_reconstruction_plus_kl(name):
     model = zoo.get_model(name)
     x = _binary()
     noise = np.random.default_rng(1).normal(size=(8, model.latent_dim)).astype("float32")
-    reconstruction, kl = (t.numpy() for t in model.elbo_terms(x, noise=noise))
-    mean, log_variance = (t.numpy().astype("float64") for t in model.encode(x))
-    logits = model.decoder(mean + np.exp(0.5 * log_variance) * noise).numpy()
+    labels = _labels(model)
+    reconstruction, kl = (t.numpy() for t in model.elbo_terms(x, labels, noise=noise))
+    mean, log_variance = (t.numpy().astype("float64") for t in model.encode(x, labels))
+    codes = (mean + np.exp(0.5 * log_variance) * noise).astype("float32")
+    logits = model.decoder(codes if labels is None else [codes, labels]).numpy()
     probability = 1.0 / (1.0 + np.exp(-logits.astype("float64")))
     expected = -np.sum(x * np.log(probability) + (1 - x) * np.log(1 - probability),
                        axis=(1, 2, 3))
@@ -55,7 +66,8 @@ def test_importance_sampling_tightens_the_bound():
     model = zoo.get_model("vae", seed=0)
     x = _binary(32)
     elbo = -np.mean([np.mean(sum(t.numpy() for t in model.elbo_terms(x))) for _ in range(20)])
-    one = np.mean(model.log_likelihood(x, samples=1, seed=3).numpy())
+    one = np.mean([model.log_likelihood(x, samples=1, seed=seed).numpy()
+                   for seed in range(20)])
     many = np.mean(model.log_likelihood(x, samples=400, chunk=150, seed=3).numpy())
     assert one == pytest.approx(elbo, abs=1.0)  # K = 1 is the ELBO, in expectation
     assert many > elbo + 0.1  # the bound tightens with more samples
@@ -72,25 +84,37 @@ def test_sampling_is_deterministic_for_a_seed():
 @pytest.mark.parametrize("name", VAES)
 def test_the_savedmodel_encodes_decodes_and_samples(name, tmp_path):
     model = zoo.get_model(name)
-    x = _binary(3)
+    x, labels = _binary(3), _labels(model, 3)
+    given = {} if labels is None else {"label": tf.constant(labels)}
     loaded = tf.saved_model.load(str(zoo.export(model, root=tmp_path)))
     assert {"serving_default", "encode", "decode", "sample"} <= set(loaded.signatures)
-    moments = loaded.signatures["encode"](image=tf.constant(x))
-    mean, log_variance = model.encode(x)
+    served = loaded.signatures["serving_default"](**({"image": tf.constant(x)} | given))
+    np.testing.assert_allclose(served["reconstruction"].numpy(),
+                               model(_named(x, labels)).numpy(), atol=1e-5)
+    moments = loaded.signatures["encode"](image=tf.constant(x), **given)
+    mean, log_variance = model.encode(x, labels)
     np.testing.assert_allclose(moments["mean"].numpy(), mean.numpy(), atol=1e-5)
     np.testing.assert_allclose(moments["log_variance"].numpy(), log_variance.numpy(),
                                atol=1e-5)
-    decoded = loaded.signatures["decode"](latent=moments["mean"])["image"]
-    np.testing.assert_allclose(decoded.numpy(), model(x).numpy(), atol=1e-5)
+    decoded = loaded.signatures["decode"](latent=moments["mean"], **given)["image"]
+    np.testing.assert_allclose(decoded.numpy(), model(_named(x, labels)).numpy(), atol=1e-5)
     sample = loaded.signatures["sample"]
-    drawn = sample(count=tf.constant(5), seed=tf.constant(11, tf.int64))["image"].numpy()
+    seed = tf.constant(11, tf.int64)
+    asked = {"count": tf.constant(5)} if labels is None else {"label": tf.constant([0, 1] * 2
+                                                                                    + [2])}
+    drawn = sample(seed=seed, **asked)["image"].numpy()
     assert drawn.shape == (5, 28, 28, 1)
-    np.testing.assert_array_equal(
-        drawn, sample(count=tf.constant(5), seed=tf.constant(11, tf.int64))["image"].numpy())
+    np.testing.assert_array_equal(drawn, sample(seed=seed, **asked)["image"].numpy())
     with pytest.raises(tf.errors.InvalidArgumentError, match="latent must be a batch"):
-        loaded.signatures["decode"](latent=tf.zeros((1, 3)))
-    with pytest.raises(tf.errors.InvalidArgumentError, match="count must be >= 1"):
-        sample(count=tf.constant(0), seed=tf.constant(1, tf.int64))
+        loaded.signatures["decode"](latent=tf.zeros((1, 3)), **given)
+    if labels is None:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="count must be >= 1"):
+            sample(count=tf.constant(0), seed=seed)
+    else:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be below"):
+            sample(label=tf.constant([3, 10]), seed=seed)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="count must be >= 1"):
+            sample(label=tf.zeros((0,), tf.int32), seed=seed)
 
 
 def test_binarize_draws_binary_pixels_at_their_grey_level():
@@ -118,6 +142,39 @@ def test_the_binarized_pipeline_draws_anew_each_epoch():
 def test_bad_arguments_fail_naming_them(name, options, match):
     with pytest.raises(ValueError, match=match):
         zoo.get_model(name, **options)
+
+
+def test_the_conditional_vae_decodes_by_its_labels_and_trains_on_image_label_pairs(tmp_path):
+    model = zoo.get_model("cvae", seed=0)
+    codes = np.zeros((2, model.latent_dim), "float32")
+    one, other = (model.decode(codes, np.array([y, y], "int32")).numpy() for y in (1, 7))
+    assert not np.allclose(one, other)  # the same code, another class: another image
+    drawn = model.sample(labels=[4, 4, 9], seed=3).numpy()
+    assert drawn.shape == (3, 28, 28, 1)
+    np.testing.assert_array_equal(drawn, model.sample(labels=[4, 4, 9], seed=3).numpy())
+    assert model.sample(12).shape == (12, 28, 28, 1)  # labels cycle through the classes
+    x = _binary(64)
+    data = tf.data.Dataset.from_tensor_slices((x, np.arange(64) % 10)).batch(16)
+    result = zoo.train("cvae", (data, data), epochs=2, runs_root=tmp_path, verbose=0,
+                       tensorboard=False)
+    assert result.history["loss"][1] < result.history["loss"][0]
+
+
+def test_the_conditional_vae_refuses_missing_and_out_of_range_labels():
+    model = zoo.get_model("cvae")
+    x = _binary(2)
+    with pytest.raises(ValueError, match="conditional on 10 classes: call it on"):
+        model(x)
+    with pytest.raises(ValueError, match="conditional on 10 classes: pass labels"):
+        model.elbo_terms(x)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be below"):
+        model({"image": x, "label": np.array([3, 10])})
+    with pytest.raises(ValueError, match="takes no labels"):
+        zoo.get_model("vae").encode(x, np.array([1, 2]))
+    with pytest.raises(ValueError, match="count=2 but 3 labels"):
+        model.sample(2, labels=[1, 2, 3])
+    with pytest.raises(ValueError, match="num_classes=1 conditions on nothing"):
+        zoo.get_model("cvae", num_classes=1)
 
 
 def test_images_of_the_wrong_shape_and_bad_counts_are_refused():

@@ -48,7 +48,8 @@ class Task:
             `serving_default` (a language model's `generate`).
         input_signature: `model -> [TensorSpec, ...]`, the served inputs of a model that
             takes more than one (a conditional generator's latent batch and labels); its
-            `serve` function takes them in that order. None: one input, named after the
+            `serve` function takes them in that order. None (here, or returned for a model
+            that takes one, such as an unconditional VAE): one input, named after the
             model's Keras input or its card.
     """
 
@@ -108,7 +109,12 @@ def _reconstruction_batch(card, batch_size, rng):
 
 
 def _binary_images_batch(card, batch_size, rng):
+    """Binary images, by name beside labels when the card has classes (a conditional VAE)."""
     images = (rng.random((batch_size, *_model_input_shape(card))) < 0.3).astype(np.float32)
+    classes = _model_classes(card)
+    if classes:
+        labels = rng.integers(0, classes, batch_size).astype(np.int32)
+        return {"image": images, "label": labels}, images
     return images, images
 
 
@@ -270,8 +276,20 @@ def _encode_decode_endpoints(model) -> dict:
     return halves_signatures(model)
 
 
+def _serve_vae(model, labels=None):
+    from zoo.generative.vae_signatures import serve_reconstruction
+
+    return serve_reconstruction(model)
+
+
+def _vae_inputs(model) -> list | None:
+    from zoo.generative.vae_signatures import vae_input_signature
+
+    return vae_input_signature(model)
+
+
 def _vae_endpoints(model) -> dict:
-    from zoo.generative.vae import vae_signatures
+    from zoo.generative.vae_signatures import vae_signatures
 
     return vae_signatures(model)
 
@@ -397,8 +415,8 @@ TASKS: dict[str, Task] = {task.name: task for task in (
     Task("density-estimation", "a likelihood model of images that encodes them to a latent "
          "code, decodes codes to pixel probabilities and samples new images (VAEs)",
          "float32", ("reconstruction",), "reconstruction", "negative_elbo", (), "nll", False,
-         _binary_images_batch, _serve_reconstruction, output_shape=_targets_shape,
-         endpoints=_vae_endpoints),
+         _binary_images_batch, _serve_vae, output_shape=_targets_shape,
+         endpoints=_vae_endpoints, input_signature=_vae_inputs),
     Task("generation", "images generated from a latent code (and a class label), judged by "
          "a discriminator trained against the generator (GANs)", "float32", ("image",),
          "image", "adversarial", (), "classifier_fid", False, _latent_batch, _serve_generator,

@@ -37,14 +37,16 @@ def input_spec(model, input_name: str | None = None, default_name="inputs",
 
 def served_inputs(model, task: str | None, input_name: str | None = None,
                   card=None) -> list[tf.TensorSpec]:
-    """The `serving_default` input signature: the task's own when it serves several named
-    inputs (`zoo.tasks.Task.input_signature`), else the one `input_spec` names."""
+    """The `serving_default` input signature: the task's own when it serves this model
+    several named inputs (`zoo.tasks.Task.input_signature`), else the one `input_spec`
+    names."""
     several = get_task(task).input_signature if task else None
-    if several is not None:
+    specs = several(model) if several is not None else None
+    if specs is not None:
         if input_name is not None:
             raise ValueError(f"input_name={input_name!r}: a {task} model serves several "
                              "inputs, named by its task.")
-        return several(model)
+        return specs
     return [input_spec(model, input_name, default_name=card.input_name if card else "inputs",
                        task=task, card_shape=card.input_shape if card else None)]
 

@@ -34,6 +34,13 @@ import keras
 from keras import ops
 
 from zoo import _validate
+from zoo.generative.conditioning import (
+    checked_labels,
+    label_input,
+    num_classes_or_none,
+    sampling_labels,
+    split_inputs,
+)
 
 ARCHITECTURES = ("dense", "conv")
 LEAK = 0.2  # LeakyReLU slope in D (Radford et al.) and in the dense G
@@ -44,17 +51,13 @@ def _one_or_all(inputs):
     return inputs if len(inputs) > 1 else inputs[0]
 
 
-def _label_input():
-    return keras.Input((), dtype="int32", name="label")
-
-
 def _generator(image_shape, latent_dim, num_classes, architecture, hidden_units, filters):
     """Latent code (and label) to an image in [-1, 1]. Batch normalisation after every hidden
     layer but the output (Radford et al., 2016)."""
     latent = keras.Input((latent_dim,), name="latent")
     inputs, x = [latent], latent
     if num_classes:
-        label = _label_input()
+        label = label_input()
         inputs.append(label)
         # The label enters as a learned vector beside z (Mirza and Osindero concatenate a
         # one-hot code; an embedding is the same map with trainable rows).
@@ -91,7 +94,7 @@ def _discriminator(image_shape, num_classes, architecture, hidden_units, filters
     image = keras.Input(image_shape, name="image")
     inputs, x = [image], image
     if num_classes:
-        label = _label_input()
+        label = label_input()
         inputs.append(label)
     if architecture == "conv":
         if num_classes:
@@ -149,11 +152,7 @@ class GenerativeAdversarialNetwork(keras.Model):
         super().__init__(**kwargs)
         self.image_shape = _validate.shape("image_shape", image_shape, rank=3)
         self.latent_dim = _validate.positive_int("latent_dim", latent_dim)
-        self.num_classes = None if num_classes is None else \
-            _validate.positive_int("num_classes", num_classes)
-        if self.num_classes == 1:
-            raise ValueError("num_classes=1 conditions on nothing: pass None for an "
-                             "unconditional GAN, or 2 or more classes.")
+        self.num_classes = num_classes_or_none(num_classes, "GAN")
         self.architecture = _validate.choice("architecture", architecture, ARCHITECTURES)
         self.hidden_units = _validate.widths("hidden_units", hidden_units) \
             if architecture == "dense" else ()
@@ -205,21 +204,7 @@ class GenerativeAdversarialNetwork(keras.Model):
     def sample(self, count: int | None = None, seed=None, labels=None):
         """Images in [0, 1] from `count` codes drawn from N(0, I). A conditional GAN takes
         `labels` (one per image) or, without them, cycles through its classes."""
-        import numpy as np
-
-        if labels is not None:
-            if not self.conditional:
-                raise ValueError("labels= conditions a class-conditional GAN; this one is "
-                                 "unconditional.")
-            labels = np.asarray(labels, dtype="int32").reshape(-1)
-            count = len(labels) if count is None else _validate.positive_int("count", count)
-            if count != len(labels):
-                raise ValueError(f"count={count} but {len(labels)} labels: give one label "
-                                 "per image (or leave count out).")
-        else:
-            count = _validate.positive_int("count", 16 if count is None else count)
-            if self.conditional:
-                labels = np.arange(count, dtype="int32") % self.num_classes
+        count, labels = sampling_labels(count, labels, self.num_classes, "GAN")
         latent = keras.random.normal((count, self.latent_dim),
                                      seed=self.seed if seed is None else seed)
         return self._generate(latent, labels, training=False)
@@ -243,44 +228,14 @@ class GenerativeAdversarialNetwork(keras.Model):
 
     def _latent_and_labels(self, inputs):
         """(latent, labels or None) from what `call` was given, checked."""
-        if isinstance(inputs, dict):
-            unknown = set(inputs) - {"latent", "label"}
-            if unknown or "latent" not in inputs:
-                expected = "{'latent': z, 'label': y}" if self.conditional else \
-                    "{'latent': z}"
-                raise ValueError(f"this GAN takes {expected}; the inputs had keys "
-                                 f"{sorted(inputs)}.")
-            latent, labels = inputs["latent"], inputs.get("label")
-        elif isinstance(inputs, (tuple, list)):
-            if len(inputs) != 2:
-                raise ValueError(f"a GAN takes a latent batch, or (latent, label): got "
-                                 f"{len(inputs)} inputs.")
-            latent, labels = inputs
-        else:
-            latent, labels = inputs, None
-        if self.conditional and labels is None:
-            raise ValueError(f"this GAN is conditional on {self.num_classes} classes: call it "
-                             "on {'latent': z, 'label': y}.")
-        if not self.conditional and labels is not None:
-            raise ValueError("this GAN is unconditional: call it on a latent batch alone.")
+        latent, labels = split_inputs(inputs, "latent", self.num_classes, "GAN")
         if latent.shape[-1] != self.latent_dim:
             raise ValueError(f"latent batch of shape {tuple(latent.shape)}: this generator "
                              f"takes (batch, {self.latent_dim}).")
         return latent, labels
 
     def _checked_labels(self, labels):
-        """Labels as int32, asserted to lie in [0, num_classes): an out-of-range label would
-        otherwise gather zeros on a GPU (or fail deep in an embedding on a CPU)."""
-        if not self.conditional:
-            return None
-        import tensorflow as tf
-
-        labels = tf.cast(labels, tf.int32)
-        checks = [tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
-                  tf.debugging.assert_less(labels, self.num_classes, message=(
-                      f"labels must be below num_classes={self.num_classes}"))]
-        with tf.control_dependencies(checks):
-            return tf.identity(labels)
+        return checked_labels(labels, self.num_classes)
 
     # --- the game ----------------------------------------------------------------------------
 

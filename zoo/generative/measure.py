@@ -200,29 +200,41 @@ def binarized(images, seed: int = 0):
 
 
 def measure_vae(name: str = "vae", *, samples: int = 5000, epochs: int | None = None,
-                seed: int = 0, runs_root=None, command: str | None = None) -> dict:
+                seed: int = 0, runs_root=None, judge_cache=None,
+                command: str | None = None) -> dict:
     """Train the VAE `name` by its recipe and return its results row: the test split's mean
     negative log-likelihood bound from `samples` importance samples per image (the value),
-    and its negative ELBO from one sample per image, both in nats per image."""
+    and its negative ELBO from one sample per image, both in nats per image; of each image
+    given its label, for a conditional VAE. A conditional VAE's samples are also judged
+    (`zoo.generative.sample_quality`): the class consistency of digits drawn for each label,
+    and their classifier-feature FID to the test digits."""
     card, result, wall = _train(name, epochs=epochs, seed=seed, runs_root=runs_root,
                                 task="density-estimation")
     started = time.perf_counter()
     model = result.model
-    test, _ = images_and_labels(card.dataset, "test")
-    test = binarized(test, seed)
+    test, test_labels = images_and_labels(card.dataset, "test")
+    binary = binarized(test, seed)
     negative_elbo, log_likelihood = [], []
-    for start in range(0, len(test), 250):
-        batch = test[start:start + 250]
-        negative_elbo.append(sum(t.numpy() for t in model.elbo_terms(batch)))
-        log_likelihood.append(model.log_likelihood(batch, samples=samples, seed=seed).numpy())
+    for start in range(0, len(binary), 250):
+        batch = binary[start:start + 250]
+        labels = test_labels[start:start + 250] if model.conditional else None
+        negative_elbo.append(sum(t.numpy() for t in model.elbo_terms(batch, labels)))
+        log_likelihood.append(model.log_likelihood(batch, labels, samples=samples,
+                                                   seed=seed).numpy())
     nll = -float(np.mean(np.concatenate(log_likelihood)))
-    return {**_row(name, card, "nll", round(nll, 2), result, wall, seed,
-                   _train_count(card.dataset, seed), len(test), epochs, command),
-            "negative_elbo": round(float(np.mean(np.concatenate(negative_elbo))), 2),
-            "importance_samples": samples, "unit": "nats per image",
-            "binarization": "training images drawn anew each epoch (augment='binarize'); "
-                            f"test images drawn once with numpy seed {seed}",
-            "evaluation_seconds": round(time.perf_counter() - started, 1)}
+    row = {**_row(name, card, "nll", round(nll, 2), result, wall, seed,
+                  _train_count(card.dataset, seed), len(binary), epochs, command),
+           "negative_elbo": round(float(np.mean(np.concatenate(negative_elbo))), 2),
+           "importance_samples": samples, "unit": "nats per image",
+           "likelihood": "log p(x | label)" if model.conditional else "log p(x)",
+           "binarization": "training images drawn anew each epoch (augment='binarize'); "
+                           f"test images drawn once with numpy seed {seed}"}
+    if model.conditional:
+        from zoo.generative.sample_quality import judged_samples
+
+        row.update(judged_samples(model, card.dataset, test, seed=seed,
+                                  judge_cache=judge_cache))
+    return {**row, "evaluation_seconds": round(time.perf_counter() - started, 1)}
 
 
 def measure_dbn(name: str = "dbn", *, epochs: int | None = None, seed: int = 0,

@@ -123,10 +123,29 @@ def sample_quality(generator, judge: Judge, real_images, *, count: int = SAMPLES
     return figures
 
 
+def judged_samples(generator, dataset: str, real_images, *, count: int = SAMPLES,
+                   seed: int = 0, judge_cache=None) -> dict:
+    """`sample_quality` of any generator with a `sample(count, seed=, labels=)` method (a
+    GAN, a VAE) by the dataset's cached judge, rounded for a results row, with the number of
+    samples and the judge named."""
+    judge, about = trained_judge(dataset, seed=seed, cache_dir=judge_cache)
+    figures = sample_quality(generator, judge, real_images, count=count, seed=seed)
+    return {"classifier_fid": round(figures.pop("classifier_fid"), 3),
+            **{key: round(value, 4) for key, value in figures.items()},
+            "generated_samples": count,
+            "judge": f"{about['model']} trained {about['epochs']} epochs on {dataset} (test "
+                     f"accuracy {about['test_accuracy']}); its "
+                     f"{judge.features.output.shape[-1]}-unit penultimate layer gives the "
+                     "features",
+            "judge_accuracy": about["test_accuracy"]}
+
+
 def _samples(generator, count, seed, batch: int = 1000):
     """(images, labels or None): `count` samples drawn in batches with seeds from `seed`."""
+    from zoo.generative.conditioning import cycled_labels
+
     conditional = getattr(generator, "conditional", False)
-    labels = np.arange(count, dtype="int32") % generator.num_classes if conditional else None
+    labels = cycled_labels(count, generator.num_classes) if conditional else None
     images = []
     for index, start in enumerate(range(0, count, batch)):
         size = min(batch, count - start)
@@ -150,7 +169,7 @@ def measure_gan(name: str = "dcgan", *, epochs: int | None = None, seed: int = 0
     if card.task != "generation":
         raise ValueError(f"{name} is not a GAN (its task is {card.task!r}); this measures "
                          "generation models.")
-    judge, about = trained_judge(card.dataset, seed=seed, cache_dir=judge_cache)
+    judge, _ = trained_judge(card.dataset, seed=seed, cache_dir=judge_cache)  # before training
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         result = zoo.train(name, epochs=epochs, seed=seed, runs_root=runs_root or scratch,
@@ -160,17 +179,12 @@ def measure_gan(name: str = "dcgan", *, epochs: int | None = None, seed: int = 0
     test, _ = images_and_labels(card.dataset, "test")
     train, _ = images_and_labels(card.dataset, "train")
     floor = frechet_distance(judge.embed(train[:len(test)]), judge.embed(test))
-    figures = sample_quality(result.model, judge, test, count=samples, seed=seed)
+    figures = judged_samples(result.model, card.dataset, test, count=samples, seed=seed,
+                             judge_cache=judge_cache)
     history = result.history
     return {
         "model": name, "dataset": card.dataset, "split": "test", "metric": "classifier_fid",
-        "value": round(figures.pop("classifier_fid"), 3),
-        **{key: round(value, 4) for key, value in figures.items()},
-        "real_fid_floor": round(floor, 3), "generated_samples": samples,
-        "judge": f"{about['model']} trained {about['epochs']} epochs on {card.dataset} "
-                 f"(test accuracy {about['test_accuracy']}); its {judge.features.output.shape[-1]}"
-                 "-unit penultimate layer gives the features",
-        "judge_accuracy": about["test_accuracy"],
+        "value": figures.pop("classifier_fid"), **figures, "real_fid_floor": round(floor, 3),
         "final_d_accuracy": round(history["d_accuracy"][-1], 4),
         "final_val_d_accuracy": round(history["val_d_accuracy"][-1], 4),
         "d_accuracy_by_epoch": [round(v, 4) for v in history["d_accuracy"]],

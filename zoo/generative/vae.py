@@ -16,6 +16,12 @@ into pixel probabilities, `sample` draws new images, and `log_likelihood` estima
 by importance sampling with q as the proposal (Burda, Grosse and Salakhutdinov, 2016), a
 tighter bound than the ELBO that approaches log p(x) as the samples grow.
 
+A conditional VAE (Sohn, Lee and Yan, 2015; Kingma et al., 2014, "M2" with the labels
+observed) gives both networks the class label too, and bounds log p(x|y) instead:
+q(z|x, y) and p(x|z, y), with the same N(0, I) prior. The label then carries what class the
+image is, and the code what the label does not (stroke width, slant); `sample(labels=...)`
+draws images of chosen classes.
+
 The data are binary: the recipes (`zoo.models.generative.vae`) binarise each training image
 anew every epoch, each pixel on with probability its grey level (`zoo.data.load(...,
 augment="binarize")`).
@@ -29,15 +35,34 @@ import keras
 from keras import ops
 
 from zoo import _validate
+from zoo.generative.conditioning import (
+    checked_labels,
+    label_input,
+    num_classes_or_none,
+    sampling_labels,
+    split_inputs,
+)
 from zoo.models._common import check_activation
 
 ARCHITECTURES = ("dense", "conv")
 LOG_2PI = math.log(2.0 * math.pi)
-MAX_SAMPLES = 10_000  # images one call of the exported `sample` signature may ask for
 
 
-def _encoder(image_shape, architecture, hidden_units, filters, latent_dim, activation):
-    """Image to the `moments` of q(z|x): the means, then the log-variances."""
+def _with_label(network_input, x, num_classes, name):
+    """`(network_input, x)` unconditioned, or `([network_input, label], x and the label's
+    one-hot code side by side)` for a conditional network (Sohn et al. concatenate the
+    one-hot label)."""
+    if not num_classes:
+        return network_input, x
+    label = label_input()
+    one_hot = keras.layers.CategoryEncoding(num_classes, output_mode="one_hot",
+                                            name="label_one_hot")(label)
+    return [network_input, label], keras.layers.Concatenate(name=name)([x, one_hot])
+
+
+def _encoder(image_shape, architecture, hidden_units, filters, latent_dim, activation,
+             num_classes):
+    """Image (and label) to the `moments` of q(z|x): the means, then the log-variances."""
     images = keras.Input(image_shape, name="image")
     x = images
     if architecture == "conv":
@@ -45,16 +70,18 @@ def _encoder(image_shape, architecture, hidden_units, filters, latent_dim, activ
             x = keras.layers.Conv2D(count, 3, strides=2, padding="same", activation=activation,
                                     name=f"conv_{index}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
+    inputs, x = _with_label(images, x, num_classes, "features_and_label")
     for index, units in enumerate(hidden_units, start=1):
         x = keras.layers.Dense(units, activation=activation, name=f"dense_{index}")(x)
     moments = keras.layers.Dense(2 * latent_dim, name="moments")(x)
-    return keras.Model(images, moments, name="encoder")
+    return keras.Model(inputs, moments, name="encoder")
 
 
-def _decoder(image_shape, architecture, hidden_units, filters, latent_dim, activation):
-    """Latent code to the logits of p(x|z), one per pixel."""
+def _decoder(image_shape, architecture, hidden_units, filters, latent_dim, activation,
+             num_classes):
+    """Latent code (and label) to the logits of p(x|z), one per pixel."""
     code = keras.Input((latent_dim,), name="latent")
-    x = code
+    inputs, x = _with_label(code, code, num_classes, "latent_and_label")
     for index, units in enumerate(reversed(hidden_units), start=1):
         x = keras.layers.Dense(units, activation=activation, name=f"dense_{index}")(x)
     if architecture == "conv":
@@ -70,7 +97,7 @@ def _decoder(image_shape, architecture, hidden_units, filters, latent_dim, activ
     else:
         x = keras.layers.Dense(math.prod(image_shape), name="logits")(x)
         logits = keras.layers.Reshape(image_shape, name="image_logits")(x)
-    return keras.Model(code, logits, name="decoder")
+    return keras.Model(inputs, logits, name="decoder")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -88,11 +115,14 @@ class VariationalAutoencoder(keras.Model):
             by 2 ** len(filters).
         activation: of the hidden layers.
         seed: the sampling of codes during training and `sample`'s default.
+        num_classes: None, or the number of classes of a conditional VAE: both networks
+            then take a label beside the image (or code), the model is called on
+            `{"image": x, "label": y}`, and trains on `(images, labels)` batches.
     """
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=32, architecture="dense",
                  hidden_units=(512, 256), filters=(32, 64), activation="relu", seed=None,
-                 **kwargs):
+                 num_classes=None, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = _validate.shape("image_shape", image_shape, rank=3)
         self.latent_dim = _validate.positive_int("latent_dim", latent_dim)
@@ -106,64 +136,101 @@ class VariationalAutoencoder(keras.Model):
                              f"by {factor} for {len(self.filters)} stride-2 convolutions.")
         self.activation = check_activation(activation)
         self.seed = seed
+        self.num_classes = num_classes_or_none(num_classes, "VAE")
         parts = (self.image_shape, self.architecture, self.hidden_units, self.filters,
-                 self.latent_dim, self.activation)
+                 self.latent_dim, self.activation, self.num_classes)
         self.encoder, self.decoder = _encoder(*parts), _decoder(*parts)
         self.noise = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
 
+    @property
+    def conditional(self) -> bool:
+        return self.num_classes is not None
+
     # --- the model --------------------------------------------------------------------------
 
-    def encode(self, images, training=False):
-        """(mean, log_variance) of q(z|x), each [batch, latent_dim]."""
-        moments = self.encoder(images, training=training)
+    def encode(self, images, labels=None, training=False):
+        """(mean, log_variance) of q(z|x) (q(z|x, y) when conditional), each
+        [batch, latent_dim]."""
+        moments = self.encoder(self._with_labels(images, labels), training=training)
         return moments[:, :self.latent_dim], moments[:, self.latent_dim:]
 
-    def decode(self, codes, training=False):
-        """Pixel probabilities of p(x|z) for a batch of codes [batch, latent_dim]."""
-        return ops.sigmoid(self.decoder(codes, training=training))
+    def decode(self, codes, labels=None, training=False):
+        """Pixel probabilities of p(x|z) (p(x|z, y) when conditional) for a batch of codes
+        [batch, latent_dim]."""
+        return ops.sigmoid(self.decoder(self._with_labels(codes, labels), training=training))
 
-    def call(self, images, training=False):
-        """The reconstruction of `images` through the mean of their code (deterministic)."""
-        mean, _ = self.encode(images, training=training)
-        return self.decode(mean, training=training)
+    def call(self, inputs, training=False):
+        """The reconstruction of images (`{"image": x, "label": y}` when conditional)
+        through the mean of their code (deterministic)."""
+        images, labels = split_inputs(inputs, "image", self.num_classes, "VAE")
+        mean, _ = self.encode(images, labels, training=training)
+        return self.decode(mean, labels, training=training)
 
     def compute_output_shape(self, input_shape):
+        # The images' shape, given alone or beside the labels' (or by name).
+        if isinstance(input_shape, dict):
+            return tuple(input_shape["image"])
+        if input_shape and isinstance(input_shape[0], (tuple, list)):
+            return tuple(input_shape[0])
         return tuple(input_shape)
 
-    def sample(self, count: int, seed=None):
-        """Pixel probabilities of `count` images decoded from codes drawn from N(0, I)."""
-        count = _validate.positive_int("count", count)
+    def sample(self, count: int | None = None, seed=None, labels=None):
+        """Pixel probabilities of `count` images decoded from codes drawn from N(0, I). A
+        conditional VAE takes `labels` (one per image) or, without them, cycles through its
+        classes."""
+        count, labels = sampling_labels(count, labels, self.num_classes, "VAE")
         codes = keras.random.normal((count, self.latent_dim),
                                     seed=self.seed if seed is None else seed)
-        return self.decode(codes)
+        return self.decode(codes, labels)
+
+    def _with_labels(self, x, labels):
+        """A network's input: `x`, or `[x, labels]` (checked) when conditional."""
+        if not self.conditional:
+            if labels is not None:
+                raise ValueError("this VAE is unconditional: it takes no labels.")
+            return x
+        if labels is None:
+            raise ValueError(f"this VAE is conditional on {self.num_classes} classes: pass "
+                             "labels (one per image).")
+        # Both as tensors: Keras refuses a NumPy batch beside the checked labels' tensor.
+        return [ops.convert_to_tensor(x, "float32"), checked_labels(labels, self.num_classes)]
 
     # --- the objective ----------------------------------------------------------------------
 
-    def elbo_terms(self, images, training=False, noise=None):
+    def elbo_terms(self, images, labels=None, training=False, noise=None):
         """Per image: the reconstruction term -log p(x|z) for one reparameterised sample
         z = mean + sigma * noise (`noise` drawn from N(0, I) unless given), and
-        KL(q(z|x) || N(0, I)); their sum is the negative ELBO, in nats."""
+        KL(q(z|x) || N(0, I)); their sum is the negative ELBO, in nats. (Given y, for a
+        conditional VAE, each term is conditioned on it too.)"""
         _check_images(images, self.image_shape)
-        mean, log_variance = self.encode(images, training=training)
+        mean, log_variance = self.encode(images, labels, training=training)
         eps = keras.random.normal(ops.shape(mean), seed=self.noise) if noise is None else noise
         codes = mean + ops.exp(0.5 * log_variance) * eps
-        logits = self.decoder(codes, training=training)
+        logits = self.decoder(self._with_labels(codes, labels), training=training)
         reconstruction = _bernoulli_nll(images, logits)
         kl = 0.5 * ops.sum(ops.exp(log_variance) + ops.square(mean) - 1.0 - log_variance,
                            axis=-1)
         return reconstruction, kl
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The negative ELBO averaged over the batch; labels and `y_pred` do not enter it."""
-        reconstruction, kl = self.elbo_terms(x, training=training)
+        """The negative ELBO averaged over the batch; `y_pred` does not enter it, nor `y`
+        unless it holds a conditional VAE's labels."""
+        reconstruction, kl = self.elbo_terms(*self._images_and_labels(x, y), training=training)
         return ops.mean(reconstruction + kl)
 
+    def _images_and_labels(self, x, y):
+        """A batch's images, and its labels when conditional: from `x` when it holds both
+        (by name or as a pair), else `y`, as `zoo.data` gives `(images, labels)`."""
+        if isinstance(x, (dict, tuple, list)):
+            return split_inputs(x, "image", self.num_classes, "VAE")
+        return x, (y if self.conditional else None)
+
     def _step(self, data, training):
-        images = _images_of(data)
-        reconstruction, kl = self.elbo_terms(images, training=training)
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        reconstruction, kl = self.elbo_terms(*self._images_and_labels(x, y), training=training)
         loss = ops.mean(reconstruction + kl)
         return loss, reconstruction, kl
 
@@ -192,35 +259,40 @@ class VariationalAutoencoder(keras.Model):
 
     # --- the likelihood ---------------------------------------------------------------------
 
-    def log_likelihood(self, images, samples: int = 5000, seed: int = 0, chunk: int = 500):
+    def log_likelihood(self, images, labels=None, samples: int = 5000, seed: int = 0,
+                       chunk: int = 500):
         """An importance-sampled estimate of log p(x) per image, in nats (Burda et al.,
         2016): log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x) with K = `samples` codes drawn
         from q(z|x). Its expectation is a lower bound on log p(x) that tightens as K grows
-        (K = 1 is the ELBO). `chunk` codes per image are decoded at a time."""
+        (K = 1 is the ELBO). `chunk` codes per image are decoded at a time. A conditional
+        VAE bounds log p(x|y) from the images' `labels`."""
         import tensorflow as tf
 
         samples = _validate.positive_int("samples", samples)
         chunk = min(_validate.positive_int("chunk", chunk), samples)
         images = tf.convert_to_tensor(images, tf.float32)
         _check_images(images, self.image_shape)
-        mean, log_variance = self.encode(images)
+        mean, log_variance = self.encode(images, labels)
         generator = keras.random.SeedGenerator(seed)
         total, drawn = None, 0
         while drawn < samples:
             count = min(chunk, samples - drawn)
-            log_weights = self._log_weights(images, mean, log_variance, count, generator)
+            log_weights = self._log_weights(images, labels, mean, log_variance, count,
+                                            generator)
             part = tf.reduce_logsumexp(log_weights, axis=1)
             total = part if total is None else tf.reduce_logsumexp(
                 tf.stack([total, part]), axis=0)
             drawn += count
         return total - math.log(samples)
 
-    def _log_weights(self, images, mean, log_variance, count, generator):
+    def _log_weights(self, images, labels, mean, log_variance, count, generator):
         """log p(x|z) + log p(z) - log q(z|x) for `count` codes per image: [batch, count]."""
         batch = ops.shape(mean)[0]
         eps = keras.random.normal((batch, count, self.latent_dim), seed=generator)
         codes = mean[:, None] + ops.exp(0.5 * log_variance)[:, None] * eps
-        logits = self.decoder(ops.reshape(codes, (-1, self.latent_dim)))
+        repeated_labels = None if labels is None else ops.repeat(labels, count, axis=0)
+        logits = self.decoder(self._with_labels(ops.reshape(codes, (-1, self.latent_dim)),
+                                                repeated_labels))
         repeated = ops.repeat(images, count, axis=0)
         log_px = -ops.reshape(_bernoulli_nll(repeated, logits), (batch, count))
         log_pz = -0.5 * ops.sum(ops.square(codes) + LOG_2PI, axis=-1)
@@ -231,7 +303,8 @@ class VariationalAutoencoder(keras.Model):
         return {**super().get_config(), "image_shape": self.image_shape,
                 "latent_dim": self.latent_dim, "architecture": self.architecture,
                 "hidden_units": self.hidden_units, "filters": self.filters,
-                "activation": self.activation, "seed": self.seed}
+                "activation": self.activation, "seed": self.seed,
+                "num_classes": self.num_classes}
 
 
 def _bernoulli_nll(images, logits):
@@ -242,48 +315,7 @@ def _bernoulli_nll(images, logits):
     return ops.sum(ops.reshape(per_pixel, (ops.shape(per_pixel)[0], -1)), axis=-1)
 
 
-def _images_of(data):
-    """The images of a batch: `images`, `(images, labels)` or `(images, targets)`."""
-    x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-    return x
-
-
 def _check_images(images, image_shape):
     if tuple(images.shape[1:]) != tuple(image_shape):
         raise ValueError(f"images of shape {tuple(images.shape)} do not fit this VAE: it "
                          f"takes (batch, {', '.join(map(str, image_shape))}).")
-
-
-def vae_signatures(model) -> dict:
-    """`{name: (function, input_signature)}` of the signatures a VAE exports beside
-    `serving_default` (image to `reconstruction`):
-
-    - `encode`: image batch to the `mean` and `log_variance` of q(z|x);
-    - `decode`: a batch of latent codes to the pixel probabilities `image` (the generator);
-    - `sample`: `count` images decoded from codes drawn from N(0, I) with `seed`.
-    """
-    import tensorflow as tf
-
-    from zoo.export.signatures import check_batch_shape, drawn_codes
-
-    image_shape, width = tuple(model.image_shape), model.latent_dim
-
-    def encode(image):
-        with tf.control_dependencies([check_batch_shape(image, image_shape, "image")]):
-            mean, log_variance = model.encode(image)
-        return {"mean": mean, "log_variance": log_variance}
-
-    def decode(latent):
-        check = check_batch_shape(latent, [width], "latent", "this VAE's latent size")
-        with tf.control_dependencies([check]):
-            return {"image": model.decode(latent)}
-
-    def sample(count, seed):
-        return {"image": model.decode(drawn_codes(count, width, seed, MAX_SAMPLES))}
-
-    return {
-        "encode": (encode, [tf.TensorSpec((None, *image_shape), tf.float32, name="image")]),
-        "decode": (decode, [tf.TensorSpec((None, width), tf.float32, name="latent")]),
-        "sample": (sample, [tf.TensorSpec([], tf.int32, name="count"),
-                            tf.TensorSpec([], tf.int64, name="seed")]),
-    }

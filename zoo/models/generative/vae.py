@@ -1,8 +1,10 @@
 """Variational autoencoders on binarised MNIST, each a
-`zoo.generative.vae.VariationalAutoencoder` (Kingma and Welling, 2014): a dense one and a
-convolutional one. Their recipes binarise every training image anew each epoch (each pixel on
-with probability its grey level) and train on the negative ELBO; `benchmarks/generative.py`
-records the test ELBO and an importance-sampled bound on the log-likelihood.
+`zoo.generative.vae.VariationalAutoencoder` (Kingma and Welling, 2014): a dense one, a
+convolutional one, and a dense one conditioned on the digit's class (Sohn et al., 2015).
+Their recipes binarise every training image anew each epoch (each pixel on with probability
+its grey level) and train on the negative ELBO; `benchmarks/vae.py` records the test ELBO
+and an importance-sampled bound on the log-likelihood (of x given its label, for the
+conditional one).
 """
 
 import dataclasses
@@ -11,6 +13,9 @@ from zoo.registry import Recipe, Reference, register
 
 KINGMA_WELLING = Reference("Auto-encoding variational Bayes", "Kingma, D. P. and Welling, M.",
                            2014, "https://arxiv.org/abs/1312.6114")
+SOHN = Reference("Learning structured output representation using deep conditional "
+                 "generative models", "Sohn, K., Lee, H. and Yan, X.", 2015,
+                 "https://papers.nips.cc/paper/5775")
 
 RECIPE = Recipe(loss="negative_elbo", epochs=60, batch_size=100,
                 dataset_options={"augment": "binarize"}, patience=10)
@@ -45,7 +50,28 @@ def conv_vae(input_shape=(28, 28, 1), latent_dim=32, filters=(32, 64), hidden_un
                                          filters, activation, seed, name=name))
 
 
+@register("cvae", **{**COMMON, "reference": SOHN}, recipe=RECIPE, num_classes=10)
+def cvae(input_shape=(28, 28, 1), latent_dim=32, num_classes=10, hidden_units=(512, 256),
+         activation="relu", seed=None, name="cvae"):
+    """A conditional VAE: the dense VAE with the digit's one-hot label beside the image in
+    the encoder and beside the code in the decoder (Sohn, Lee and Yan, 2015), bounding
+    log p(x|y). Called on `{"image": x, "label": y}`; `sample(labels=...)` draws digits of
+    the classes asked for."""
+    from zoo.generative.vae import VariationalAutoencoder
+
+    return _built(VariationalAutoencoder(input_shape, latent_dim, "dense", hidden_units,
+                                         activation=activation, seed=seed,
+                                         num_classes=num_classes, name=name))
+
+
 def _built(model):
-    """Built on a symbolic batch so that summary, count_params and export know its shape."""
-    model.build((None, *model.image_shape))
+    """Built on a batch so that summary, count_params and export know its shape (a
+    conditional VAE on a one-image batch and its label; an unconditional one symbolically)."""
+    if model.conditional:
+        import numpy as np
+
+        model({"image": np.zeros((1, *model.image_shape), "float32"),
+               "label": np.zeros((1,), "int32")})
+    else:
+        model.build((None, *model.image_shape))
     return model
