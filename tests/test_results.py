@@ -32,7 +32,8 @@ MEASURED = ("perceptron", "logistic_regression", "linear_regression", "linear_sv
             "gru_luong", "transformer_seq2seq", "linear_autoencoder", "deep_autoencoder",
             "sparse_autoencoder", "denoising_autoencoder", "conv_autoencoder", "vae",
             "conv_vae", "rbm", "rbm_pcd", "rbf_network", "gan", "dcgan", "cgan",
-            "conditional_dcgan", "dbn")
+            "conditional_dcgan", "dbn", "cvae", "pix2pix_super_resolution",
+            "pix2pix_inpainting", "cyclegan_sneaker_to_boot")
 
 
 @pytest.mark.parametrize("name", MEASURED)

@@ -96,8 +96,9 @@ class BitErrorRate(keras.metrics.Metric):
 # Recipes naming these train on an objective the model computes itself (its `compute_loss`
 # and `train_step`), so nothing is compiled as the loss: a VAE's negative ELBO needs its
 # latent distribution, an RBM's contrastive divergence its Gibbs samples, a GAN's two losses
-# its two networks.
-MODEL_OWN_LOSSES = ("negative_elbo", "contrastive_divergence", "adversarial")
+# (and pix2pix's, with its L1 term) its two networks, CycleGAN's its four.
+MODEL_OWN_LOSSES = ("negative_elbo", "contrastive_divergence", "adversarial", "pix2pix",
+                    "cycle_consistency")
 
 
 def get_loss(name_or_loss):

@@ -130,6 +130,18 @@ def _latent_batch(card, batch_size, rng):
     return x, images
 
 
+def _corrupted_batch(card, batch_size, rng):
+    """Corrupted images of the card's input shape and clean ones of its output shape."""
+    output_shape = _card_argument(card, "output_shape", card.input_shape)
+    return (rng.random((batch_size, *card.input_shape), dtype=np.float32),
+            rng.random((batch_size, *output_shape), dtype=np.float32))
+
+
+def _unpaired_batch(card, batch_size, rng):
+    """Images of domain A and as many, unrelated, of domain B."""
+    return _random_inputs(card, batch_size, rng), _random_inputs(card, batch_size, rng)
+
+
 def _text_batch(card, batch_size, rng):
     texts = [" ".join(rng.choice(_SWEEP_WORDS, size=rng.integers(0, 12)))
              for _ in range(batch_size)]
@@ -312,6 +324,32 @@ def _gan_endpoints(model) -> dict:
     return gan_signatures(model)
 
 
+def _serve_restored(model, labels=None):
+    from zoo.export.signatures import check_batch_shape
+
+    def serve(image):
+        with tf.control_dependencies([check_batch_shape(image, model.image_shape, "image")]):
+            return {"restored": model(image, training=False)}
+
+    return serve
+
+
+def _serve_translated(model, labels=None):
+    from zoo.generative.cyclegan_signatures import serve_translated
+
+    return serve_translated(model)
+
+
+def _translation_endpoints(model) -> dict:
+    from zoo.generative.cyclegan_signatures import cyclegan_signatures
+
+    return cyclegan_signatures(model)
+
+
+def _corrupted_image_input(model) -> list:
+    return [tf.TensorSpec((None, *model.image_shape), tf.float32, name="image")]
+
+
 def _serve_logits(model, labels=None):
     def serve(text):
         return {"logits": model(text, training=False)}
@@ -422,6 +460,14 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          "image", "adversarial", (), "classifier_fid", False, _latent_batch, _serve_generator,
          output_shape=_targets_shape, endpoints=_gan_endpoints,
          input_signature=_generator_inputs),
+    Task("image-to-image", "a corrupted image in (shrunk, or with a square masked), the "
+         "restored image out (pix2pix)", "float32", ("restored",), "restored", "pix2pix", (),
+         "psnr_db", True, _corrupted_batch, _serve_restored, output_shape=_targets_shape,
+         input_signature=_corrupted_image_input),
+    Task("unpaired-translation", "an image of one domain in, its translation to the other "
+         "out, learned from unpaired images of both (CycleGAN)", "float32", ("translated",),
+         "translated", "cycle_consistency", (), "judged_as_target", True, _unpaired_batch,
+         _serve_translated, output_shape=_targets_shape, endpoints=_translation_endpoints),
     Task("text-classification", "one of k classes for a raw string (vectorised inside)",
          "string", ("probabilities", "class_id", "label"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,

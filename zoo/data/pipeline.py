@@ -250,7 +250,8 @@ def _inputs_as_targets(name, dataset):
 def load(name, split="train", *, batch_size=128, shuffle=None, validation_fraction=None,
          seed=0, classes=None, limit=None, image_size=None, channels=None, augment=None,
          drop_remainder=False, feature=None, input_length=None, horizon=None,
-         sequence_length=None, max_length=None, targets="labels"):
+         sequence_length=None, max_length=None, targets="labels", corrupt=None,
+         domains=None):
     """A batched `tf.data.Dataset` of `(inputs, labels)` for one split of a known dataset.
 
     Text classification yields `(text, label)`: `tf.string` [batch] and int64 [batch]. A text
@@ -292,8 +293,49 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
             1..max_length; `zoo.data.algorithmic`).
         targets: "labels" (default) or "inputs": `(inputs, inputs)`, each batch its own
             target, for autoencoders (the reconstruction task); labels are dropped.
+        corrupt: "downsample" or "mask": `(corrupted images, images)` for image-to-image
+            models (super-resolution, inpainting; see `zoo.data.corrupt`); labels are
+            dropped. Training batches draw new masks every epoch, other splits the same
+            masks on every pass.
+        domains: two labels `(a, b)`: `(images of class a, images of class b)` batches with
+            no correspondence between them, for unpaired translation (CycleGAN; see
+            `zoo.data.unpaired`); `batch_size` images of each.
     """
     _validate.choice("targets", targets, TARGETS)
+    if domains is not None:
+        from zoo.data.unpaired import check_domains, unpaired_batches
+
+        info = dataset_info(name)
+        if info.task != "image-classification":
+            raise ValueError(f"domains={domains!r} applies to image datasets, not {name}.")
+        if classes is not None or targets != "labels" or corrupt is not None:
+            raise ValueError("domains= picks the classes and sets the pairs: leave classes=, "
+                             "targets= and corrupt= out.")
+        domains = check_domains(domains, info)
+        both = load(name, split, batch_size=batch_size, shuffle=shuffle,
+                    validation_fraction=validation_fraction, seed=seed, classes=domains,
+                    limit=limit, image_size=image_size, channels=channels, augment=augment)
+        _, labels = raw_arrays(name, split, validation_fraction=validation_fraction, seed=seed,
+                               classes=domains, limit=limit)
+        counts = np.bincount(labels, minlength=2)
+        return unpaired_batches(both, batch_size, (int(counts[0]), int(counts[1])))
+    if corrupt is not None:
+        from zoo.data.corrupt import check_corrupt, corrupted_pairs
+
+        info = dataset_info(name)
+        if info.task != "image-classification":
+            raise ValueError(f"corrupt={corrupt!r} applies to image datasets, not {name}.")
+        check_corrupt(corrupt, tuple(image_size if isinstance(image_size, (tuple, list))
+                                     else (image_size, image_size)) if image_size
+                      else info.input_shape)
+        if targets != "labels":
+            raise ValueError("corrupt= already sets the targets (the clean images); leave "
+                             "targets= out.")
+        pairs = load(name, split, batch_size=batch_size, shuffle=shuffle,
+                     validation_fraction=validation_fraction, seed=seed, classes=classes,
+                     limit=limit, image_size=image_size, channels=channels, augment=augment,
+                     drop_remainder=drop_remainder)
+        return corrupted_pairs(pairs, corrupt, seed=seed, fresh_each_epoch=split == "train")
     if targets == "inputs":
         pairs = load(name, split, batch_size=batch_size, shuffle=shuffle,
                      validation_fraction=validation_fraction, seed=seed, classes=classes,

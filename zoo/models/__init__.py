@@ -38,7 +38,8 @@ FAMILIES.sort()
 KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models.vision._lenet_subclass",
                        "zoo.text.word2vec", "zoo.text.pretraining", "zoo.text.language_model",
                        "zoo.text.seq2seq", "zoo.generative.vae", "zoo.generative.rbm",
-                       "zoo.generative.gan", "zoo.generative.dbn")
+                       "zoo.generative.gan", "zoo.generative.dbn",
+                       "zoo.generative.pix2pix", "zoo.generative.cyclegan")
 
 
 def import_keras_classes() -> None:
