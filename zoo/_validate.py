@@ -60,3 +60,11 @@ def shape(arg: str, value, *, rank: int | None = None, min_size: Sequence[int] |
     if min_size is not None and any(d < m for d, m in zip(value, min_size, strict=False)):
         raise ValueError(f"{arg}={value!r} is smaller than the minimum {tuple(min_size)}.")
     return value
+
+
+def image_batch(images, shape, *, what: str = "images", model: str = "model") -> None:
+    """Refuse a batch whose examples are not of `shape`, naming both: "images of shape
+    (2, 14, 14, 1) do not fit this GAN: it takes (batch, 28, 28, 1)"."""
+    if tuple(images.shape[1:]) != tuple(shape):
+        raise ValueError(f"{what} of shape {tuple(images.shape)} do not fit this {model}: it "
+                         f"takes (batch, {', '.join(map(str, shape))}).")

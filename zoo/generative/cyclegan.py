@@ -24,6 +24,7 @@ from keras import ops
 
 from zoo import _validate
 from zoo.generative.pix2pix import LEAK, _instance_norm
+from zoo.generative.trackers import mean_trackers, report
 
 DIRECTIONS = ("a_to_b", "b_to_a")
 
@@ -109,8 +110,7 @@ class CycleGAN(keras.Model):
         self.b_to_a = resnet_generator(shape, self.filters, self.residual_blocks, "b_to_a")
         self.critic_a = patch_critic(shape, self.critic_filters, "critic_a")
         self.critic_b = patch_critic(shape, self.critic_filters, "critic_b")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in
-                         ("loss", "d_loss", "g_loss", "cycle", "identity", "d_accuracy")}
+        self.trackers = mean_trackers("loss", "d_loss", "g_loss", "cycle", "identity", "d_accuracy")
         self.built = True  # the four networks are Functional models, built when made
 
     @property
@@ -127,7 +127,7 @@ class CycleGAN(keras.Model):
     def translate(self, images, direction: str = "a_to_b", training=False):
         """Images of one domain in [0, 1] to the other's: "a_to_b" (G) or "b_to_a" (F)."""
         _validate.choice("direction", direction, DIRECTIONS)
-        _check(images, self.image_shape)
+        _validate.image_batch(images, self.image_shape)
         generator = self.a_to_b if direction == "a_to_b" else self.b_to_a
         return (generator(images, training=training) + 1.0) / 2.0
 
@@ -141,8 +141,8 @@ class CycleGAN(keras.Model):
         halved as Zhu et al.), the generators' adversarial loss (`g_loss`), the cycle and
         identity L1 terms (in [-1, 1] units) and the critics' share of right patch calls
         (`d_accuracy`: real scored above 0.5, translated below)."""
-        _check(images_a, self.image_shape)
-        _check(images_b, self.image_shape)
+        _validate.image_batch(images_a, self.image_shape)
+        _validate.image_batch(images_b, self.image_shape)
         real_a = ops.cast(images_a, "float32") * 2.0 - 1.0
         real_b = ops.cast(images_b, "float32") * 2.0 - 1.0
         fake_b = self.a_to_b(images_a, training=training)
@@ -203,9 +203,7 @@ class CycleGAN(keras.Model):
 
     def _report(self, terms):
         values = {**terms, "loss": terms["d_loss"] + self._generator_loss(terms)}
-        for name, tracker in self.trackers.items():
-            tracker.update_state(values[name])
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return report(self.trackers, values)
 
     @property
     def metrics(self):
@@ -225,9 +223,3 @@ def _domains_of(data):
         raise ValueError("CycleGAN trains on (images of A, images of B) batches: load them "
                          "with zoo.data.load(name, split, domains=(a, b)).")
     return images_a, images_b
-
-
-def _check(images, shape):
-    if tuple(images.shape[1:]) != tuple(shape):
-        raise ValueError(f"images of shape {tuple(images.shape)} do not fit this model: it "
-                         f"takes (batch, {', '.join(map(str, shape))}).")

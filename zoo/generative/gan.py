@@ -41,6 +41,7 @@ from zoo.generative.conditioning import (
     sampling_labels,
     split_inputs,
 )
+from zoo.generative.trackers import mean_trackers, report
 
 ARCHITECTURES = ("dense", "conv")
 LEAK = 0.2  # LeakyReLU slope in D (Radford et al.) and in the dense G
@@ -178,8 +179,7 @@ class GenerativeAdversarialNetwork(keras.Model):
                                             self.architecture, self.hidden_units,
                                             self.filters, self.dropout)
         self.noise = keras.random.SeedGenerator(seed)
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("loss", "d_loss", "g_loss", "d_accuracy")}
+        self.trackers = mean_trackers("loss", "d_loss", "g_loss", "d_accuracy")
         self.built = True  # both networks are Functional models, built when made
 
     @property
@@ -211,7 +211,7 @@ class GenerativeAdversarialNetwork(keras.Model):
 
     def discriminate(self, images, labels=None):
         """D's probability that each image (in [0, 1]) is a real one, [batch]."""
-        _check_images(images, self.image_shape)
+        _validate.image_batch(images, self.image_shape, model="GAN")
         if self.conditional and labels is None:
             raise ValueError("this discriminator is conditional: pass labels= (one per image).")
         logits = self._discriminate(ops.cast(images, "float32") * 2.0 - 1.0,
@@ -243,7 +243,7 @@ class GenerativeAdversarialNetwork(keras.Model):
         """(d_loss, g_loss, d_accuracy) on a batch of real images in [0, 1] and as many
         generated from `latent` (drawn from N(0, I) unless given), with the real images'
         labels when conditional."""
-        _check_images(real_images, self.image_shape)
+        _validate.image_batch(real_images, self.image_shape, model="GAN")
         if self.conditional and labels is None:
             raise ValueError("a conditional GAN trains on (image, label) pairs: the batch has "
                              "no labels.")
@@ -310,9 +310,7 @@ class GenerativeAdversarialNetwork(keras.Model):
     def _report(self, d_loss, g_loss, accuracy):
         values = {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss,
                   "d_accuracy": accuracy}
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return report(self.trackers, values)
 
     @property
     def metrics(self):
@@ -325,8 +323,3 @@ class GenerativeAdversarialNetwork(keras.Model):
                 "filters": self.filters, "dropout": self.dropout,
                 "label_smoothing": self.label_smoothing, "seed": self.seed}
 
-
-def _check_images(images, image_shape):
-    if tuple(images.shape[1:]) != tuple(image_shape):
-        raise ValueError(f"images of shape {tuple(images.shape)} do not fit this GAN: it "
-                         f"takes (batch, {', '.join(map(str, image_shape))}).")

@@ -20,6 +20,7 @@ import keras
 from keras import ops
 
 from zoo import _validate
+from zoo.generative.trackers import mean_trackers, report
 
 LEAK = 0.2
 
@@ -139,8 +140,7 @@ class ImageToImageGAN(keras.Model):
                               self.bottleneck)
         self.discriminator = patch_discriminator(self.image_shape, self.target_shape,
                                                  self.filters)
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("loss", "d_loss", "g_loss", "l1", "d_accuracy")}
+        self.trackers = mean_trackers("loss", "d_loss", "g_loss", "l1", "d_accuracy")
         self.built = True  # both networks are Functional models, built when made
 
     @property
@@ -148,7 +148,7 @@ class ImageToImageGAN(keras.Model):
         return self.adversarial_weight > 0
 
     def call(self, images, training=False):
-        _check(images, self.image_shape, "corrupted images")
+        _validate.image_batch(images, self.image_shape, what="corrupted images")
         return (self.generator(images, training=training) + 1.0) / 2.0
 
     def compute_output_shape(self, input_shape):
@@ -158,8 +158,8 @@ class ImageToImageGAN(keras.Model):
         """(d_loss, g_loss, l1, d_accuracy) on a batch: D's patch cross-entropy (halved, as
         Isola et al.), G's adversarial term -log D(x, G(x)), the mean absolute error of
         G(x) to the clean image (in [0, 1] units), and D's share of right patch calls."""
-        _check(corrupted, self.image_shape, "corrupted images")
-        _check(clean, self.target_shape, "clean images")
+        _validate.image_batch(corrupted, self.image_shape, what="corrupted images")
+        _validate.image_batch(clean, self.target_shape, what="clean images")
         fake = self.generator(corrupted, training=training)
         l1 = ops.mean(ops.abs((fake + 1.0) / 2.0 - ops.cast(clean, "float32")))
         if not self.adversarial:
@@ -207,9 +207,7 @@ class ImageToImageGAN(keras.Model):
     def _report(self, d_loss, g_loss, l1, accuracy):
         values = {"loss": d_loss + self._generator_loss(g_loss, l1), "d_loss": d_loss,
                   "g_loss": g_loss, "l1": l1, "d_accuracy": accuracy}
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return report(self.trackers, values)
 
     @property
     def metrics(self):
@@ -220,9 +218,3 @@ class ImageToImageGAN(keras.Model):
                 "output_shape": self.target_shape, "filters": self.filters,
                 "bottleneck": self.bottleneck, "l1_weight": self.l1_weight,
                 "adversarial_weight": self.adversarial_weight}
-
-
-def _check(images, shape, what):
-    if tuple(images.shape[1:]) != tuple(shape):
-        raise ValueError(f"{what} of shape {tuple(images.shape)} do not fit this model: it "
-                         f"takes (batch, {', '.join(map(str, shape))}).")

@@ -205,7 +205,7 @@ class VariationalAutoencoder(keras.Model):
         z = mean + sigma * noise (`noise` drawn from N(0, I) unless given), and
         KL(q(z|x) || N(0, I)); their sum is the negative ELBO, in nats. (Given y, for a
         conditional VAE, each term is conditioned on it too.)"""
-        _check_images(images, self.image_shape)
+        _validate.image_batch(images, self.image_shape, model="VAE")
         mean, log_variance = self.encode(images, labels, training=training)
         eps = keras.random.normal(ops.shape(mean), seed=self.noise) if noise is None else noise
         codes = mean + ops.exp(0.5 * log_variance) * eps
@@ -271,7 +271,7 @@ class VariationalAutoencoder(keras.Model):
         samples = _validate.positive_int("samples", samples)
         chunk = min(_validate.positive_int("chunk", chunk), samples)
         images = tf.convert_to_tensor(images, tf.float32)
-        _check_images(images, self.image_shape)
+        _validate.image_batch(images, self.image_shape, model="VAE")
         mean, log_variance = self.encode(images, labels)
         generator = keras.random.SeedGenerator(seed)
         total, drawn = None, 0
@@ -314,8 +314,3 @@ def _bernoulli_nll(images, logits):
                  + ops.log1p(ops.exp(-ops.abs(logits))))
     return ops.sum(ops.reshape(per_pixel, (ops.shape(per_pixel)[0], -1)), axis=-1)
 
-
-def _check_images(images, image_shape):
-    if tuple(images.shape[1:]) != tuple(image_shape):
-        raise ValueError(f"images of shape {tuple(images.shape)} do not fit this VAE: it "
-                         f"takes (batch, {', '.join(map(str, image_shape))}).")
