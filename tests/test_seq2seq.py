@@ -284,7 +284,15 @@ def test_verse_translation_is_recorded_on_all_held_out_verses():
     assert {row["model"] for row in rows} >= {"gru_bahdanau"}
     for row in rows:
         assert row["dataset"] == "bible_kjv_lsg" and row["test_examples"] == 1_555
+    attending = [row for row in rows
+                 if zoo.model_card(row["model"]).defaults.get("attention") != "none"]
+    for row in attending:  # Bahdanau, Luong and the Transformer
         assert row["greedy_bleu"] > 20 and row["greedy_chrf"] > 40, row["model"]
+    # A verse through one fixed-size vector: every model without attention scores below
+    # every model with it.
+    for row in rows:
+        if row not in attending:
+            assert row["greedy_bleu"] < min(r["greedy_bleu"] for r in attending), row["model"]
 
 
 def test_beam_search_at_least_matches_greedy():
