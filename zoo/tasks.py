@@ -4,7 +4,8 @@ A `Task` record says everything the rest of zoo needs to know about a kind of mo
 example batch looks like (the registry sweep builds one), the serving signature's named
 inputs and outputs, the default loss and metrics, the figure a benchmark records and whether
 higher is better, and what must happen to a model before training (e.g. adapting a text
-vectoriser on the training split). Adding a task is one entry in `TASKS` plus its models.
+vectoriser on the training split). Adding a task is one entry in `TASKS` plus its models;
+its example batch and output shape live in `zoo.task_examples`.
 
 The pattern is Hugging Face's task pipelines and torchvision's per-task model folders. This
 module is read by the registry, so it imports no TensorFlow at import time (`zoo._lazy`).
@@ -13,14 +14,31 @@ module is read by the registry, so it imports no TensorFlow at import time (`zoo
 from __future__ import annotations
 
 import difflib
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from zoo._lazy import tf
+from zoo.task_examples import (
+    binary_batch,
+    binary_images_batch,
+    class_batch,
+    classes_shape,
+    copy_batch,
+    corrupted_batch,
+    decoded_shape,
+    latent_batch,
+    logits_shape,
+    one_output_shape,
+    reconstruction_batch,
+    regression_batch,
+    series_batch,
+    string_pairs_batch,
+    targets_shape,
+    text_batch,
+    text_pairs_batch,
+    unpaired_batch,
+)
 
 
 @dataclass(frozen=True)
@@ -69,159 +87,6 @@ class Task:
     output_shape: Callable[..., tuple] | None = field(default=None, repr=False)
     endpoints: Callable[..., dict] | None = field(default=None, repr=False)
     input_signature: Callable[..., list] | None = field(default=None, repr=False)
-
-
-def _model_input_shape(card) -> tuple[int, ...]:
-    return tuple(card.recipe.model_options.get("input_shape", card.input_shape))
-
-
-def _model_classes(card) -> int:
-    return card.recipe.model_options.get("num_classes", card.num_classes)
-
-
-def _random_inputs(card, batch_size, rng):
-    return rng.random((batch_size, *_model_input_shape(card)), dtype=np.float32)
-
-
-def _class_batch(card, batch_size, rng):
-    return _random_inputs(card, batch_size, rng), rng.integers(0, _model_classes(card), batch_size)
-
-
-def _binary_batch(card, batch_size, rng):
-    return (_random_inputs(card, batch_size, rng),
-            rng.integers(0, 2, batch_size).astype(np.float32))
-
-
-def _regression_batch(card, batch_size, rng):
-    return (_random_inputs(card, batch_size, rng),
-            rng.normal(150, 50, (batch_size, 1)).astype(np.float32))
-
-
-# A few real words, an empty text, punctuation, digits and non-ASCII: what the sweep feeds a
-# text model (each draws a handful of these into a sentence).
-_SWEEP_WORDS = ("the", "market", "rose", "shares", "oil", "prices", "fell", "good", "film",
-                "bad", "plot", "ça", "va", "naïve", "42", "!", "free", "prize", "call", "now")
-
-
-def _reconstruction_batch(card, batch_size, rng):
-    images = _random_inputs(card, batch_size, rng)
-    return images, images
-
-
-def _binary_images_batch(card, batch_size, rng):
-    """Binary images, by name beside labels when the card has classes (a conditional VAE)."""
-    images = (rng.random((batch_size, *_model_input_shape(card))) < 0.3).astype(np.float32)
-    classes = _model_classes(card)
-    if classes:
-        labels = rng.integers(0, classes, batch_size).astype(np.int32)
-        return {"image": images, "label": labels}, images
-    return images, images
-
-
-def _latent_batch(card, batch_size, rng):
-    """A generator's inputs (a latent batch, and labels when the card has classes, as a dict
-    by the served inputs' names) and real images for its discriminator."""
-    latent = rng.normal(size=(batch_size, *card.input_shape)).astype(np.float32)
-    classes = _model_classes(card)
-    x = {"latent": latent, "label": rng.integers(0, classes, batch_size).astype(np.int32)} \
-        if classes else latent
-    images = rng.random((batch_size, *_card_argument(card, "image_shape", (28, 28, 1))),
-                        dtype=np.float32)
-    return x, images
-
-
-def _corrupted_batch(card, batch_size, rng):
-    """Corrupted images of the card's input shape and clean ones of its output shape."""
-    output_shape = _card_argument(card, "output_shape", card.input_shape)
-    return (rng.random((batch_size, *card.input_shape), dtype=np.float32),
-            rng.random((batch_size, *output_shape), dtype=np.float32))
-
-
-def _unpaired_batch(card, batch_size, rng):
-    """Images of domain A and as many, unrelated, of domain B."""
-    return _random_inputs(card, batch_size, rng), _random_inputs(card, batch_size, rng)
-
-
-def _text_batch(card, batch_size, rng):
-    texts = [" ".join(rng.choice(_SWEEP_WORDS, size=rng.integers(0, 12)))
-             for _ in range(batch_size)]
-    return np.array(texts, dtype=object), rng.integers(0, _model_classes(card), batch_size)
-
-
-def _card_argument(card, name, default):
-    """A factory argument as the card's recipe builds the model: the recipe's, else the
-    card's variant default, else the factory's own default, else `default`."""
-    parameter = inspect.signature(card.factory).parameters.get(name)
-    if parameter is not None and parameter.default is not inspect.Parameter.empty:
-        default = parameter.default
-    return {**card.defaults, **card.recipe.model_options}.get(name, default)
-
-
-def _window(card) -> tuple[int, int]:
-    return (_card_argument(card, "input_length", card.input_shape[0]),
-            _card_argument(card, "horizon", 1))
-
-
-def _series_batch(card, batch_size, rng):
-    """Random walks at a level far from zero (as real series are), cut into windows of the
-    card's input length and horizon."""
-    input_length, horizon = _window(card)
-    walks = 300 + np.cumsum(rng.normal(0, 1, (batch_size, input_length + horizon)), axis=1)
-    walks = walks.astype(np.float32)
-    return walks[:, :input_length, None], walks[:, input_length:]
-
-
-def _classes_shape(card, x, y):
-    return (len(x), _model_classes(card))
-
-
-def _one_output_shape(card, x, y):
-    return (len(x), 1)
-
-
-def _targets_shape(card, x, y):
-    return tuple(y.shape)
-
-
-def _text_pairs_batch(card, batch_size, rng):
-    """Texts of up to 40 characters (sweep words and the odd non-ASCII letter), and each text
-    one character later: a language model's `(inputs, targets)`."""
-    texts = [" ".join(rng.choice(_SWEEP_WORDS, size=30)) for _ in range(batch_size)]
-    length = min(40, _card_argument(card, "sequence_length", 40))
-    return (np.array([text[:length] for text in texts], dtype=object),
-            np.array([text[1:length + 1] for text in texts], dtype=object))
-
-
-def _logits_shape(card, x, y):
-    first = x[0].decode("utf-8") if isinstance(x[0], bytes) else x[0]
-    return (len(x), len(first), _card_argument(card, "max_tokens", 128))
-
-
-def _copy_batch(card, batch_size, rng):
-    """A copy-task batch (`zoo.data.algorithmic`) of three vectors of the card's bits."""
-    from zoo.data.algorithmic import copy_batch
-
-    inputs, targets = copy_batch(rng.integers(0, 2**31, 2), batch_size, 3,
-                                 _card_argument(card, "bits", 8))
-    return inputs.numpy(), targets.numpy()
-
-
-# Phoneme-like target tokens for the sweep's sequence-to-sequence pairs.
-_SWEEP_TOKENS = ("AA", "K", "T", "S", "IY", "ER", "le", "la", "maison", ",", ".")
-
-
-def _string_pairs_batch(card, batch_size, rng):
-    """Source strings of sweep words (one may be empty) and target strings of a few tokens:
-    a sequence-to-sequence model's `(source, target)` pairs."""
-    sources = [" ".join(rng.choice(_SWEEP_WORDS, size=rng.integers(0, 4)))
-               for _ in range(batch_size)]
-    targets = [" ".join(rng.choice(_SWEEP_TOKENS, size=rng.integers(1, 6)))
-               for _ in range(batch_size)]
-    return np.array(sources, dtype=object), np.array(targets, dtype=object)
-
-
-def _decoded_shape(card, x, y):
-    return (len(x), _card_argument(card, "max_output_length", 32))
 
 
 def _as_probabilities(model, outputs):
@@ -436,61 +301,61 @@ TASKS: dict[str, Task] = {task.name: task for task in (
     Task("image-classification", "one of k classes for an image (or a feature vector)",
          "float32", ("probabilities", "class_id"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,
-         _class_batch, _serve_classes, _adapt_classifier, output_shape=_classes_shape),
+         class_batch, _serve_classes, _adapt_classifier, output_shape=classes_shape),
     Task("binary-classification", "a signed score and a class in {0, 1}",
          "float32", ("score", "class_id"), "score",
          "binary_crossentropy", ("accuracy",), "accuracy", True,
-         _binary_batch, _serve_binary, output_shape=_one_output_shape),
+         binary_batch, _serve_binary, output_shape=one_output_shape),
     Task("regression", "a real-valued prediction",
          "float32", ("prediction",), "prediction",
          "mse", ("rmse",), "rmse", False,
-         _regression_batch, _serve_regression, output_shape=_one_output_shape),
+         regression_batch, _serve_regression, output_shape=one_output_shape),
     Task("reconstruction", "an image reconstructed through a code (autoencoders); its "
          "own input is the target", "float32", ("reconstruction",), "reconstruction",
-         "mse", ("mse",), "mse", False, _reconstruction_batch, _serve_reconstruction,
-         _adapt_to_data, data_options=_reconstruction_targets, output_shape=_targets_shape,
+         "mse", ("mse",), "mse", False, reconstruction_batch, _serve_reconstruction,
+         _adapt_to_data, data_options=_reconstruction_targets, output_shape=targets_shape,
          endpoints=_encode_decode_endpoints),
     Task("density-estimation", "a likelihood model of images that encodes them to a latent "
          "code, decodes codes to pixel probabilities and samples new images (VAEs)",
          "float32", ("reconstruction",), "reconstruction", "negative_elbo", (), "nll", False,
-         _binary_images_batch, _serve_vae, output_shape=_targets_shape,
+         binary_images_batch, _serve_vae, output_shape=targets_shape,
          endpoints=_vae_endpoints, input_signature=_vae_inputs),
     Task("generation", "images generated from a latent code (and a class label), judged by "
          "a discriminator trained against the generator (GANs)", "float32", ("image",),
-         "image", "adversarial", (), "classifier_fid", False, _latent_batch, _serve_generator,
-         output_shape=_targets_shape, endpoints=_gan_endpoints,
+         "image", "adversarial", (), "classifier_fid", False, latent_batch, _serve_generator,
+         output_shape=targets_shape, endpoints=_gan_endpoints,
          input_signature=_generator_inputs),
     Task("image-to-image", "a corrupted image in (shrunk, or with a square masked), the "
          "restored image out (pix2pix)", "float32", ("restored",), "restored", "pix2pix", (),
-         "psnr_db", True, _corrupted_batch, _serve_restored, output_shape=_targets_shape,
+         "psnr_db", True, corrupted_batch, _serve_restored, output_shape=targets_shape,
          input_signature=_corrupted_image_input),
     Task("unpaired-translation", "an image of one domain in, its translation to the other "
          "out, learned from unpaired images of both (CycleGAN)", "float32", ("translated",),
-         "translated", "cycle_consistency", (), "judged_as_target", True, _unpaired_batch,
-         _serve_translated, output_shape=_targets_shape, endpoints=_translation_endpoints),
+         "translated", "cycle_consistency", (), "judged_as_target", True, unpaired_batch,
+         _serve_translated, output_shape=targets_shape, endpoints=_translation_endpoints),
     Task("text-classification", "one of k classes for a raw string (vectorised inside)",
          "string", ("probabilities", "class_id", "label"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,
-         _text_batch, _serve_text_classes, _adapt_text_layers, output_shape=_classes_shape),
+         text_batch, _serve_text_classes, _adapt_text_layers, output_shape=classes_shape),
     Task("forecasting", "the next steps of a series from its recent past, in its own unit",
          "float32", ("forecast",), "forecast", "mae", ("mae",), "mae", False,
-         _series_batch, _serve_forecast, data_options=_forecast_window,
-         output_shape=_targets_shape),
+         series_batch, _serve_forecast, data_options=_forecast_window,
+         output_shape=targets_shape),
     Task("language-modeling", "the next character at every position of a string, and text "
          "generated from a prompt", "string", ("logits",), "logits",
          "sparse_categorical_crossentropy_from_logits", ("nats_per_char", "bits_per_char"),
-         "nats_per_char", False, _text_pairs_batch, _serve_logits, _adapt_text_layers,
-         data_options=_sequence_length, output_shape=_logits_shape,
+         "nats_per_char", False, text_pairs_batch, _serve_logits, _adapt_text_layers,
+         data_options=_sequence_length, output_shape=logits_shape,
          endpoints=_generate_endpoint),
     Task("sequence-transduction", "a sequence of bit vectors in, the logits of a sequence of "
          "bits out, step by step (algorithmic tasks such as copying)", "float32",
          ("logits", "bits"), "logits", "masked_binary_crossentropy", ("bit_error_rate",),
-         "bit_error_rate", False, _copy_batch, _serve_bits, output_shape=_targets_shape),
+         "bit_error_rate", False, copy_batch, _serve_bits, output_shape=targets_shape),
     Task("sequence-to-sequence", "a string in, a string out (a word's phonemes, a verse's "
          "translation), decoded greedily or by beam search", "string", ("text", "token_ids"),
          "token_ids", "sparse_categorical_crossentropy_from_logits", ("token_accuracy",),
-         "token_error_rate", False, _string_pairs_batch, _serve_decoded, _adapt_to_data,
-         output_shape=_decoded_shape, endpoints=_translate_endpoint),
+         "token_error_rate", False, string_pairs_batch, _serve_decoded, _adapt_to_data,
+         output_shape=decoded_shape, endpoints=_translate_endpoint),
 )}
 
 

@@ -1,0 +1,164 @@
+"""What each task's example batch looks like, and what shape a model returns for it: the
+`example_batch` and `output_shape` entries of the task records in `zoo.tasks`, which the
+registry sweep feeds every registered model. Each example is random but well-formed (images
+in [0, 1], labels in range, text of real words), drawn from a NumPy generator.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+
+def _model_input_shape(card) -> tuple[int, ...]:
+    return tuple(card.recipe.model_options.get("input_shape", card.input_shape))
+
+
+def _model_classes(card) -> int:
+    return card.recipe.model_options.get("num_classes", card.num_classes)
+
+
+def _random_inputs(card, batch_size, rng):
+    return rng.random((batch_size, *_model_input_shape(card)), dtype=np.float32)
+
+
+def class_batch(card, batch_size, rng):
+    return _random_inputs(card, batch_size, rng), rng.integers(0, _model_classes(card), batch_size)
+
+
+def binary_batch(card, batch_size, rng):
+    return (_random_inputs(card, batch_size, rng),
+            rng.integers(0, 2, batch_size).astype(np.float32))
+
+
+def regression_batch(card, batch_size, rng):
+    return (_random_inputs(card, batch_size, rng),
+            rng.normal(150, 50, (batch_size, 1)).astype(np.float32))
+
+
+# A few real words, an empty text, punctuation, digits and non-ASCII: what the sweep feeds a
+# text model (each draws a handful of these into a sentence).
+_SWEEP_WORDS = ("the", "market", "rose", "shares", "oil", "prices", "fell", "good", "film",
+                "bad", "plot", "ça", "va", "naïve", "42", "!", "free", "prize", "call", "now")
+
+
+def reconstruction_batch(card, batch_size, rng):
+    images = _random_inputs(card, batch_size, rng)
+    return images, images
+
+
+def binary_images_batch(card, batch_size, rng):
+    """Binary images, by name beside labels when the card has classes (a conditional VAE)."""
+    images = (rng.random((batch_size, *_model_input_shape(card))) < 0.3).astype(np.float32)
+    classes = _model_classes(card)
+    if classes:
+        labels = rng.integers(0, classes, batch_size).astype(np.int32)
+        return {"image": images, "label": labels}, images
+    return images, images
+
+
+def latent_batch(card, batch_size, rng):
+    """A generator's inputs (a latent batch, and labels when the card has classes, as a dict
+    by the served inputs' names) and real images for its discriminator."""
+    latent = rng.normal(size=(batch_size, *card.input_shape)).astype(np.float32)
+    classes = _model_classes(card)
+    x = {"latent": latent, "label": rng.integers(0, classes, batch_size).astype(np.int32)} \
+        if classes else latent
+    images = rng.random((batch_size, *_card_argument(card, "image_shape", (28, 28, 1))),
+                        dtype=np.float32)
+    return x, images
+
+
+def corrupted_batch(card, batch_size, rng):
+    """Corrupted images of the card's input shape and clean ones of its output shape."""
+    output_shape = _card_argument(card, "output_shape", card.input_shape)
+    return (rng.random((batch_size, *card.input_shape), dtype=np.float32),
+            rng.random((batch_size, *output_shape), dtype=np.float32))
+
+
+def unpaired_batch(card, batch_size, rng):
+    """Images of domain A and as many, unrelated, of domain B."""
+    return _random_inputs(card, batch_size, rng), _random_inputs(card, batch_size, rng)
+
+
+def text_batch(card, batch_size, rng):
+    texts = [" ".join(rng.choice(_SWEEP_WORDS, size=rng.integers(0, 12)))
+             for _ in range(batch_size)]
+    return np.array(texts, dtype=object), rng.integers(0, _model_classes(card), batch_size)
+
+
+def _card_argument(card, name, default):
+    """A factory argument as the card's recipe builds the model: the recipe's, else the
+    card's variant default, else the factory's own default, else `default`."""
+    parameter = inspect.signature(card.factory).parameters.get(name)
+    if parameter is not None and parameter.default is not inspect.Parameter.empty:
+        default = parameter.default
+    return {**card.defaults, **card.recipe.model_options}.get(name, default)
+
+
+def _window(card) -> tuple[int, int]:
+    return (_card_argument(card, "input_length", card.input_shape[0]),
+            _card_argument(card, "horizon", 1))
+
+
+def series_batch(card, batch_size, rng):
+    """Random walks at a level far from zero (as real series are), cut into windows of the
+    card's input length and horizon."""
+    input_length, horizon = _window(card)
+    walks = 300 + np.cumsum(rng.normal(0, 1, (batch_size, input_length + horizon)), axis=1)
+    walks = walks.astype(np.float32)
+    return walks[:, :input_length, None], walks[:, input_length:]
+
+
+def classes_shape(card, x, y):
+    return (len(x), _model_classes(card))
+
+
+def one_output_shape(card, x, y):
+    return (len(x), 1)
+
+
+def targets_shape(card, x, y):
+    return tuple(y.shape)
+
+
+def text_pairs_batch(card, batch_size, rng):
+    """Texts of up to 40 characters (sweep words and the odd non-ASCII letter), and each text
+    one character later: a language model's `(inputs, targets)`."""
+    texts = [" ".join(rng.choice(_SWEEP_WORDS, size=30)) for _ in range(batch_size)]
+    length = min(40, _card_argument(card, "sequence_length", 40))
+    return (np.array([text[:length] for text in texts], dtype=object),
+            np.array([text[1:length + 1] for text in texts], dtype=object))
+
+
+def logits_shape(card, x, y):
+    first = x[0].decode("utf-8") if isinstance(x[0], bytes) else x[0]
+    return (len(x), len(first), _card_argument(card, "max_tokens", 128))
+
+
+def copy_batch(card, batch_size, rng):
+    """A copy-task batch (`zoo.data.algorithmic`) of three vectors of the card's bits."""
+    from zoo.data.algorithmic import copy_batch
+
+    inputs, targets = copy_batch(rng.integers(0, 2**31, 2), batch_size, 3,
+                                 _card_argument(card, "bits", 8))
+    return inputs.numpy(), targets.numpy()
+
+
+# Phoneme-like target tokens for the sweep's sequence-to-sequence pairs.
+_SWEEP_TOKENS = ("AA", "K", "T", "S", "IY", "ER", "le", "la", "maison", ",", ".")
+
+
+def string_pairs_batch(card, batch_size, rng):
+    """Source strings of sweep words (one may be empty) and target strings of a few tokens:
+    a sequence-to-sequence model's `(source, target)` pairs."""
+    sources = [" ".join(rng.choice(_SWEEP_WORDS, size=rng.integers(0, 4)))
+               for _ in range(batch_size)]
+    targets = [" ".join(rng.choice(_SWEEP_TOKENS, size=rng.integers(1, 6)))
+               for _ in range(batch_size)]
+    return np.array(sources, dtype=object), np.array(targets, dtype=object)
+
+
+def decoded_shape(card, x, y):
+    return (len(x), _card_argument(card, "max_output_length", 32))
