@@ -332,3 +332,102 @@ def test_imagenet_weights_from_the_keras_cache_give_keras_outputs(name, filename
     model = zoo.get_model(name, weights="imagenet", **options)
     x = images(options["input_shape"], seed=2)
     np.testing.assert_allclose(model(x).numpy(), source(x).numpy(), atol=atol)
+
+
+# --- any image size: input_shape=(None, None, c) -------------------------------------------
+
+# The families whose layers allow it (a top that pools globally, or no top). The rest keep a
+# clear error: a flattened top, or Caffe-style pooling that pads by the map's known size.
+ANY_SIZE = ("resnet18", "resnet50", "resnet50_v2", "densenet121", "xception", "mobilenet",
+            "mobilenet_v2", "vgg11", "vgg16", "vgg13_bn", "vgg16_bn", "googlenet",
+            "inception_v3")
+FIXED_SIZE = {"small_cnn": "it is built for one image size",
+              "alexnet": "Caffe-style pooling", "zfnet": "Caffe-style pooling",
+              "nin": "Caffe-style pooling"}
+FLATTENED_TOP = ("vgg11", "vgg16", "vgg13_bn", "vgg16_bn")
+
+
+def test_every_family_says_whether_it_takes_any_size():
+    assert set(ANY_SIZE) | set(FIXED_SIZE) == {row.name for row in MODELS}
+
+
+@pytest.mark.parametrize("model", [pytest.param(row, id=row.name) for row in MODELS
+                                   if row.name in ANY_SIZE])
+def test_any_size_backbones_compute_what_the_fixed_size_ones_do(model):
+    """Built with an unknown height and width, a backbone runs on several sizes, and at each
+    it is the same function as the backbone built for that size (the same weights)."""
+    backbone = zoo.get_model(model.name, input_shape=(None, None, 3), include_top=False)
+    assert backbone.input_shape == (None, None, None, 3)
+    for size, features in [model.pooled, *([model.odd] if model.odd else [])]:
+        fixed = zoo.get_model(model.name, input_shape=(*size, 3), include_top=False)
+        port_weights(fixed, backbone)
+        x = images((*size, 3))
+        maps = backbone(x).numpy()
+        assert maps.shape == (2, *features, model.width)
+        np.testing.assert_allclose(maps, fixed(x).numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", [n for n in ANY_SIZE if n not in FLATTENED_TOP])
+def test_a_globally_pooled_top_takes_any_size_too(name):
+    classifier = zoo.get_model(name, input_shape=(None, None, 1), num_classes=7)
+    for size in ((96, 96), (80, 112)):
+        assert classifier(images((*size, 1))).shape == (2, 7)
+
+
+@pytest.mark.parametrize("name", [*FIXED_SIZE, *FLATTENED_TOP])
+def test_a_model_built_for_one_size_refuses_an_unknown_size_and_says_why(name):
+    reason = FIXED_SIZE.get(name, "include_top=True flattens")
+    with pytest.raises(ValueError, match=re.escape(
+            "input_shape=(None, None, 3): this model needs a known height and width (")
+            + f".*{reason}"):
+        zoo.get_model(name, input_shape=(None, None, 3))
+
+
+@pytest.mark.parametrize(("shape", "message"), [
+    ((None, None, 2), r"has 2 channels"),
+    ((None, None, None), r"must be a tuple of positive integers \(or None for an image"),
+    ((None, 16, 3), r"is smaller than the minimum \(32, 32, 1\)"),
+    ((None, None), r"must have 3 dimensions"),
+])
+def test_an_unknown_size_still_checks_the_rest_of_the_shape(shape, message):
+    with pytest.raises(ValueError, match=message):
+        zoo.get_model("resnet18", input_shape=shape, include_top=False)
+
+
+@pytest.mark.parametrize(("name", "options", "size"), [
+    ("resnet50", {}, (64, 96)),
+    # keras pads MobileNetV2's strided blocks for an even size when the size is unknown, so
+    # the two agree at even sizes (zoo's "same" padding also matches its own odd sizes).
+    ("mobilenet_v2", {"alpha": 0.35}, (96, 128)),
+])
+def test_any_size_backbones_match_keras_applications_at_any_size(name, options, size):
+    application = getattr(keras.applications, APPLICATIONS[name])
+    source = application(weights=None, include_top=False, input_shape=(None, None, 3),
+                         **options)
+    model = zoo.get_model(name, input_shape=(None, None, 3), include_top=False, **options)
+    randomize(source)
+    port_weights(source, model)
+    x = images((*size, 3), seed=3)
+    np.testing.assert_allclose(model(x).numpy(), source(x).numpy(), atol=1e-4)
+
+
+def test_imagenet_weights_load_into_an_any_size_backbone(keras_cache):
+    filename = keras_files("resnet50")[1]
+    source = save_as_keras_imagenet_file(keras.applications.ResNet50, keras_cache / filename,
+                                         include_top=False, input_shape=(None, None, 3))
+    model = zoo.get_model("resnet50", weights="imagenet", include_top=False,
+                          input_shape=(None, None, 3))
+    x = images((48, 72, 3), seed=4)
+    np.testing.assert_allclose(model(x).numpy(), source(x).numpy(), atol=1e-5)
+
+
+def test_an_any_size_classifier_serves_images_of_any_size(tmp_path):
+    import tensorflow as tf
+
+    model = zoo.get_model("resnet18", input_shape=(None, None, 3), num_classes=5)
+    serve = tf.saved_model.load(str(zoo.export(model, root=tmp_path))).signatures[
+        "serving_default"]
+    for size in ((40, 40), (64, 48)):
+        x = images((*size, 3))
+        served = serve(image=tf.constant(x))["probabilities"].numpy()
+        np.testing.assert_allclose(served, model(x).numpy(), rtol=1e-5, atol=1e-6)

@@ -27,6 +27,20 @@ def test_padding_that_enlarges_a_map_is_not_taken_for_a_finer_level():
                                         16: "conv4_block2_out", 32: "conv5_block2_out"}
 
 
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2"])
+def test_features_of_an_any_size_backbone_work_at_any_size(name):
+    """A detector's extractor: built once with input_shape=(None, None, 3), it finds the
+    same levels as a fixed-size backbone and gives maps at each stride for any image."""
+    extractor = zoo.features(name, input_shape=(None, None, 3))
+    fixed = zoo.get_model(name, input_shape=(64, 64, 3), include_top=False)
+    any_size = zoo.get_model(name, input_shape=(None, None, 3), include_top=False)
+    assert feature_layers(any_size) == feature_layers(fixed)
+    for height, width in ((64, 96), (128, 64)):
+        maps = extractor(np.zeros((1, height, width, 3), "float32"))
+        assert {k: tuple(v.shape[1:3]) for k, v in maps.items()} == {
+            f"stride_{s}": (height // s, width // s) for s in (4, 8, 16, 32)}
+
+
 def test_features_by_name_and_their_errors():
     extractor = zoo.features("lenet5_functional", strides=(1, 2))
     assert set(extractor.output) == {"stride_1", "stride_2"}

@@ -47,17 +47,23 @@ def widths(arg: str, value) -> tuple[int, ...]:
     return tuple(value)
 
 
-def shape(arg: str, value, *, rank: int | None = None, min_size: Sequence[int] | None = None):
+def shape(arg: str, value, *, rank: int | None = None, min_size: Sequence[int] | None = None,
+          unknown_axes: Sequence[int] = ()):
     """A per-example input shape: a tuple of positive ints, optionally of a fixed rank and no
-    smaller than `min_size` along each axis."""
+    smaller than `min_size` along each axis. Axes in `unknown_axes` may be None (any size, as
+    an image's height and width for a fully convolutional model)."""
+    allowed = " (or None for an image's height and width)" if unknown_axes else ""
     if not isinstance(value, Sequence) or isinstance(value, str):
-        raise ValueError(f"{arg}={value!r} must be a tuple of positive integers.")
+        raise ValueError(f"{arg}={value!r} must be a tuple of positive integers{allowed}.")
     value = tuple(value)
-    if any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in value):
-        raise ValueError(f"{arg}={value!r} must be a tuple of positive integers.")
+    if any(not (d is None and axis in unknown_axes)
+           and (isinstance(d, bool) or not isinstance(d, int) or d < 1)
+           for axis, d in enumerate(value)):
+        raise ValueError(f"{arg}={value!r} must be a tuple of positive integers{allowed}.")
     if rank is not None and len(value) != rank:
         raise ValueError(f"{arg}={value!r} must have {rank} dimensions, got {len(value)}.")
-    if min_size is not None and any(d < m for d, m in zip(value, min_size, strict=False)):
+    if min_size is not None and any(d is not None and d < m
+                                    for d, m in zip(value, min_size, strict=False)):
         raise ValueError(f"{arg}={value!r} is smaller than the minimum {tuple(min_size)}.")
     return value
 

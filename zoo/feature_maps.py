@@ -9,7 +9,9 @@ object detection", at strides 4, 8, 16 and 32).
 The level of a layer is read off its output shape: a 4-D output whose height is the input's
 divided by s is at stride s, and the deepest such layer is taken for each stride, so no family
 needs a hand-kept list of layer names. Maps only get coarser along a backbone: a layer larger
-than one before it (zero padding) is not a level.
+than one before it (zero padding) is not a level. A backbone built for any image size
+(`input_shape=(None, None, 3)`) gives an extractor for any size; its levels are found by
+tracing it at one probe size.
 """
 
 from __future__ import annotations
@@ -26,20 +28,33 @@ def _output_shape(layer):
         return ()
 
 
+def _map_shapes(model, probe_size: int) -> tuple[int, int, list[tuple[str, tuple]]]:
+    """The input's height and width, and `(layer name, output shape)` of every layer, at the
+    model's input size or, where that is unknown (a fully convolutional backbone built with
+    `input_shape=(None, None, c)`), at a `probe_size` square, traced symbolically."""
+    height, width = model.inputs[0].shape[1:3]
+    if height is not None and width is not None:
+        return height, width, [(layer.name, _output_shape(layer)) for layer in model.layers]
+    layers = [layer for layer in model.layers if _output_shape(layer)]
+    probe = keras.Model(model.inputs, [layer.output for layer in layers])
+    channels = model.inputs[0].shape[-1]
+    specs = probe.compute_output_spec(keras.KerasTensor((1, probe_size, probe_size, channels)))
+    return probe_size, probe_size, [(layer.name, tuple(spec.shape))
+                                    for layer, spec in zip(layers, specs, strict=True)]
+
+
 def feature_layers(model, strides=DEFAULT_STRIDES) -> dict[int, str]:
-    """`{stride: layer name}`: the deepest layer of `model` whose output is at each stride."""
+    """`{stride: layer name}`: the deepest layer of `model` whose output is at each stride
+    (found at a probe size of 16 times the largest stride when the input size is unknown)."""
     if not getattr(model, "inputs", None):
         raise ValueError(
             f"features need a Functional or Sequential model with a known input; {model.name!r} "
             "is subclassed (build its Functional twin, e.g. api='functional')."
         )
-    height, width = model.inputs[0].shape[1:3]
-    if height is None or width is None:
-        raise ValueError("features need a fixed input height and width to tell strides apart.")
+    height, width, shapes = _map_shapes(model, probe_size=16 * max(strides))
     found = {}
     smallest = height
-    for layer in model.layers:
-        shape = _output_shape(layer)
+    for name, shape in shapes:
         if len(shape) != 4 or not shape[1]:
             continue
         if shape[1] > smallest:
@@ -49,7 +64,7 @@ def feature_layers(model, strides=DEFAULT_STRIDES) -> dict[int, str]:
         smallest = shape[1]
         stride = height // shape[1]
         if stride in strides and height == shape[1] * stride and width == shape[2] * stride:
-            found[stride] = layer.name
+            found[stride] = name
     missing = [s for s in strides if s not in found]
     if missing:
         raise ValueError(

@@ -136,10 +136,13 @@ def inverted_residual_block(x, filters, *, expansion=6, stride=1, name="block",
                                 name=f"{name}_expand")(y)
         y = keras.layers.BatchNormalization(**batch_norm, name=f"{name}_expand_BN")(y)
         y = keras.layers.ReLU(6.0, name=f"{name}_expand_relu")(y)
-    if stride == 2:
+    # keras pads explicitly before a "valid" stride-2 convolution; the padding depends on the
+    # map's size, so at an unknown size "same" padding (the same zeros for every size) does it.
+    padded = stride == 2 and None not in y.shape[1:3]
+    if padded:
         padding = stride2_padding(y.shape[1], y.shape[2])
         y = keras.layers.ZeroPadding2D(padding=padding, name=f"{name}_pad")(y)
-    y = keras.layers.DepthwiseConv2D(3, strides=stride, padding="same" if stride == 1 else "valid",
+    y = keras.layers.DepthwiseConv2D(3, strides=stride, padding="valid" if padded else "same",
                                      use_bias=False, name=f"{name}_depthwise")(y)
     y = keras.layers.BatchNormalization(**batch_norm, name=f"{name}_depthwise_BN")(y)
     y = keras.layers.ReLU(6.0, name=f"{name}_depthwise_relu")(y)

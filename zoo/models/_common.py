@@ -35,10 +35,23 @@ def imagenet_classifier_card(family, input_shape=(224, 224, 3), **card):
                 input_name="image", dataset="fashion_mnist", num_classes=1000, **card)
 
 
-def image_input(input_shape, *, min_size=(1, 1), name="image"):
+FIXED_SIZE = "it is built for one image size"
+
+
+def image_input(input_shape, *, min_size=(1, 1), name="image", fixed_size: str | None = FIXED_SIZE):
     """A `keras.Input` for (height, width, channels) images no smaller than `min_size`, with
-    1, 3 or 4 channels."""
-    input_shape = _validate.shape("input_shape", input_shape, rank=3, min_size=(*min_size, 1))
+    1, 3 or 4 channels. With `fixed_size=None` the height and width may be None: a fully
+    convolutional model (no top, or a top that pools globally) takes images of any size, as
+    keras.applications does with `input_shape=(None, None, 3)`. Otherwise `fixed_size` says
+    why this model needs them known, in the error a None gets."""
+    if (fixed_size is not None and isinstance(input_shape, (tuple, list))
+            and len(input_shape) == 3 and None in tuple(input_shape)[:2]):
+        raise ValueError(
+            f"input_shape={tuple(input_shape)!r}: this model needs a known height and width "
+            f"({fixed_size})."
+        )
+    input_shape = _validate.shape("input_shape", input_shape, rank=3, min_size=(*min_size, 1),
+                                  unknown_axes=() if fixed_size else (0, 1))
     if input_shape[-1] not in CHANNELS:
         raise ValueError(
             f"input_shape={input_shape!r} has {input_shape[-1]} channels; "

@@ -109,7 +109,8 @@ def _build(network, *, input_shape, num_classes, include_top, pooling, classifie
     _validate.choice("batch_norm", batch_norm, (False, True))
     _validate.positive_int("fc_units", fc_units)
     dropout = _validate.fraction("dropout", dropout)
-    inputs = image_input(input_shape, min_size=MIN_SIZE[network])
+    inputs = image_input(input_shape, min_size=MIN_SIZE[network],
+                         fixed_size="its Caffe-style pooling pads each map by its known size")
 
     from zoo.layers.conv_blocks import ceil_max_pool, conv_relu, dense_top
 

@@ -88,7 +88,7 @@ def densenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pool
     name = f"densenet{depth}" if name is None else name
     blocks, application = BLOCKS[depth]
 
-    inputs = image_input(input_shape, min_size=MIN_SIZE)
+    inputs = image_input(input_shape, min_size=MIN_SIZE, fixed_size=None)
     if weights == "imagenet":
         imagenet_file = check_imagenet_weights(
             imagenet_weights_file(depth, include_top), include_top=include_top,

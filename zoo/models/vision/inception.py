@@ -115,8 +115,9 @@ def googlenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poo
         raise ValueError(
             "aux_logits=True adds classifiers, which needs include_top=True; "
             "got include_top=False.")
-    inputs = image_input(input_shape,
-                         min_size=GOOGLENET_AUX_MIN_SIZE if aux_logits else GOOGLENET_MIN_SIZE)
+    inputs = image_input(
+        input_shape, min_size=GOOGLENET_AUX_MIN_SIZE if aux_logits else GOOGLENET_MIN_SIZE,
+        fixed_size="aux_logits=True flattens 4x4 maps into dense layers" if aux_logits else None)
     head = dict(num_classes=num_classes, classifier_activation=classifier_activation)
 
     x = relu_conv(inputs, 64, 7, strides=2, name="conv1_7x7_s2")
@@ -162,7 +163,7 @@ def inception_v3(input_shape=(299, 299, 3), num_classes=1000, include_top=True, 
 
     check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights,
                            imagenet=True)
-    inputs = image_input(input_shape, min_size=INCEPTION_V3_MIN_SIZE)
+    inputs = image_input(input_shape, min_size=INCEPTION_V3_MIN_SIZE, fixed_size=None)
     if weights == "imagenet":
         imagenet_file = check_imagenet_weights(
             "inception_v3_weights_tf_dim_ordering_tf_kernels.h5" if include_top

@@ -165,7 +165,7 @@ def mobilenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poo
             raise ValueError(f"weights='imagenet' needs depth_multiplier=1, got "
                              f"{depth_multiplier!r}: keras' ImageNet weights have one "
                              "depthwise filter per channel.")
-    inputs = image_input(input_shape, min_size=MIN_SIZE)
+    inputs = image_input(input_shape, min_size=MIN_SIZE, fixed_size=None)
     if weights == "imagenet":
         imagenet_file = _imagenet_file(mobilenet_imagenet_file, V1_IMAGENET_SIZES, alpha,
                                        include_top=include_top, input_shape=inputs.shape[1:],
@@ -217,7 +217,7 @@ def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, include_top=True, 
                                                           batch_norm_momentum)}
     if weights == "imagenet":
         _check_imagenet_alpha(alpha, V2_IMAGENET_ALPHAS)
-    inputs = image_input(input_shape, min_size=MIN_SIZE)
+    inputs = image_input(input_shape, min_size=MIN_SIZE, fixed_size=None)
     if weights == "imagenet":
         sizes = (DEFAULT_IMAGENET_SIZE,) if alpha in V2_IMAGENET_224_ONLY else V2_IMAGENET_SIZES
         imagenet_file = _imagenet_file(mobilenet_v2_imagenet_file, sizes, alpha,

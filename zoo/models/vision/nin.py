@@ -58,7 +58,8 @@ def nin(input_shape=(32, 32, 3), num_classes=10, include_top=True, pooling=None,
     """
     check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights)
     dropout = _validate.fraction("dropout", dropout)
-    inputs = image_input(input_shape, min_size=MIN_SIZE)
+    inputs = image_input(input_shape, min_size=MIN_SIZE,
+                         fixed_size="its Caffe-style pooling pads each map by its known size")
 
     from zoo.layers.conv_blocks import ceil_max_pool, mlpconv
 

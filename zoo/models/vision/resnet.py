@@ -145,7 +145,7 @@ def resnet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poolin
     _check_weights(weights, depth, version)
     name = default_name(depth, version) if name is None else name
 
-    inputs = image_input(input_shape, min_size=MIN_SIZE)
+    inputs = image_input(input_shape, min_size=MIN_SIZE, fixed_size=None)
     if weights == "imagenet":
         imagenet_file = check_imagenet_weights(
             imagenet_weights_file(depth, version, include_top), include_top=include_top,

@@ -52,7 +52,7 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, include_top=True, pool
 
     _validate.choice("depth", depth, BLOCKS)
     check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights)
-    inputs = image_input(input_shape, min_size=MIN_SIZE)
+    inputs = image_input(input_shape, min_size=MIN_SIZE, fixed_size=None)
     x = keras.layers.Conv2D(FILTERS[0], 3, padding="same", use_bias=False,
                             name="conv1_conv")(inputs)
     x = keras.layers.BatchNormalization(epsilon=BN_EPSILON, name="conv1_bn")(x)

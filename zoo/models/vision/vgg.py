@@ -114,7 +114,9 @@ def vgg(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pooling=N
                            imagenet=True)
     _validate.positive_int("fc_units", fc_units)
     dropout = _validate.fraction("dropout", dropout)
-    inputs = image_input(input_shape, min_size=MIN_SIZE)
+    inputs = image_input(input_shape, min_size=MIN_SIZE, fixed_size=(
+        "include_top=True flattens the last feature map into dense layers; use "
+        "include_top=False for any size" if include_top else None))
     if weights == "imagenet":
         _check_imagenet(depth, batch_norm, include_top, fc_units, input_shape)
         imagenet_file = check_imagenet_weights(

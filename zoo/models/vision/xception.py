@@ -73,7 +73,7 @@ def xception(input_shape=(299, 299, 3), num_classes=1000, include_top=True, pool
 
     check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights,
                            imagenet=True)
-    inputs = image_input(input_shape, min_size=MIN_SIZE)
+    inputs = image_input(input_shape, min_size=MIN_SIZE, fixed_size=None)
     if weights == "imagenet":
         imagenet_file = check_imagenet_weights(
             IMAGENET_FILES[include_top], include_top=include_top, input_shape=inputs.shape[1:],
