@@ -1,0 +1,5 @@
+"""Object detection's building blocks, before any model (issue 14):
+
+- `zoo.detection.boxes`: box formats and their conversion, area, IoU, GIoU, clipping.
+- `zoo.detection.nms`: non-maximum suppression, class-agnostic and per class.
+"""
