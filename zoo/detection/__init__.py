@@ -2,4 +2,6 @@
 
 - `zoo.detection.boxes`: box formats and their conversion, area, IoU, GIoU, clipping.
 - `zoo.detection.nms`: non-maximum suppression, class-agnostic and per class.
+- `zoo.detection.anchors`: multi-level anchor grids, box encoding against anchors, IoU
+  matching of anchors to ground-truth boxes.
 """
