@@ -4,4 +4,5 @@
 - `zoo.detection.nms`: non-maximum suppression, class-agnostic and per class.
 - `zoo.detection.anchors`: multi-level anchor grids, box encoding against anchors, IoU
   matching of anchors to ground-truth boxes.
+- `zoo.detection.losses`: smooth L1, sigmoid focal loss, GIoU loss.
 """
