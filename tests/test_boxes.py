@@ -254,3 +254,18 @@ def test_nms_refuses_bad_arguments():
         nms.nms(NMS_BOXES, NMS_SCORES[None])
     with pytest.raises(ValueError, match=r"boxes of shape \(6, 4\) and scores of shape \(6,\)"):
         nms.batched_nms(NMS_BOXES, NMS_SCORES)
+
+
+def test_conversion_and_nms_survive_a_saved_model(tmp_path):
+    class Postprocess(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 4]), tf.TensorSpec([None])])
+        def __call__(self, centre_boxes, scores):
+            xyxy = boxes.convert(centre_boxes, "cxcywh", "xyxy")
+            return nms.nms(boxes.clip(xyxy, (100, 100)), scores, 0.5, 3)
+
+    tf.saved_model.save(Postprocess(), str(tmp_path / "postprocess"))
+    restored = tf.saved_model.load(str(tmp_path / "postprocess"))
+    centre_boxes = boxes.convert(NMS_BOXES, "xyxy", "cxcywh")
+    kept = restored(centre_boxes, tf.constant(NMS_SCORES))
+    np.testing.assert_array_equal(kept["detection_indices"].numpy(), [0, 2, 4])
+    np.testing.assert_allclose(kept["detection_boxes"].numpy(), NMS_BOXES[[0, 2, 4]], atol=1e-5)

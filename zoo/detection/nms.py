@@ -22,6 +22,8 @@ x and y swap roles, so "xyxy" boxes give the same selection and come back as the
 
 from __future__ import annotations
 
+import numbers
+
 import tensorflow as tf
 
 from zoo import _validate
@@ -29,7 +31,7 @@ from zoo.detection.boxes import as_boxes
 
 
 def _score_threshold(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"score_threshold={value!r} must be a number (-inf keeps every box).")
     return float(value)
 
@@ -51,7 +53,7 @@ def _nms_one_image(boxes, scores, iou_threshold, max_output, score_threshold):
     }
 
 
-def nms(boxes, scores, *, iou_threshold: float = 0.5, max_output: int = 100,
+def nms(boxes, scores, iou_threshold: float = 0.5, max_output: int = 100,
         score_threshold: float = float("-inf")) -> dict[str, tf.Tensor]:
     """Class-agnostic non-maximum suppression of one image's boxes, or a batch's.
 
@@ -91,7 +93,7 @@ def nms(boxes, scores, *, iou_threshold: float = 0.5, max_output: int = 100,
                      fn_output_signature=signature)
 
 
-def batched_nms(boxes, scores, *, iou_threshold: float = 0.5, max_output_per_class: int = 100,
+def batched_nms(boxes, scores, iou_threshold: float = 0.5, max_output_per_class: int = 100,
                 max_output: int = 100, score_threshold: float = float("-inf"),
                 ) -> dict[str, tf.Tensor]:
     """Per-class non-maximum suppression of a batch (boxes of different classes never
