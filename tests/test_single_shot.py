@@ -1,7 +1,11 @@
 """The single-shot detector (zoo.detection.single_shot): one row of raw outputs per anchor at
-any image size, anchors matched per image, finite losses without objects, and clear errors."""
+any image size, anchors matched per image, finite losses without objects, training that
+learns white rectangles through zoo.train, exported signatures that TensorFlow alone serves at
+any size and that agree with the model, and clear errors."""
 
 import math
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -12,6 +16,7 @@ import zoo
 from zoo.detection import anchors as anchor_ops
 from zoo.detection.backbones import check_grid
 from zoo.detection.pyramid import UpsampleToMatch
+from zoo.detection.signatures import OUTPUTS
 from zoo.detection.single_shot import SingleShotDetector
 from zoo.detection.targets import assign, padded_ground_truth
 
@@ -127,6 +132,79 @@ def test_the_losses_are_sums_over_the_batch_divided_by_its_positive_anchors(box_
                                alone["class_loss"] + empty["class_loss"] / positives, rtol=1e-5)
     np.testing.assert_allclose(together["box_loss"].numpy(), alone["box_loss"].numpy(),
                                rtol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """The registered RetinaNet, narrowed, trained by zoo.train for 30 steps on rectangles."""
+    images, targets = rectangles(20, seed=0)
+    pipeline = tf.data.Dataset.from_tensor_slices((images, targets)).batch(4)
+    result = zoo.train("retinanet_resnet18", pipeline, epochs=6, seed=0,
+                       model_options={**TINY, "score_threshold": 0.02, "max_detections": 20},
+                       runs_root=tmp_path_factory.mktemp("runs"), tensorboard=False,
+                       early_stopping=False, verbose=0)
+    return result
+
+
+def test_zoo_train_lowers_the_detection_losses(trained):
+    history = trained.history
+    assert history["loss"][-1] < 0.5 * history["loss"][0], history["loss"]
+    assert history["class_loss"][-1] < history["class_loss"][0]
+    assert history["box_loss"][-1] < history["box_loss"][0]
+
+
+def test_tensorflow_alone_serves_any_size_as_the_model_detects(trained, tmp_path):
+    model = trained.model
+    path = zoo.export(model, root=tmp_path)
+    images, _ = rectangles(2, seed=5, size=(64, 64))
+    other, _ = rectangles(2, seed=6, size=(80, 48))
+    pixels = (images * 255).astype(np.uint8)
+    np.savez(tmp_path / "inputs.npz", images=images, other=other, pixels=pixels)
+    script = f"""
+import sys, numpy as np, tensorflow as tf
+loaded = tf.saved_model.load({str(path)!r})
+inputs = np.load({str(tmp_path / 'inputs.npz')!r})
+runs = {{"images": loaded.signatures["serving_default"](image=tf.constant(inputs["images"])),
+        "other": loaded.signatures["serving_default"](image=tf.constant(inputs["other"])),
+        "pixels": loaded.signatures["detect_uint8"](image=tf.constant(inputs["pixels"]))}}
+np.savez({str(tmp_path / 'served.npz')!r}, **{{f"{{run}}/{{key}}": value.numpy()
+         for run, outputs in runs.items() for key, value in outputs.items()}})
+assert not any(m == "zoo" or m.startswith("zoo.") for m in sys.modules), "zoo was imported"
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+    served = np.load(tmp_path / "served.npz")
+    for run, batch in (("images", images), ("other", other), ("pixels", pixels)):
+        assert {key.split("/")[1] for key in served if key.startswith(run)} == set(OUTPUTS)
+        expected = model.detect(batch)
+        assert served[f"{run}/num_detections"].tolist() == expected["num_detections"].numpy(
+            ).tolist()
+        assert served[f"{run}/detection_classes"].dtype == np.int32
+        for key, value in expected.items():
+            np.testing.assert_allclose(served[f"{run}/{key}"], value.numpy(), atol=1e-4,
+                                       err_msg=f"{run}/{key}")
+        np.testing.assert_allclose(served[f"{run}/anchor_outputs"], model(batch).numpy(),
+                                   atol=1e-4)
+    assert served["images/num_detections"].sum() > 0, "compare some detections, not none"
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"backbone": "resnet9"}, r"backbone='resnet9' is not allowed; choose one of \[.*resnet18"),
+    ({"backbone": "mobilenet"}, r"backbone='mobilenet' is not allowed"),
+    ({"strides": (8, 16, 64), "anchor_sizes": (1, 2, 3)},
+     r"strides=\(8, 16, 64\) are not all levels of backbone='resnet18'.*stride \[64\]"),
+    ({"strides": (16, 8)}, r"strides=\(16, 8\) must increase"),
+    ({"strides": (8, 12), "anchor_sizes": (1, 2)}, r"strides=\(8, 12\).*divide the next"),
+    ({"anchor_sizes": (16, 32)}, r"anchor_sizes=\(16, 32\) must give one size per stride"),
+    ({"channels": 2}, r"channels=2 is not allowed"),
+    ({"backbone_options": {"include_top": True}}, r"may not set \['include_top'\]"),
+    ({"box_loss": "l2"}, r"box_loss='l2' is not allowed"),
+    ({"num_classes": 0}, r"num_classes=0 must be a positive integer"),
+    ({"negative_iou": 0.6}, r"negative_iou=0.6 must not exceed positive_iou=0.5"),
+    ({"score_threshold": "high"}, r"score_threshold='high' must be a number"),
+])
+def test_bad_arguments_name_themselves_and_what_is_allowed(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        zoo.get_model("retinanet_resnet18", **overrides)
 
 
 def test_bad_inputs_and_targets_are_refused_clearly(tiny):

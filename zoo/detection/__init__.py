@@ -11,5 +11,6 @@
 - `zoo.detection.backbones`: the registered classifiers a detector extracts maps from.
 - `zoo.detection.pyramid`, `zoo.detection.heads`: the feature pyramid and the shared
   class and box heads.
-- `zoo.detection.single_shot`: `SingleShotDetector`, RetinaNet/SSD-style.
+- `zoo.detection.single_shot`: `SingleShotDetector`, RetinaNet/SSD-style, and
+  `zoo.detection.signatures`, what an exported one serves.
 """
