@@ -27,22 +27,12 @@ def test_foundation_models_are_registered():
     assert expected <= set(zoo.list_models())
 
 
-# Datasets that cards name before their catalog entry lands, each with where it is being
-# built. A test below fails once one is in the catalog, so that its entry here goes.
-AWAITED_DATASETS = {"fashion_digits_canvas": "the detection canvases of issue 14, branch canvas"}
-
-
-def test_awaited_datasets_are_not_in_the_catalog_yet():
-    landed = sorted(set(AWAITED_DATASETS) & set(DATASETS))
-    assert not landed, f"{landed} landed: remove them from AWAITED_DATASETS"
-
-
 @pytest.mark.parametrize("name", zoo.list_models())
 def test_every_card_is_complete_and_true_to_its_model(name):
     card = zoo.model_card(name)
     assert card.family and card.summary
     assert card.reference.title and card.reference.authors and 1700 < card.reference.year < 2100
-    assert card.dataset in DATASETS or card.dataset in AWAITED_DATASETS
+    assert card.dataset in DATASETS
     assert card.recipe.loss and card.recipe.epochs > 0
     model = zoo.get_model(name)
     assert model.name == name, "cards are found again from a model by its name"
@@ -64,8 +54,6 @@ def test_every_card_is_complete_and_true_to_its_model(name):
 @pytest.mark.parametrize("name", zoo.list_models())
 def test_the_recipe_builds_a_model_its_dataset_feeds(name):
     card = zoo.model_card(name)
-    if card.dataset in AWAITED_DATASETS:
-        pytest.skip(f"{card.dataset} is not in the catalog yet: {AWAITED_DATASETS[card.dataset]}")
     model = build(name)
     data_options = {k: v for k, v in card.recipe.dataset_options.items()
                     if k in ("image_size", "channels", "classes", "max_length", "corrupt")}

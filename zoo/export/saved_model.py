@@ -83,17 +83,12 @@ def export(model, name: str | None = None, version: int | None = None, *,
 
 
 def _card_labels(card, model):
-    """The class names of the card's dataset, when the model has that many outputs; none for
-    a dataset not described here (a TFDS dataset not prepared on this machine, or one whose
-    catalog entry is still to land), which an export does not need."""
+    """The class names of the card's dataset, when the model has that many outputs."""
     if card is None:
         return None
     from zoo.data import dataset_info
 
-    try:
-        names = dataset_info(card.dataset).class_names
-    except ValueError:
-        return None
+    names = dataset_info(card.dataset).class_names
     outputs = model.output_shape[-1] if hasattr(model, "output_shape") else None
     return list(names) if names and len(names) == outputs else None
 
