@@ -24,7 +24,7 @@ LIN_2017 = Reference("Focal loss for dense object detection",
 CANVAS_DATASET = "fashion_digits_canvas"
 CANVAS_CLASSES = 20  # ten Fashion-MNIST items and ten digits
 
-RECIPE = Recipe(loss="focal_and_box", optimizer="adam", learning_rate=1e-3, epochs=30,
+RECIPE = Recipe(loss="focal_and_box", optimizer="adam", learning_rate=1e-3, epochs=12,
                 batch_size=32, gradient_clip_norm=10.0, patience=5)
 
 
