@@ -47,11 +47,9 @@ class DeepBeliefNetwork(keras.Model):
         self.image_shape = _validate.shape("input_shape", input_shape)
         self.hidden_units = _validate.widths("hidden_units", hidden_units)
         self.num_classes = _validate.positive_int("num_classes", num_classes)
-        if isinstance(pretrain_epochs, bool) or not isinstance(pretrain_epochs, int) \
-                or pretrain_epochs < 0:
-            raise ValueError(f"pretrain_epochs={pretrain_epochs!r} must be a non-negative "
-                             "integer (0: random initialisation, no pretraining).")
-        self.pretrain_epochs = pretrain_epochs
+        self.pretrain_epochs = _validate.non_negative_int(
+            "pretrain_epochs", pretrain_epochs,
+            zero_means="random initialisation, no pretraining")
         self.pretrain_learning_rate = _validate.positive("pretrain_learning_rate",
                                                          pretrain_learning_rate)
         self.cd_steps = _validate.positive_int("cd_steps", cd_steps)
