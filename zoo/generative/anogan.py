@@ -25,6 +25,7 @@ import keras
 from keras import ops
 
 from zoo import _validate
+from zoo.generative.trackers import mean_trackers, report
 
 
 def _encoder(image_shape, latent_dim, filters):
@@ -86,8 +87,7 @@ class EncodedGAN(keras.Model):
         # does not train its GAN again).
         self.gan_trained = self.add_weight(shape=(), name="gan_trained", initializer="zeros",
                                            trainable=False)
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("loss", "residual", "feature_residual")}
+        self.trackers = mean_trackers("loss", "residual", "feature_residual")
         self.built = True  # the networks are Functional models, built when made
 
     # --- the GAN, trained first --------------------------------------------------------------
@@ -116,7 +116,7 @@ class EncodedGAN(keras.Model):
     def residuals(self, images, training=False):
         """Per image: the mean squared residual of the image and its drawing G(E(x)) (both in
         [-1, 1]), and of the discriminator's features of the two."""
-        _check(images, self.image_shape)
+        _validate.image_batch(images, self.image_shape)
         signed = ops.cast(images, "float32") * 2.0 - 1.0
         drawn = self.gan.generator(self.encoder(images, training=training), training=False)
         axes = tuple(range(1, len(self.image_shape) + 1))
@@ -135,7 +135,7 @@ class EncodedGAN(keras.Model):
 
     def reconstruct(self, images):
         """G(E(x)) in [0, 1]: the GAN's closest drawing of each image, as the encoder finds it."""
-        _check(images, self.image_shape)
+        _validate.image_batch(images, self.image_shape)
         return (self.gan.generator(self.encoder(images), training=False) + 1.0) / 2.0
 
     # --- the encoder, trained by fit ---------------------------------------------------------
@@ -165,10 +165,8 @@ class EncodedGAN(keras.Model):
                             feature_residual)
 
     def _report(self, loss, residual, feature_residual):
-        for name, value in (("loss", loss), ("residual", residual),
-                            ("feature_residual", feature_residual)):
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return report(self.trackers, {"loss": loss, "residual": residual,
+                                      "feature_residual": feature_residual})
 
     @property
     def metrics(self):
@@ -185,8 +183,3 @@ class EncodedGAN(keras.Model):
 def _images_only(x, *rest):
     return x
 
-
-def _check(images, shape):
-    if tuple(images.shape[1:]) != tuple(shape):
-        raise ValueError(f"images of shape {tuple(images.shape)} do not fit this model: it "
-                         f"takes (batch, {', '.join(map(str, shape))}).")
