@@ -194,6 +194,25 @@ def measure_anomaly(name: str = "conv_autoencoder", held_out=None, *,
             "test_examples": len(test), "wall_seconds": wall, **provenance(command)}
 
 
+def combine_held_out(recorded: dict, row: dict) -> dict:
+    """One `measure_anomaly` row from a recorded one and a new one for other (or the same)
+    held-out classes, when both come from the same recipe and seed: the per-class figures
+    together (the new one wins a class measured twice) and their mean. Otherwise the new row
+    alone, as a changed recipe makes the old figures stale."""
+    same = ("model", "dataset", "metric", "seed", "epochs_max", "score")
+    if any(recorded.get(key) != row.get(key) for key in same) or "per_class" not in recorded:
+        return row
+    per_class = {**recorded["per_class"], **row["per_class"]}
+    combined = {**row, "per_class": per_class,
+                "value": round(float(np.mean(list(per_class.values()))), 4),
+                "wall_seconds": round(recorded["wall_seconds"] + row["wall_seconds"], 1)}
+    for key in ("epochs_run", "train_examples"):
+        combined[key] = {**recorded[key], **row[key]}
+    commands = recorded.get("commands", [recorded["command"]])
+    combined["commands"] = [*dict.fromkeys([*commands, row["command"]])]
+    return combined
+
+
 SCORES = {"reconstruction": "per-image mean squared reconstruction error",
           "anomaly-detection": "the model's anomaly score (f-AnoGAN: residual plus "
                                "discriminator-feature residual of x and G(E(x)))"}
