@@ -25,6 +25,7 @@ import keras
 from keras import ops
 
 from zoo import _validate
+from zoo.data.pipeline import inputs_only
 from zoo.generative.trackers import mean_trackers, report
 
 
@@ -105,7 +106,9 @@ class EncodedGAN(keras.Model):
         try:
             self.gan.compile(optimizer=keras.optimizers.Adam(self.gan_learning_rate,
                                                              beta_1=0.5))
-            history = self.gan.fit(dataset.map(_images_only), epochs=epochs, verbose=verbose)
+            # The pipeline shuffles itself; Keras cannot shuffle a Dataset.
+            history = self.gan.fit(dataset.map(inputs_only), epochs=epochs, verbose=verbose,
+                                   shuffle=False)
         finally:
             self.gan.trainable = False
         self.gan_trained.assign(1.0)
@@ -178,8 +181,3 @@ class EncodedGAN(keras.Model):
                 "dropout": self.dropout, "gan_epochs": self.gan_epochs,
                 "gan_learning_rate": self.gan_learning_rate, "kappa": self.kappa,
                 "seed": self.seed}
-
-
-def _images_only(x, *rest):
-    return x
-

@@ -23,6 +23,7 @@ import keras
 from keras import ops
 
 from zoo import _validate
+from zoo.data.pipeline import inputs_only
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -99,7 +100,7 @@ class DeepBeliefNetwork(keras.Model):
 
         epochs = self.pretrain_epochs if epochs is None else epochs
         _validate.positive_int("epochs", epochs)
-        visible = dataset.map(_images_only)
+        visible = dataset.map(inputs_only)
         logs, width = [], math.prod(self.image_shape)
         for index, layer in enumerate(self.hidden):
             rbm = RestrictedBoltzmannMachine(
@@ -136,7 +137,3 @@ class DeepBeliefNetwork(keras.Model):
                 "pretrain_epochs": self.pretrain_epochs,
                 "pretrain_learning_rate": self.pretrain_learning_rate,
                 "cd_steps": self.cd_steps, "seed": self.seed}
-
-
-def _images_only(x, *rest):
-    return x
