@@ -238,9 +238,10 @@ def measure_vae(name: str = "vae", *, samples: int = 5000, epochs: int | None = 
     """Train the VAE `name` by its recipe and return its results row: the test split's mean
     negative log-likelihood bound from `samples` importance samples per image (the value),
     and its negative ELBO from one sample per image, both in nats per image; of each image
-    given its label, for a conditional VAE. A conditional VAE's samples are also judged
-    (`zoo.generative.sample_quality`): the class consistency of digits drawn for each label,
-    and their classifier-feature FID to the test digits."""
+    given its label, for a conditional VAE. Its samples are also judged
+    (`zoo.generative.sample_quality`), as every generator's: their classifier-feature FID to
+    the test digits and class coverage, and for a conditional VAE the class consistency of
+    the digits drawn for each label."""
     card, result, wall = _train(name, epochs=epochs, seed=seed, runs_root=runs_root,
                                 task="density-estimation")
     started = time.perf_counter()
@@ -262,11 +263,9 @@ def measure_vae(name: str = "vae", *, samples: int = 5000, epochs: int | None = 
            "likelihood": "log p(x | label)" if model.conditional else "log p(x)",
            "binarization": "training images drawn anew each epoch (augment='binarize'); "
                            f"test images drawn once with numpy seed {seed}"}
-    if model.conditional:
-        from zoo.generative.sample_quality import judged_samples
+    from zoo.generative.sample_quality import judged_samples
 
-        row.update(judged_samples(model, card.dataset, test, seed=seed,
-                                  judge_cache=judge_cache))
+    row.update(judged_samples(model, card.dataset, test, seed=seed, judge_cache=judge_cache))
     return {**row, "evaluation_seconds": round(time.perf_counter() - started, 1)}
 
 
