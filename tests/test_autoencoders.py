@@ -4,6 +4,7 @@ signatures, the measurements beside PCA (on hand cases, and the recorded figures
 the issue asks), the linear autoencoder learning PCA's subspace, and bad arguments."""
 
 import inspect
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -191,6 +192,11 @@ def test_recorded_gan_anomaly_detection_stands_beside_the_autoencoder():
     assert set(gan["per_class"]) <= set(autoencoder["per_class"]) and gan["per_class"]
     assert gan["value"] == pytest.approx(np.mean(list(gan["per_class"].values())), abs=1e-4)
     assert gan["value"] > 0.5, gan  # better than chance
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for held_out, auc in gan["per_class"].items():
+        row = f"| {held_out} | {auc} | {autoencoder['per_class'][held_out]} |"
+        assert row in readme, f"README's f-AnoGAN table lacks {row}"
+    assert str(gan["value"]) in readme
 
 
 @pytest.mark.slow
