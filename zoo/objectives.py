@@ -96,9 +96,10 @@ class BitErrorRate(keras.metrics.Metric):
 # Recipes naming these train on an objective the model computes itself (its `compute_loss`
 # and `train_step`), so nothing is compiled as the loss: a VAE's negative ELBO needs its
 # latent distribution, an RBM's contrastive divergence its Gibbs samples, a GAN's two losses
-# (and pix2pix's, with its L1 term) its two networks, CycleGAN's its four.
+# (and pix2pix's, with its L1 term) its two networks, CycleGAN's its four, f-AnoGAN's
+# encoder's its frozen GAN.
 MODEL_OWN_LOSSES = ("negative_elbo", "contrastive_divergence", "adversarial", "pix2pix",
-                    "cycle_consistency")
+                    "cycle_consistency", "izi_f")
 
 
 def get_loss(name_or_loss):

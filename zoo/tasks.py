@@ -32,6 +32,7 @@ from zoo.task_examples import (
     one_output_shape,
     reconstruction_batch,
     regression_batch,
+    scores_shape,
     series_batch,
     string_pairs_batch,
     targets_shape,
@@ -215,6 +216,22 @@ def _corrupted_image_input(model) -> list:
     return [tf.TensorSpec((None, *model.image_shape), tf.float32, name="image")]
 
 
+def _serve_anomaly_scores(model, labels=None):
+    from zoo.export.signatures import check_batch_shape
+
+    def serve(image):
+        with tf.control_dependencies([check_batch_shape(image, model.image_shape, "image")]):
+            return {"anomaly_score": model(image, training=False)}
+
+    return serve
+
+
+def _anogan_endpoints(model) -> dict:
+    """`reconstruct`: images to the GAN's closest drawing of them, G(E(x))."""
+    spec = tf.TensorSpec((None, *model.image_shape), tf.float32, name="image")
+    return {"reconstruct": (lambda image: {"image": model.reconstruct(image)}, [spec])}
+
+
 def _serve_logits(model, labels=None):
     def serve(text):
         return {"logits": model(text, training=False)}
@@ -333,6 +350,10 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          "out, learned from unpaired images of both (CycleGAN)", "float32", ("translated",),
          "translated", "cycle_consistency", (), "judged_as_target", True, unpaired_batch,
          _serve_translated, output_shape=targets_shape, endpoints=_translation_endpoints),
+    Task("anomaly-detection", "an anomaly score per image, higher for images unlike the "
+         "training data (f-AnoGAN)", "float32", ("anomaly_score",), "anomaly_score", "izi_f",
+         (), "anomaly_auc", True, reconstruction_batch, _serve_anomaly_scores, _adapt_to_data,
+         output_shape=scores_shape, endpoints=_anogan_endpoints),
     Task("text-classification", "one of k classes for a raw string (vectorised inside)",
          "string", ("probabilities", "class_id", "label"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,

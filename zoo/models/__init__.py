@@ -39,7 +39,8 @@ KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models.vision._lenet_su
                        "zoo.text.word2vec", "zoo.text.pretraining", "zoo.text.language_model",
                        "zoo.text.seq2seq", "zoo.generative.vae", "zoo.generative.rbm",
                        "zoo.generative.gan", "zoo.generative.dbn",
-                       "zoo.generative.pix2pix", "zoo.generative.cyclegan")
+                       "zoo.generative.pix2pix", "zoo.generative.cyclegan",
+                       "zoo.generative.anogan")
 
 
 def import_keras_classes() -> None:
