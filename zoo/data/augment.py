@@ -84,26 +84,36 @@ def augmentation(name: str):
 
 def check_augment(augment, info) -> None:
     """`augment` is None, a function, or the name of an augmentation and `info` (a
-    `DatasetInfo`) an image dataset."""
+    `DatasetInfo`) an image dataset; a detection dataset takes the names of
+    `zoo.data.box_augment`, which move its boxes and masks with the pixels."""
     if augment is None or callable(augment):
         return
     if not isinstance(augment, str):
         raise ValueError(f"augment={augment!r} must be None, the name of an augmentation "
                          "or a function (x, y) -> (x, y).")
+    if info.task == "detection":
+        from zoo.data.box_augment import box_augmentation
+
+        box_augmentation(augment)
+        return
     if info.task != "image-classification":
         raise ValueError(f"augment={augment!r} applies to image datasets, not {info.name}.")
     augmentation(augment)
 
 
+def batch_seeds(seed: int):
+    """An endless dataset of seeds (shape [2]), one per batch, drawn anew on every iteration
+    (every epoch); the same `seed` gives the same sequence of epochs."""
+    # Offset from the shuffle's stream (which uses `seed` itself), so the two are unrelated.
+    return tf.data.Dataset.random(seed=seed + _SEED_OFFSET,
+                                  rerandomize_each_iteration=True).batch(2)
+
+
 def augment_batches(dataset, name: str, seed: int):
     """`dataset` of `(images, labels)` batches with the augmentation `name` applied, each batch
-    drawing from its own seed; the seeds differ from epoch to epoch, and the same `seed` gives
-    the same sequence of epochs."""
+    drawing from its own seed (`batch_seeds`)."""
     augment = augmentation(name)
-    # Offset from the shuffle's stream (which uses `seed` itself), so the two are unrelated.
-    batch_seeds = tf.data.Dataset.random(seed=seed + _SEED_OFFSET,
-                                         rerandomize_each_iteration=True).batch(2)
-    return tf.data.Dataset.zip(dataset, batch_seeds).map(
+    return tf.data.Dataset.zip(dataset, batch_seeds(seed)).map(
         lambda batch, batch_seed: (augment(batch[0], batch_seed), batch[1]),
         num_parallel_calls=tf.data.AUTOTUNE)
 

@@ -2,9 +2,10 @@
 
 Two kinds of source. In-memory datasets (`source="memory"`) have a `reader` that parses their
 files into numpy arrays. TFDS datasets (`source="tfds"`) live in the TFDS data directory
-(`zoo.data.data_dir()`): zoo's text corpora, which it builds there once from the files of a
-data package (`corpus`, see `zoo.data.corpora`), and any other prepared TFDS dataset found
-there, which `dataset_info` describes from TFDS's metadata.
+(`zoo.data.data_dir()`): zoo's own, which it builds there once from a recipe (`corpus`): its
+text corpora from the files of a data package (`zoo.data.corpora`) and its detection canvases
+from real images (`zoo.data.canvas`); and any other prepared TFDS dataset found there, which
+`dataset_info` describes from TFDS's metadata.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from zoo.data import corpora, sources
+from zoo.data.canvas import CanvasRecipe
 from zoo.data.corpora import CORPORA, Corpus
 
 SPLITS = ("train", "validation", "test")
@@ -21,6 +23,8 @@ SPLITS = ("train", "validation", "test")
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                    "Sneaker", "Bag", "Ankle boot")
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
+# The canvases' objects: Fashion-MNIST's items, then the digits (zoo.data.canvas.SOURCES).
+CANVAS_CLASSES = FASHION_CLASSES + tuple(f"digit {d}" for d in DIGIT_CLASSES)
 # The categories of the source files, sorted; the build checks them against the data.
 REUTERS_R8_CLASSES = ("acq", "crude", "earn", "grain", "interest", "money-fx", "ship", "trade")
 REUTERS_R52_CLASSES = (
@@ -42,8 +46,9 @@ class DatasetInfo:
     name: str
     # "image-classification", "regression", "text-classification" (labelled text),
     # "text-corpus" (unlabelled text), "forecasting" (a time series, cut into windows) or
-    # "sequence-transduction" (generated bit sequences);
-    # "supervised" for a foreign TFDS dataset of another kind.
+    # "sequence-transduction" (generated bit sequences), "detection" (images of several
+    # objects each, with boxes, classes and masks); "supervised" for a foreign TFDS dataset
+    # of another kind.
     task: str
     input_shape: tuple[int, ...]
     reader: Callable | None = None  # in-memory: () -> ((x_train, y_train), (x_test, y_test))
@@ -52,9 +57,10 @@ class DatasetInfo:
     # "memory" (reader), "tfds" (TFDS data directory), "series" (zoo.data.series) or
     # "algorithmic" (generated, zoo.data.algorithmic)
     source: str = "memory"
-    corpus: Corpus | None = None  # zoo's corpora: how zoo builds the TFDS dataset
-    # TFDS features `load` reads: (input, label) for a labelled set; for a text corpus its
-    # text features, the first one the default.
+    # How zoo builds the TFDS dataset: a text corpus' or the canvases' recipe.
+    corpus: Corpus | CanvasRecipe | None = None
+    # TFDS features `load` reads: (input, label) for a labelled set, (image, objects) for
+    # detection; for a text corpus its text features, the first one the default.
     keys: tuple[str, ...] = ()
     origin: str = ""  # where the data come from, for people
 
@@ -71,6 +77,20 @@ def _text(name, task, classes, description, keys=("text", "label")):
     corpus = CORPORA[name]
     return DatasetInfo(name, task, (), None, classes, description, source="tfds",
                        corpus=corpus, keys=keys, origin=corpus.origin)
+
+
+def _canvas(name, recipe, what):
+    """A detection dataset of composed canvases, its figures read from its recipe."""
+    side, (low, high) = recipe.canvas_size, recipe.object_sizes
+    description = (
+        f"{what} pasted on {side}x{side} black canvases, 0 to {recipe.max_objects} objects "
+        f"each ({low} to {high} pixels), {len(CANVAS_CLASSES)} classes, with exact boxes, "
+        f"instance masks and class maps; {recipe.split_sizes['train']:,} train / "
+        f"{recipe.split_sizes['test']:,} test canvases, the test canvases' objects from the "
+        "sources' test splits.")
+    return DatasetInfo(name, "detection", (side, side, 1), None, CANVAS_CLASSES, description,
+                       source="tfds", corpus=recipe, keys=("image", "objects"),
+                       origin=recipe.origin)
 
 
 def _series(name):
@@ -125,6 +145,8 @@ DATASETS = {
               "CMU Pronouncing Dictionary: 124,926 words (letters and apostrophes) and their "
               "first pronunciation, 39 phonemes without stress; every 20th word is test.",
               keys=("word", "phonemes")),
+        _canvas("fashion_digits_canvas", CanvasRecipe(),
+                "Fashion-MNIST items and MNIST digits"),
         _series("co2"),
         _series("sunspots"),
         _series("elnino"),

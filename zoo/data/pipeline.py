@@ -171,6 +171,11 @@ def inputs_only(x, *labels_and_weights):
 
 
 def _image_options(info, image_size, channels):
+    if info.task == "detection":
+        from zoo.data.detection_pipeline import check_options
+
+        check_options(info, image_size=image_size)
+        return {"channels": _validate.choice("channels", channels, (None, 1, 3))}
     if image_size is None and channels is None:
         return {}
     if info.task != "image-classification":
@@ -191,8 +196,9 @@ def arrays(name, split="train", **options):
         raise ValueError(f"{name} is a text corpus without labels; use raw_arrays or load.")
     check_not_generated(dataset_info(name))
     dataset = load(name, split, batch_size=4096, shuffle=False, **options)
-    batches = [(x.numpy(), y.numpy()) for x, y in dataset]
-    return np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
+    # Labels may be a dict of arrays (a detection dataset's boxes and classes).
+    return tf.nest.map_structure(lambda *parts: np.concatenate(parts),
+                                 *dataset.as_numpy_iterator())
 
 
 def _char_chunks(info, split, sequence_length, *, batch_size, shuffle, seed,
@@ -242,7 +248,8 @@ def _index_batches(count, batch_size, *, shuffle, seed, drop_remainder):
                                                  seed=tf.stack([epoch_seed, seed]))))
 
 
-TARGETS = ("labels", "inputs")
+# "segmentation" and "masks" apply to detection datasets (zoo.data.detection_pipeline).
+TARGETS = ("labels", "inputs", "segmentation", "masks")
 
 
 def _inputs_as_targets(name, dataset):
@@ -282,7 +289,8 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         limit: keep at most this many examples (after `classes`).
         image_size: resize images to `(height, width)` (an int means square).
         channels: 3 repeats grey images into RGB for colour networks.
-        augment: a named augmentation ("crop_flip", "flip"; see `zoo.data.augment`) applied
+        augment: a named augmentation ("crop_flip", "flip"; see `zoo.data.augment`; for a
+            detection dataset the box-aware ones of `zoo.data.box_augment`) applied
             to each batch, drawing anew every epoch; or a function `fn(x, y) -> (x, y)` run
             per preprocessed example (with stateful random ops under a fixed global seed, as
             `zoo.train` sets, such a function replays its draws each epoch). For a text
@@ -298,7 +306,10 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         max_length: an algorithmic task's longest sequence (the copy task draws lengths
             1..max_length; `zoo.data.algorithmic`).
         targets: "labels" (default) or "inputs": `(inputs, inputs)`, each batch its own
-            target, for autoencoders (the reconstruction task); labels are dropped.
+            target, for autoencoders (the reconstruction task); labels are dropped. A
+            detection dataset's labels are `{"boxes", "classes"}`, padded with -1; "masks"
+            adds each object's instance mask, "segmentation" gives the class map instead
+            (`zoo.data.detection_pipeline`).
         corrupt: "downsample" or "mask": `(corrupted images, images)` for image-to-image
             models (super-resolution, inpainting; see `zoo.data.corrupt`); labels are
             dropped. Training batches draw new masks every epoch, other splits the same
@@ -351,6 +362,9 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         return _inputs_as_targets(name, pairs)
     _validate.positive_int("batch_size", batch_size)
     info = dataset_info(name)
+    if targets != "labels" and info.task != "detection":
+        raise ValueError(f"targets={targets!r} applies to detection datasets (masks, class "
+                         f"maps), not {name}, a {info.task} dataset.")
     image_options = _image_options(info, image_size, channels)  # image datasets only
     check_window_options(info, input_length, horizon)
     if info.source == "algorithmic" or max_length is not None:
@@ -376,6 +390,14 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
     if validation_fraction is None:
         validation_fraction = VALIDATION_FRACTION
     check_augment(augment, info)  # before any data is read
+    if info.task == "detection":
+        from zoo.data import detection_pipeline
+
+        detection_pipeline.check_options(info, classes=classes, feature=feature)
+        return detection_pipeline.load(
+            info, split, batch_size=batch_size, shuffle=shuffle,
+            validation_fraction=validation_fraction, seed=seed, limit=limit,
+            augment=augment, drop_remainder=drop_remainder, targets=targets, **image_options)
     if info.source == "tfds":
         from zoo.data import tfds_pipeline
 

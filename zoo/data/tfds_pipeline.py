@@ -162,6 +162,10 @@ def raw_arrays(info, split="train", *, feature=None, **options):
     """The unprocessed examples of one split as numpy arrays `(x, y)`: for text, `x` is an
     object array of `str` and `y` int64 labels; for a corpus `y` is None (and `x` a tuple of
     arrays when `feature` names several)."""
+    if info.task == "detection":
+        raise ValueError(f"{info.name} is a detection dataset, whose canvases hold different "
+                         "numbers of objects: zoo.data.arrays gives them padded, "
+                         "zoo.data.load batched, tfds.load as stored.")
     dataset, _ = read(info, split, feature=feature, **options)
     batches = list(tfds.as_numpy(dataset.batch(4096)))
     if info.task == "text-corpus":

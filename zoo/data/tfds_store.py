@@ -1,10 +1,12 @@
-"""TFDS datasets on this machine: where they live, building zoo's text corpora into them once,
+"""TFDS datasets on this machine: where they live, building zoo's own datasets into them once,
 and opening any dataset found there (zoo's own or one TFDS itself knows) for reading.
 
-Nothing here downloads. A corpus is built from the files of its data package
-(`zoo.data.corpora`) with TFDS's `AdhocBuilder`, the builder behind
-`tfds.dataset_builders.TfDataBuilder` and `store_as_tfds_dataset`, fed the examples as Python
-values. After that TFDS's own files are the dataset: `tfds.load("reuters_r8",
+Nothing here downloads. zoo builds two kinds of dataset: text corpora, from the files of their
+data packages (`zoo.data.corpora`), and canvases composed from real images
+(`zoo.data.canvas`). Each is described by a recipe (the catalog's `DatasetInfo.corpus`) that
+gives its version, its features and its examples, which TFDS's `AdhocBuilder` (the builder
+behind `tfds.dataset_builders.TfDataBuilder` and `store_as_tfds_dataset`) writes, fed as
+Python values. After that TFDS's own files are the dataset: `tfds.load("reuters_r8",
 data_dir=zoo.data.data_dir())` reads them as well as zoo does.
 
 Building is atomic. TFDS writes into a scratch data directory (hidden, inside the dataset's
@@ -23,6 +25,7 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -50,13 +53,14 @@ def data_dir() -> Path:
 
 
 def _corpus_info(name):
+    """The catalog entry of a dataset zoo builds (a corpus or canvases), else ValueError."""
     from zoo.data.catalog import dataset_info
 
     info = dataset_info(name)
     if info.corpus is None:
         what = "a TFDS dataset zoo did not build" if info.source == "tfds" else \
             "read into memory from its own files"
-        raise ValueError(f"{name} is {what}; only zoo's corpora are built "
+        raise ValueError(f"{name} is {what}; only zoo's corpora and canvases are built "
                          f"({', '.join(_corpus_names())}).")
     return info
 
@@ -68,7 +72,8 @@ def _corpus_names():
 
 
 def dataset_dir(name: str) -> Path:
-    """Where the built version of zoo's corpus `name` lives (built or not)."""
+    """Where the built version of zoo's dataset `name` (a corpus or canvases) lives, built or
+    not."""
     return data_dir() / name / _corpus_info(name).corpus.version
 
 
@@ -77,8 +82,9 @@ def is_built(name: str) -> bool:
 
 
 def prepare(name: str) -> Path:
-    """Build zoo's corpus `name` into the TFDS data directory unless it is there already, and
-    return its folder. Idempotent and safe to call from several processes at once."""
+    """Build zoo's dataset `name` (a corpus or canvases) into the TFDS data directory unless it
+    is there already, and return its folder. Idempotent and safe to call from several
+    processes at once."""
     info = _corpus_info(name)
     final = data_dir() / name / info.corpus.version
     if (final / INFO_FILE).is_file():
@@ -105,11 +111,12 @@ def prepare(name: str) -> Path:
     return final
 
 
-def _examples(info) -> dict[str, list]:
-    """The corpus' examples as TFDS `(key, example)` pairs per split; labels checked against
-    the catalog's class names (a different package version could bring others)."""
+def _examples(info) -> dict:
+    """The dataset's examples as TFDS `(key, example)` pairs per split. A corpus' labels are
+    checked against the catalog's class names (a different package version could bring
+    others); canvases are composed lazily, one at a time, and their labels are zoo's own."""
     splits = info.corpus.examples()
-    if info.class_names:
+    if info.class_names and info.corpus.features.get("label") == "class":
         for split, examples in splits.items():
             found = {e["label"] for e in examples}
             unknown = found - set(info.class_names)
@@ -118,14 +125,29 @@ def _examples(info) -> dict[str, list]:
                     f"{info.name} {split}: the classes in {info.corpus.origin} "
                     f"({sorted(found)}) are not zoo's ({list(info.class_names)}); "
                     f"zoo reads the files of `{info.corpus.pip_command}`.")
-    return {split: list(enumerate(examples)) for split, examples in splits.items()}
+    return {split: enumerate(examples) for split, examples in splits.items()}
 
 
 def _features(info):
+    """TFDS's features for the recipe's `features`, a mapping of names to kinds: "text",
+    "int32", "class" (a `ClassLabel` over the dataset's class names), "image" (a grey or
+    colour image of the dataset's `input_shape`, PNG), "mask" (a uint8 map of that shape, one
+    id per pixel, PNG, which TFDS's viewers colour), "bbox" (TFDS's `BBoxFeature`: fractions
+    of the height and width, ymin, xmin, ymax, xmax); a nested mapping is a `Sequence` of
+    objects with those features (e.g. a detection set's boxes and labels)."""
     kinds = {"text": tfds.features.Text, "int32": lambda: tfds.features.Scalar(np.int32),
-             "class": lambda: tfds.features.ClassLabel(names=info.class_names)}
+             "class": lambda: tfds.features.ClassLabel(names=info.class_names),
+             "image": lambda: tfds.features.Image(shape=info.input_shape),
+             "mask": lambda: tfds.features.Image(shape=info.input_shape, use_colormap=True),
+             "bbox": tfds.features.BBoxFeature}
+
+    def feature(kind):
+        if isinstance(kind, Mapping):
+            return tfds.features.Sequence({name: feature(k) for name, k in kind.items()})
+        return kinds[kind]()
+
     return tfds.features.FeaturesDict(
-        {feature: kinds[kind]() for feature, kind in info.corpus.features.items()})
+        {name: feature(kind) for name, kind in info.corpus.features.items()})
 
 
 @contextlib.contextmanager
