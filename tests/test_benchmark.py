@@ -56,3 +56,26 @@ def test_concurrent_records_keep_every_row(tmp_path):
     rows = json.loads(path.read_text())["results"]
     assert len(rows) == 80
     assert sorted(tmp_path.iterdir()) == [path]  # no temporary or lock file left behind
+
+
+def test_a_row_measured_in_parts_adds_up_when_recorded_with_combine(tmp_path):
+    from zoo.generative.measure import combine_held_out
+
+    def row(per_class, seconds, command, epochs_max=10):
+        return {"model": "f_anogan", "metric": "anomaly_auc", "dataset": "fashion_mnist",
+                "seed": 0, "epochs_max": epochs_max, "score": "s", "per_class": per_class,
+                "value": float(np.mean(list(per_class.values()))), "wall_seconds": seconds,
+                "epochs_run": dict.fromkeys(per_class, 3),
+                "train_examples": dict.fromkeys(per_class, 9), "command": command}
+
+    path = tmp_path / "results.json"
+    record([row({"Bag": 0.9}, 10.0, "a")], path=path, combine=combine_held_out)
+    record([row({"Coat": 0.6, "Bag": 0.8}, 20.0, "b")], path=path, combine=combine_held_out)
+    [both] = json.loads(path.read_text())["results"]
+    assert both["per_class"] == {"Bag": 0.8, "Coat": 0.6}  # the newer Bag wins
+    assert both["value"] == pytest.approx(0.7) and both["wall_seconds"] == 30.0
+    assert set(both["epochs_run"]) == {"Bag", "Coat"} and both["commands"] == ["a", "b"]
+    # Another recipe's figures are stale, not added to.
+    record([row({"Shirt": 0.5}, 5.0, "c", epochs_max=20)], path=path, combine=combine_held_out)
+    [fresh] = json.loads(path.read_text())["results"]
+    assert fresh["per_class"] == {"Shirt": 0.5} and "commands" not in fresh

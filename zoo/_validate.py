@@ -19,6 +19,14 @@ def positive_int(arg: str, value) -> int:
     return value
 
 
+def non_negative_int(arg: str, value, *, zero_means: str | None = None) -> int:
+    """`value` as an integer >= 0; `zero_means` says in the error what 0 would do."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        meaning = f" (0: {zero_means})" if zero_means else ""
+        raise ValueError(f"{arg}={value!r} must be a non-negative integer{meaning}.")
+    return value
+
+
 def fraction(arg: str, value, *, inclusive_zero: bool = True) -> float:
     ok_low = value >= 0 if inclusive_zero else value > 0
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok_low or value >= 1:

@@ -109,14 +109,20 @@ def measure(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=No
 
 
 def record(rows: list[dict], benchmark: str = "accuracy", description: str = "",
-           path: Path | None = None) -> Path:
+           path: Path | None = None, combine=None) -> Path:
     """Merge `rows` into `zoo/results/<benchmark>.json` (one row per model and metric),
-    atomically and under a lock."""
+    atomically and under a lock. A new row replaces the recorded one, or with `combine`
+    becomes `combine(recorded, new)` (a measurement made in parts, as classes held out in
+    turn)."""
     path = Path(path or results_path(benchmark))
     # Locked: two benchmark processes recording at once would each merge into the file they
     # read, and the later write would drop the other's rows.
     with directory_lock(path.parent):
         existing = json.loads(path.read_text()) if path.is_file() else {}
+        recorded = {(r["model"], r["metric"]): r for r in existing.get("results", [])}
+        if combine is not None:
+            rows = [combine(recorded[key], r) if (key := (r["model"], r["metric"])) in recorded
+                    else r for r in rows]
         keys = {(r["model"], r["metric"]) for r in rows}
         merged = [r for r in existing.get("results", [])
                   if (r["model"], r["metric"]) not in keys]

@@ -165,6 +165,10 @@ def targets_shape(card, x, y):
     return tuple(y.shape)
 
 
+def scores_shape(card, x, y):
+    return (len(x),)
+
+
 def text_pairs_batch(card, batch_size, rng):
     """Texts of up to 40 characters (sweep words and the odd non-ASCII letter), and each text
     one character later: a language model's `(inputs, targets)`."""

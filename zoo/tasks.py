@@ -34,6 +34,7 @@ from zoo.task_examples import (
     one_output_shape,
     reconstruction_batch,
     regression_batch,
+    scores_shape,
     series_batch,
     string_pairs_batch,
     targets_shape,
@@ -217,6 +218,22 @@ def _corrupted_image_input(model) -> list:
     return [tf.TensorSpec((None, *model.image_shape), tf.float32, name="image")]
 
 
+def _serve_anomaly_scores(model, labels=None):
+    from zoo.export.signatures import check_batch_shape
+
+    def serve(image):
+        with tf.control_dependencies([check_batch_shape(image, model.image_shape, "image")]):
+            return {"anomaly_score": model(image, training=False)}
+
+    return serve
+
+
+def _anogan_endpoints(model) -> dict:
+    """`reconstruct`: images to the GAN's closest drawing of them, G(E(x))."""
+    spec = tf.TensorSpec((None, *model.image_shape), tf.float32, name="image")
+    return {"reconstruct": (lambda image: {"image": model.reconstruct(image)}, [spec])}
+
+
 def _serve_detections(model, labels=None):
     from zoo.detection.signatures import serve_detections
 
@@ -353,6 +370,10 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          "out, learned from unpaired images of both (CycleGAN)", "float32", ("translated",),
          "translated", "cycle_consistency", (), "judged_as_target", True, unpaired_batch,
          _serve_translated, output_shape=targets_shape, endpoints=_translation_endpoints),
+    Task("anomaly-detection", "an anomaly score per image, higher for images unlike the "
+         "training data (f-AnoGAN)", "float32", ("anomaly_score",), "anomaly_score", "izi_f",
+         (), "anomaly_auc", True, reconstruction_batch, _serve_anomaly_scores, _adapt_to_data,
+         output_shape=scores_shape, endpoints=_anogan_endpoints),
     Task("object-detection", "boxes and classes of the objects in an image of any size, "
          "from one-stage detectors (RetinaNet, SSD); served after non-maximum suppression "
          "under the Object Detection API's names", "float32",

@@ -164,6 +164,12 @@ def preprocess(x, y, image_size=None, channels=None):
     return tf.cast(x, tf.float32), y
 
 
+def inputs_only(x, *labels_and_weights):
+    """For `Dataset.map`: a batch's inputs without its labels (and sample weights), for
+    training that uses none (a GAN inside f-AnoGAN, a DBN's RBMs)."""
+    return x
+
+
 def _image_options(info, image_size, channels):
     if info.task == "detection":
         from zoo.data.detection_pipeline import check_options

@@ -23,6 +23,7 @@ import keras
 from keras import ops
 
 from zoo import _validate
+from zoo.data.pipeline import inputs_only
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -47,11 +48,9 @@ class DeepBeliefNetwork(keras.Model):
         self.image_shape = _validate.shape("input_shape", input_shape)
         self.hidden_units = _validate.widths("hidden_units", hidden_units)
         self.num_classes = _validate.positive_int("num_classes", num_classes)
-        if isinstance(pretrain_epochs, bool) or not isinstance(pretrain_epochs, int) \
-                or pretrain_epochs < 0:
-            raise ValueError(f"pretrain_epochs={pretrain_epochs!r} must be a non-negative "
-                             "integer (0: random initialisation, no pretraining).")
-        self.pretrain_epochs = pretrain_epochs
+        self.pretrain_epochs = _validate.non_negative_int(
+            "pretrain_epochs", pretrain_epochs,
+            zero_means="random initialisation, no pretraining")
         self.pretrain_learning_rate = _validate.positive("pretrain_learning_rate",
                                                          pretrain_learning_rate)
         self.cd_steps = _validate.positive_int("cd_steps", cd_steps)
@@ -101,7 +100,7 @@ class DeepBeliefNetwork(keras.Model):
 
         epochs = self.pretrain_epochs if epochs is None else epochs
         _validate.positive_int("epochs", epochs)
-        visible = dataset.map(_images_only)
+        visible = dataset.map(inputs_only)
         logs, width = [], math.prod(self.image_shape)
         for index, layer in enumerate(self.hidden):
             rbm = RestrictedBoltzmannMachine(
@@ -138,7 +137,3 @@ class DeepBeliefNetwork(keras.Model):
                 "pretrain_epochs": self.pretrain_epochs,
                 "pretrain_learning_rate": self.pretrain_learning_rate,
                 "cd_steps": self.cd_steps, "seed": self.seed}
-
-
-def _images_only(x, *rest):
-    return x

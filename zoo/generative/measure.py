@@ -158,14 +158,15 @@ def measure_anomaly(name: str = "conv_autoencoder", held_out=None, *,
                     epochs: int | None = None, seed: int = 0, runs_root=None,
                     command: str | None = None) -> dict:
     """For each class in `held_out` (default: every class of the card's dataset), train
-    `name` by its recipe on the other classes and score every test image by its
-    reconstruction error: the ROC AUC of that score for the held-out class. The row's value
-    is the mean AUC over the classes held out; `per_class` has each."""
+    `name` by its recipe on the other classes and score every test image: an autoencoder by
+    its reconstruction error, an anomaly detector (f-AnoGAN) by its own score. The ROC AUC
+    of that score for the held-out class; the row's value is the mean AUC over the classes
+    held out, `per_class` has each."""
     from sklearn.metrics import roc_auc_score
 
     import zoo
 
-    card = _card_of_task(name)
+    card = _card_of_task(name, ("reconstruction", "anomaly-detection"))
     info = zoo.data.dataset_info(card.dataset)
     names = list(info.class_names)
     held_out = list(range(len(names))) if held_out is None else list(held_out)
@@ -178,19 +179,51 @@ def measure_anomaly(name: str = "conv_autoencoder", held_out=None, *,
     for label in held_out:
         normal = tuple(c for c in range(len(names)) if c != label)
         _, result, _ = _train(name, epochs=epochs, seed=seed, runs_root=runs_root,
-                              dataset_options={"classes": normal})
-        score = reconstruction_errors(result.model, test)
+                              dataset_options={"classes": normal}, task=card.task)
+        score = anomaly_scores(result.model, card.task, test)
         per_class[names[label]] = round(float(roc_auc_score(test_labels == label, score)), 4)
         epochs_run[names[label]] = len(result.history["loss"])
         train_examples[names[label]] = _train_count(card.dataset, seed, normal)
     wall = round(time.perf_counter() - started, 1)
     mean = round(float(np.mean(list(per_class.values()))), 4)
     return {"model": name, "dataset": card.dataset, "split": "test", "metric": "anomaly_auc",
-            "value": mean, "per_class": per_class, "score": "per-image mean squared "
-            "reconstruction error", "trained_on": "the training split without the held-out "
-            "class", "seed": seed, "epochs_run": epochs_run,
+            "value": mean, "per_class": per_class, "score": SCORES[card.task],
+            "trained_on": "the training split without the held-out class", "seed": seed,
+            "epochs_run": epochs_run,
             "epochs_max": epochs or card.recipe.epochs, "train_examples": train_examples,
             "test_examples": len(test), "wall_seconds": wall, **provenance(command)}
+
+
+def combine_held_out(recorded: dict, row: dict) -> dict:
+    """One `measure_anomaly` row from a recorded one and a new one for other (or the same)
+    held-out classes, when both come from the same recipe and seed: the per-class figures
+    together (the new one wins a class measured twice) and their mean. Otherwise the new row
+    alone, as a changed recipe makes the old figures stale."""
+    same = ("model", "dataset", "metric", "seed", "epochs_max", "score")
+    if any(recorded.get(key) != row.get(key) for key in same) or "per_class" not in recorded:
+        return row
+    per_class = {**recorded["per_class"], **row["per_class"]}
+    combined = {**row, "per_class": per_class,
+                "value": round(float(np.mean(list(per_class.values()))), 4),
+                "wall_seconds": round(recorded["wall_seconds"] + row["wall_seconds"], 1)}
+    for key in ("epochs_run", "train_examples"):
+        combined[key] = {**recorded[key], **row[key]}
+    commands = recorded.get("commands", [recorded["command"]])
+    combined["commands"] = [*dict.fromkeys([*commands, row["command"]])]
+    return combined
+
+
+SCORES = {"reconstruction": "per-image mean squared reconstruction error",
+          "anomaly-detection": "the model's anomaly score (f-AnoGAN: residual plus "
+                               "discriminator-feature residual of x and G(E(x)))"}
+
+
+def anomaly_scores(model, task: str, images, batch_size: int = 1024) -> np.ndarray:
+    """Each image's anomaly score: an autoencoder's reconstruction error, or what an
+    anomaly-detection model returns."""
+    if task == "reconstruction":
+        return reconstruction_errors(model, images, batch_size)
+    return np.asarray(model.predict(images, batch_size=batch_size, verbose=0)).reshape(-1)
 
 
 def binarized(images, seed: int = 0):
@@ -205,9 +238,10 @@ def measure_vae(name: str = "vae", *, samples: int = 5000, epochs: int | None = 
     """Train the VAE `name` by its recipe and return its results row: the test split's mean
     negative log-likelihood bound from `samples` importance samples per image (the value),
     and its negative ELBO from one sample per image, both in nats per image; of each image
-    given its label, for a conditional VAE. A conditional VAE's samples are also judged
-    (`zoo.generative.sample_quality`): the class consistency of digits drawn for each label,
-    and their classifier-feature FID to the test digits."""
+    given its label, for a conditional VAE. Its samples are also judged
+    (`zoo.generative.sample_quality`), as every generator's: their classifier-feature FID to
+    the test digits and class coverage, and for a conditional VAE the class consistency of
+    the digits drawn for each label."""
     card, result, wall = _train(name, epochs=epochs, seed=seed, runs_root=runs_root,
                                 task="density-estimation")
     started = time.perf_counter()
@@ -229,11 +263,9 @@ def measure_vae(name: str = "vae", *, samples: int = 5000, epochs: int | None = 
            "likelihood": "log p(x | label)" if model.conditional else "log p(x)",
            "binarization": "training images drawn anew each epoch (augment='binarize'); "
                            f"test images drawn once with numpy seed {seed}"}
-    if model.conditional:
-        from zoo.generative.sample_quality import judged_samples
+    from zoo.generative.sample_quality import judged_samples
 
-        row.update(judged_samples(model, card.dataset, test, seed=seed,
-                                  judge_cache=judge_cache))
+    row.update(judged_samples(model, card.dataset, test, seed=seed, judge_cache=judge_cache))
     return {**row, "evaluation_seconds": round(time.perf_counter() - started, 1)}
 
 
@@ -276,16 +308,20 @@ def measure_dbn(name: str = "dbn", *, epochs: int | None = None, seed: int = 0,
             "random_init_wall_seconds": random_init["wall_seconds"], **provenance(command)}
 
 
-KINDS = {"reconstruction": "an autoencoder", "density-estimation": "a VAE"}
+KINDS = {"reconstruction": "an autoencoder", "density-estimation": "a VAE",
+         "anomaly-detection": "an anomaly detector"}
 
 
-def _card_of_task(name, task="reconstruction"):
+def _card_of_task(name, tasks="reconstruction"):
+    """`name`'s card, checked to be of `tasks` (one task, or a tuple of them)."""
     import zoo
 
+    tasks = (tasks,) if isinstance(tasks, str) else tuple(tasks)
     card = zoo.model_card(name)
-    if card.task != task:
-        raise ValueError(f"{name} is not {KINDS[task]} (its task is {card.task!r}); this "
-                         f"measures {task} models.")
+    if card.task not in tasks:
+        kinds = " or ".join(KINDS[task] for task in tasks)
+        raise ValueError(f"{name} is not {kinds} (its task is {card.task!r}); this "
+                         f"measures {' and '.join(tasks)} models.")
     return card
 
 

@@ -41,7 +41,8 @@ KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models.vision._lenet_su
                        "zoo.text.seq2seq", "zoo.generative.vae", "zoo.generative.rbm",
                        "zoo.generative.gan", "zoo.generative.dbn",
                        "zoo.generative.pix2pix", "zoo.generative.cyclegan",
-                       "zoo.detection.pyramid", "zoo.detection.single_shot")
+                       "zoo.generative.anogan", "zoo.detection.pyramid",
+                       "zoo.detection.single_shot")
 
 
 def import_keras_classes() -> None:
