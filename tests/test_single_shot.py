@@ -230,3 +230,14 @@ def test_a_backbone_that_floors_its_grid_is_refused():
     with pytest.raises(ValueError, match=r"backbone='mobilenet' gives a 64x64 map at stride 8 "
                                          r"for a 513x515 image.*65x65 cells"):
         check_grid(extractor, (8, 16, 32), 1, "mobilenet")
+
+
+def test_the_recorded_retinanet_finds_most_canvas_objects():
+    """The recipe's 12 epochs on the canvases (benchmarks/detection.py), scored on all 1,000
+    test canvases. The issue's goal, mAP@0.5 of 0.95, is not reached yet: this holds the
+    figure it did reach, and COCO's stricter mean below its mAP@0.5."""
+    row = zoo.model_card("retinanet_resnet18").measured.get("coco_map")
+    assert row is not None, "run python benchmarks/detection.py"
+    assert row["dataset"] == "fashion_digits_canvas" and row["test_examples"] == 1_000
+    assert 0.0 < row["value"] <= row["map_75"] <= row["map_50"] <= 1.0
+    assert row["map_50"] > 0.75 and abs(row["voc_map_50"] - row["map_50"]) < 0.02, row
