@@ -72,6 +72,23 @@ def test_anchor_boxes_refuses_bad_arguments():
         anchors.anchor_boxes((64, 64), strides=(0, 8), sizes=(1, 2))
 
 
+def test_anchors_for_a_size_known_only_in_the_graph_equal_the_static_ones():
+    # A detector serving any image size computes its anchors from tf.shape(images) inside a
+    # tf.function whose input has no static height or width.
+    options = dict(strides=(8, 16, 32), sizes=(24, 48, 96), format="rel_xyxy")
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 1])])
+    def in_graph(images):
+        return anchors.anchor_boxes(tf.shape(images)[1:3], **options)
+
+    for height, width in ((64, 96), (65, 97)):
+        dynamic = in_graph(tf.zeros([1, height, width, 1])).numpy()
+        static = anchors.anchor_boxes((height, width), **options).numpy()
+        np.testing.assert_array_equal(dynamic, static)
+    with pytest.raises(ValueError, match=r"image_shape of shape \(3,\)"):
+        anchors.anchor_boxes(tf.constant([1, 64, 64]))
+
+
 def test_encoding_on_a_hand_case():
     # Anchor centre (5, 5), size 10 x 10; box centre (15, 15), size 20 x 20.
     anchor, box = [[0, 0, 10, 10]], [[5, 5, 25, 25]]

@@ -33,7 +33,8 @@ MEASURED = ("perceptron", "logistic_regression", "linear_regression", "linear_sv
             "sparse_autoencoder", "denoising_autoencoder", "conv_autoencoder", "vae",
             "conv_vae", "rbm", "rbm_pcd", "rbf_network", "gan", "dcgan", "cgan",
             "conditional_dcgan", "dbn", "cvae", "pix2pix_super_resolution",
-            "pix2pix_inpainting", "cyclegan_sneaker_to_boot", "f_anogan")
+            "pix2pix_inpainting", "cyclegan_sneaker_to_boot", "f_anogan",
+            "retinanet_resnet18")
 
 
 @pytest.mark.parametrize("name", MEASURED)

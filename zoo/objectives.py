@@ -97,9 +97,10 @@ class BitErrorRate(keras.metrics.Metric):
 # and `train_step`), so nothing is compiled as the loss: a VAE's negative ELBO needs its
 # latent distribution, an RBM's contrastive divergence its Gibbs samples, a GAN's two losses
 # (and pix2pix's, with its L1 term) its two networks, CycleGAN's its four, f-AnoGAN's
-# encoder's its frozen GAN.
+# encoder's its frozen GAN, a one-stage detector's focal and box losses its anchors matched to
+# each image's objects.
 MODEL_OWN_LOSSES = ("negative_elbo", "contrastive_divergence", "adversarial", "pix2pix",
-                    "cycle_consistency", "izi_f")
+                    "cycle_consistency", "izi_f", "focal_and_box")
 
 
 def get_loss(name_or_loss):

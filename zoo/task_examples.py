@@ -82,6 +82,48 @@ def unpaired_batch(card, batch_size, rng):
     return _random_inputs(card, batch_size, rng), _random_inputs(card, batch_size, rng)
 
 
+# The image size of an example for a card that takes any size: not square, so that a height and
+# width swapped somewhere shows.
+ANY_IMAGE_SIZE = (64, 96)
+# The most objects of an example image: the padded ground truth's second axis.
+MOST_OBJECTS = 3
+
+
+def _image_size(card) -> tuple[int, int]:
+    height, width = card.input_shape[:2]
+    return (height, width) if None not in (height, width) else ANY_IMAGE_SIZE
+
+
+def detection_batch(card, batch_size, rng):
+    """Images and their objects in keras_cv's padded convention: `{"boxes": [batch, 3, 4]
+    "xyxy" pixels, "classes": [batch, 3]}`, rows of class -1 (and boxes of -1) for padding.
+    The first image has no objects, each other one to three boxes of 8 pixels or more."""
+    height, width = _image_size(card)
+    channels = _card_argument(card, "channels", card.input_shape[-1])
+    images = rng.random((batch_size, height, width, channels), dtype=np.float32)
+    boxes = np.full((batch_size, MOST_OBJECTS, 4), -1.0, np.float32)
+    classes = np.full((batch_size, MOST_OBJECTS), -1, np.int32)
+    for image in range(1, batch_size):
+        count = rng.integers(1, MOST_OBJECTS + 1)
+        size = rng.uniform(8, min(height, width) / 2, (count, 2))  # (width, height)
+        corner = rng.random((count, 2)) * (np.array([width, height]) - size)
+        boxes[image, :count] = np.concatenate([corner, corner + size], axis=-1)
+        classes[image, :count] = rng.integers(0, _model_classes(card), count)
+    return images, {"boxes": boxes, "classes": classes}
+
+
+def anchor_outputs_shape(card, x, y):
+    """A one-stage detector's raw outputs: [batch, anchors, 4 box deltas + classes], with an
+    anchor per scale and aspect ratio at every cell of every stride's grid."""
+    from zoo.detection.anchors import feature_shapes
+
+    per_cell = len(_card_argument(card, "anchor_scales", None)) \
+        * len(_card_argument(card, "aspect_ratios", None))
+    cells = sum(rows * cols for rows, cols in
+                feature_shapes(x.shape[1:3], _card_argument(card, "strides", None)))
+    return (len(x), cells * per_cell, 4 + _model_classes(card))
+
+
 def text_batch(card, batch_size, rng):
     texts = [" ".join(rng.choice(_SWEEP_WORDS, size=rng.integers(0, 12)))
              for _ in range(batch_size)]

@@ -20,6 +20,7 @@ from typing import Any
 
 from zoo._lazy import tf
 from zoo.task_examples import (
+    anchor_outputs_shape,
     binary_batch,
     binary_images_batch,
     class_batch,
@@ -27,6 +28,7 @@ from zoo.task_examples import (
     copy_batch,
     corrupted_batch,
     decoded_shape,
+    detection_batch,
     latent_batch,
     logits_shape,
     one_output_shape,
@@ -232,6 +234,24 @@ def _anogan_endpoints(model) -> dict:
     return {"reconstruct": (lambda image: {"image": model.reconstruct(image)}, [spec])}
 
 
+def _serve_detections(model, labels=None):
+    from zoo.detection.signatures import serve_detections
+
+    return serve_detections(model)
+
+
+def _detection_inputs(model) -> list:
+    from zoo.detection.signatures import detection_input_signature
+
+    return detection_input_signature(model)
+
+
+def _detection_endpoints(model) -> dict:
+    from zoo.detection.signatures import detection_signatures
+
+    return detection_signatures(model)
+
+
 def _serve_logits(model, labels=None):
     def serve(text):
         return {"logits": model(text, training=False)}
@@ -354,6 +374,13 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          "training data (f-AnoGAN)", "float32", ("anomaly_score",), "anomaly_score", "izi_f",
          (), "anomaly_auc", True, reconstruction_batch, _serve_anomaly_scores, _adapt_to_data,
          output_shape=scores_shape, endpoints=_anogan_endpoints),
+    Task("object-detection", "boxes and classes of the objects in an image of any size, "
+         "from one-stage detectors (RetinaNet, SSD); served after non-maximum suppression "
+         "under the Object Detection API's names", "float32",
+         ("detection_boxes", "detection_scores", "detection_classes", "num_detections",
+          "anchor_outputs"), "anchor_outputs", "focal_and_box", (), "coco_map", True,
+         detection_batch, _serve_detections, output_shape=anchor_outputs_shape,
+         endpoints=_detection_endpoints, input_signature=_detection_inputs),
     Task("text-classification", "one of k classes for a raw string (vectorised inside)",
          "string", ("probabilities", "class_id", "label"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,

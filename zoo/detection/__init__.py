@@ -1,9 +1,16 @@
-"""Object detection's building blocks, before any model (issue 14):
+"""Object detection (issue 14): the building blocks, then a one-stage detector made of them.
 
 - `zoo.detection.boxes`: box formats and their conversion, area, IoU, GIoU, clipping.
-- `zoo.detection.anchors`: multi-level anchor grids, box encoding against anchors, IoU
-  matching of anchors to ground-truth boxes.
+- `zoo.detection.anchors`: multi-level anchor grids (for a size known before or inside the
+  graph), box encoding against anchors, IoU matching of anchors to ground-truth boxes.
 - `zoo.detection.nms`: non-maximum suppression, class-agnostic and per class.
-- `zoo.detection.losses`: smooth L1, sigmoid focal loss, GIoU loss.
+- `zoo.detection.losses`: smooth L1, sigmoid focal loss, GIoU loss, and RetinaNet's sum of
+  them over a batch's anchors.
 - `zoo.detection.evaluation`: COCO's mAP@[.5:.95] and PASCAL VOC's mAP@0.5 (numpy).
+- `zoo.detection.targets`: a padded batch of objects matched to anchors, image by image.
+- `zoo.detection.backbones`: the registered classifiers a detector extracts maps from.
+- `zoo.detection.pyramid`, `zoo.detection.heads`: the feature pyramid and the shared
+  class and box heads.
+- `zoo.detection.single_shot`: `SingleShotDetector`, RetinaNet/SSD-style, and
+  `zoo.detection.signatures`, what an exported one serves.
 """

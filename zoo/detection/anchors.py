@@ -49,6 +49,23 @@ def feature_shapes(image_shape, strides=RETINANET_STRIDES) -> list[tuple[int, in
     return [(math.ceil(height / s), math.ceil(width / s)) for s in strides]
 
 
+def _image_size(image_shape):
+    """The image's (height, width): two validated Python ints, or the two entries of an int
+    tensor [2] (such as `tf.shape(images)[1:3]`) whose values are known only in the graph."""
+    if tf.is_tensor(image_shape):
+        if image_shape.shape.rank != 1 or image_shape.shape[0] not in (2, None):
+            raise ValueError(f"image_shape of shape {tuple(image_shape.shape)} must be the "
+                             "image's (height, width).")
+        image_shape = tf.cast(image_shape, tf.int32)
+        return image_shape[0], image_shape[1]
+    return _validate.shape("image_shape", image_shape, rank=2)
+
+
+def _cells(size, stride: int):
+    """ceil(size / stride) for a Python int or an int32 tensor (`feature_shapes`' rule)."""
+    return (size + stride - 1) // stride
+
+
 def anchor_boxes(image_shape, *, strides=RETINANET_STRIDES, sizes=RETINANET_SIZES,
                  scales=RETINANET_SCALES, aspect_ratios=RETINANET_ASPECT_RATIOS,
                  format: str = "xyxy") -> tf.Tensor:
@@ -56,7 +73,9 @@ def anchor_boxes(image_shape, *, strides=RETINANET_STRIDES, sizes=RETINANET_SIZE
     H * W * len(scales) * len(aspect_ratios).
 
     Args:
-        image_shape: the image's (height, width) in pixels.
+        image_shape: the image's (height, width) in pixels: two ints, or an int tensor [2]
+            such as `tf.shape(images)[1:3]`, so that a detector computes its anchors inside
+            its graph for whatever image size it is given (A is then known only there).
         strides: each level's stride in pixels; its feature map is `feature_shapes`.
         sizes: each level's base size: the side of its square anchor of scale 1.
         scales: multipliers of the base size, the same at every level.
@@ -70,30 +89,32 @@ def anchor_boxes(image_shape, *, strides=RETINANET_STRIDES, sizes=RETINANET_SIZE
     scale, and within a scale aspect ratio by aspect ratio, which is the order a head's
     output of shape [H, W, len(scales) * len(aspect_ratios) * k] reshapes into.
 
-    Anchors depend only on static sizes, so they are computed once, in numpy, and are a
-    constant in any graph.
+    Coordinates are computed in float64 and rounded once to float32, so an anchor is the
+    float32 nearest its exact value whether the size is known before or inside the graph.
     """
-    levels = feature_shapes(image_shape, strides)
+    height, width = _image_size(image_shape)
+    strides = _validate.widths("strides", strides)
     sizes = _positive_numbers("sizes", sizes)
-    if len(sizes) != len(levels):
+    if len(sizes) != len(strides):
         raise ValueError(f"sizes={sizes!r} must give one base size per stride; there are "
-                         f"{len(levels)} strides.")
+                         f"{len(strides)} strides.")
     scales = _positive_numbers("scales", scales)
     aspect_ratios = _positive_numbers("aspect_ratios", aspect_ratios)
     _validate.choice("format", format, box_ops.FORMATS)
 
     per_level = []
-    for (rows, cols), stride, size in zip(levels, strides, sizes, strict=True):
+    for stride, size in zip(strides, sizes, strict=True):
         # One (width, height) per anchor of a cell: scale outer, aspect ratio inner.
-        shapes = np.array([(size * scale * math.sqrt(ratio), size * scale / math.sqrt(ratio))
-                           for scale in scales for ratio in aspect_ratios])
-        centre_y, centre_x = np.meshgrid((np.arange(rows) + 0.5) * stride,
-                                         (np.arange(cols) + 0.5) * stride, indexing="ij")
-        centres = np.stack([centre_x, centre_y], axis=-1).reshape(-1, 1, 2)
-        half = shapes[None] / 2
-        per_level.append(np.concatenate([centres - half, centres + half], -1).reshape(-1, 4))
-    anchors = tf.constant(np.concatenate(per_level), tf.float32)
-    return box_ops.convert(anchors, "xyxy", format, image_shape=tuple(image_shape))
+        half = tf.constant([(size * scale * math.sqrt(ratio) / 2,
+                             size * scale / math.sqrt(ratio) / 2)
+                            for scale in scales for ratio in aspect_ratios], tf.float64)
+        centre_y, centre_x = tf.meshgrid(
+            (tf.range(_cells(height, stride), dtype=tf.float64) + 0.5) * stride,
+            (tf.range(_cells(width, stride), dtype=tf.float64) + 0.5) * stride, indexing="ij")
+        centres = tf.reshape(tf.stack([centre_x, centre_y], axis=-1), [-1, 1, 2])
+        per_level.append(tf.reshape(tf.concat([centres - half, centres + half], -1), [-1, 4]))
+    anchors = tf.cast(tf.concat(per_level, axis=0), tf.float32)
+    return box_ops.convert(anchors, "xyxy", format, image_shape=(height, width))
 
 
 # torchvision's bbox_xform_clip: a predicted log-scale above log(1000 / 16) is clamped, so

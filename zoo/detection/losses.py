@@ -11,8 +11,11 @@
   CVPR, arXiv:1902.09630, which still has a gradient when the boxes do not overlap.
 
 Each takes `reduction`: "none" (the loss per element, or per box for `giou_loss`), "sum" or
-"mean". A detector usually sums and divides by its number of positive anchors itself. The
-mean of no elements is 0, not NaN, so that an image without objects trains.
+"mean". The mean of no elements is 0, not NaN, so that an image without objects trains.
+
+`single_shot_losses` puts them together as RetinaNet does (Lin et al. 2017, Section 4): a
+one-stage detector's class and box losses over its anchors, summed and divided by the number
+of positive anchors.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ import tensorflow as tf
 
 from zoo import _validate
 from zoo.detection import boxes as box_ops
+from zoo.detection.anchors import IGNORED, POSITIVE, decode, encode
 
 REDUCTIONS = ("none", "sum", "mean")
+BOX_LOSSES = ("smooth_l1", "giou")
 
 
 def _reduce(loss, reduction: str):
@@ -101,3 +106,51 @@ def giou_loss(target_boxes, predicted_boxes, *, reduction: str = "mean"):
     target_boxes, predicted_boxes = _same_shape("target_boxes", target_boxes,
                                                 "predicted_boxes", predicted_boxes)
     return _reduce(1 - box_ops.giou(target_boxes, predicted_boxes, aligned=True), reduction)
+
+
+def single_shot_losses(box_deltas, class_logits, anchors, targets, *, alpha: float = 0.25,
+                       gamma: float = 2.0, box_loss: str = "smooth_l1", beta: float = 1 / 9,
+                       weights=(1.0, 1.0, 1.0, 1.0)) -> tuple[tf.Tensor, tf.Tensor]:
+    """(class loss, box loss) of a one-stage detector's outputs for a batch, RetinaNet's
+    (Lin et al. 2017, Section 4):
+
+    - class: `sigmoid_focal_loss` of every class of every anchor that is not IGNORED, against
+      the one-hot class of a positive anchor and all zeros for a negative one (background is
+      no class of its own);
+    - box: over the positive anchors, `smooth_l1` of the predicted deltas against the matched
+      box encoded on the anchor (`anchors.encode`, summed over the four deltas), or with
+      `box_loss="giou"` the `giou_loss` of the decoded box;
+
+    each summed over the batch and divided by its number of positive anchors, at least 1. Lin
+    et al. normalise by the anchors assigned to objects because the focal loss of the many
+    easy negatives is small; the floor of 1 keeps a batch without objects finite (its loss is
+    then its background's alone).
+
+    Args:
+        box_deltas: [B, A, 4] predicted (dx, dy, dw, dh), `anchors.encode`'s parameterisation.
+        class_logits: [B, A, C] one logit per class.
+        anchors: "xyxy" anchors [A, 4].
+        targets: `zoo.detection.targets.AnchorTargets` of the batch.
+        alpha, gamma: the focal loss's.
+        box_loss: "smooth_l1" or "giou"; `beta` is smooth L1's (Detectron's RetinaNet: 0.11).
+        weights: the box coder's `anchors.encode` weights.
+    """
+    _validate.choice("box_loss", box_loss, BOX_LOSSES)
+    class_logits = tf.convert_to_tensor(class_logits)
+    positive = tf.cast(targets.label == POSITIVE, class_logits.dtype)
+    counted = tf.cast(targets.label != IGNORED, class_logits.dtype)
+    positives = tf.maximum(tf.reduce_sum(positive), 1.0)
+    # tf.one_hot of -1 (a negative anchor's class) is all zeros: background.
+    one_hot = tf.one_hot(targets.classes, class_logits.shape[-1], dtype=class_logits.dtype)
+    focal = sigmoid_focal_loss(one_hot, class_logits, alpha=alpha, gamma=gamma,
+                               reduction="none")
+    class_loss = tf.reduce_sum(focal * counted[..., None]) / positives
+    # Anchors without an object regress onto themselves: finite targets, masked out below.
+    matched = tf.where(positive[..., None] > 0, targets.boxes, anchors)
+    if box_loss == "smooth_l1":
+        per_anchor = tf.reduce_sum(smooth_l1(encode(matched, anchors, weights=weights),
+                                             box_deltas, beta=beta, reduction="none"), -1)
+    else:
+        per_anchor = giou_loss(matched, decode(box_deltas, anchors, weights=weights),
+                               reduction="none")
+    return class_loss, tf.reduce_sum(per_anchor * positive) / positives

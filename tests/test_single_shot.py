@@ -1,0 +1,243 @@
+"""The single-shot detector (zoo.detection.single_shot): one row of raw outputs per anchor at
+any image size, anchors matched per image, finite losses without objects, training that
+learns white rectangles through zoo.train, exported signatures that TensorFlow alone serves at
+any size and that agree with the model, and clear errors."""
+
+import math
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo.detection import anchors as anchor_ops
+from zoo.detection.backbones import check_grid
+from zoo.detection.pyramid import UpsampleToMatch
+from zoo.detection.signatures import OUTPUTS
+from zoo.detection.single_shot import SingleShotDetector
+from zoo.detection.targets import assign, padded_ground_truth
+
+# The test detector: ResNet-18 traces fastest of the backbones; narrow heads keep it quick.
+TINY = dict(num_classes=3, backbone="resnet18", width=16, head_depth=1,
+            anchor_sizes=(16, 32, 64))
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    keras.utils.set_random_seed(0)
+    return SingleShotDetector(**TINY)
+
+
+def rectangles(count, seed, size=(64, 64), most=2):
+    """White rectangles on black, class 0 wide and class 1 tall, 0 to `most` per image, as
+    padded keras_cv targets."""
+    rng = np.random.default_rng(seed)
+    images = np.zeros((count, *size, 1), np.float32)
+    boxes = np.full((count, most, 4), -1, np.float32)
+    classes = np.full((count, most), -1, np.int32)
+    for i in range(count):
+        for j in range(rng.integers(0, most + 1)):
+            cls = int(rng.integers(0, 2))
+            long, short = rng.integers(20, 32), rng.integers(8, 14)
+            w, h = (long, short) if cls == 0 else (short, long)
+            x, y = rng.integers(0, size[1] - w), rng.integers(0, size[0] - h)
+            images[i, y:y + h, x:x + w] = 1.0
+            boxes[i, j], classes[i, j] = (x, y, x + w, y + h), cls
+    return images, {"boxes": boxes, "classes": classes}
+
+
+@pytest.mark.parametrize("size", [(64, 96), (100, 77)])  # 100 x 77: no stride divides it
+def test_raw_outputs_have_one_row_per_anchor_at_any_size(tiny, size):
+    outputs = tiny(np.zeros((2, *size, 1), np.float32))
+    cells = sum(math.ceil(size[0] / s) * math.ceil(size[1] / s) for s in (8, 16, 32))
+    assert outputs.shape == (2, cells * 9, 4 + 3)
+    assert tiny.anchors_for(size).shape == (cells * 9, 4)
+    assert tiny.compute_output_shape((None, *size, 1)) == (None, cells * 9, 7)
+    deltas, logits = tiny.split_outputs(outputs)
+    assert deltas.shape[-1] == 4 and logits.shape[-1] == 3
+
+
+def test_the_pyramid_puts_each_fine_cell_under_the_coarse_cell_that_holds_it():
+    # Stride 16 gives 2x2 cells where stride 8 gives 3x3 (a 24-pixel image): the third row
+    # and column of the fine map lie in the second coarse row and column.
+    coarse = np.array([[1, 2], [3, 4]], np.float32).reshape(1, 2, 2, 1)
+    merged = UpsampleToMatch(2)([coarse, np.zeros((1, 3, 3, 5), np.float32)])
+    assert merged.shape == (1, 3, 3, 1)
+    np.testing.assert_array_equal(merged.numpy()[0, :, :, 0], [[1, 1, 2], [1, 1, 2], [3, 3, 4]])
+
+
+def test_uint8_images_are_scaled_as_floats_in_0_1(tiny):
+    pixels = np.random.default_rng(0).integers(0, 256, (1, 64, 64, 1), dtype=np.uint8)
+    np.testing.assert_allclose(tiny(pixels).numpy(),
+                               tiny(pixels.astype(np.float32) / 255).numpy(), atol=1e-5)
+
+
+def test_every_class_scores_the_focal_prior_at_the_start(tiny):
+    _, logits = tiny.split_outputs(tiny(np.random.default_rng(0).random((2, 64, 64, 1))))
+    np.testing.assert_allclose(tf.sigmoid(logits).numpy().mean(), 0.01, atol=0.002)
+
+
+def test_each_image_is_matched_to_its_own_objects_and_padding_is_ignored():
+    grid = anchor_ops.anchor_boxes((32, 32), strides=(16,), sizes=(16,), scales=(1.0,),
+                                   aspect_ratios=(1.0,))  # 4 anchors: [0, 0, 16, 16], ...
+    boxes = tf.constant([[[16, 16, 32, 32], [0, 0, 16, 16]],  # anchors 3 and 0
+                         [[-1, -1, -1, -1], [-1, -1, -1, -1]],  # no objects
+                         [[0, 16, 16, 32], [-1, -1, -1, -1]]], tf.float32)  # anchor 2
+    classes = tf.constant([[2, 0], [-1, -1], [1, -1]])
+    targets = assign(grid, *padded_ground_truth({"boxes": boxes, "classes": classes}, 3))
+    positive, negative = anchor_ops.POSITIVE, anchor_ops.NEGATIVE
+    np.testing.assert_array_equal(targets.label.numpy(), [
+        [positive, negative, negative, positive], [negative] * 4,
+        [negative, negative, positive, negative]])
+    np.testing.assert_array_equal(targets.classes.numpy(), [[0, -1, -1, 2], [-1] * 4,
+                                                            [-1, -1, 1, -1]])
+    np.testing.assert_array_equal(targets.boxes.numpy()[0, 3], [16, 16, 32, 32])
+    np.testing.assert_array_equal(targets.boxes.numpy()[1], np.zeros((4, 4)))
+
+
+@pytest.mark.parametrize("most", [2, 0])  # padded rows only, or no rows at all
+def test_a_batch_without_objects_gives_finite_losses_and_gradients(tiny, most):
+    images = np.random.default_rng(0).random((2, 64, 64, 1)).astype(np.float32)
+    targets = {"boxes": -np.ones((2, most, 4), np.float32), "classes": -np.ones((2, most))}
+    with tf.GradientTape() as tape:
+        losses = tiny.detection_losses(images, targets, tiny(images, training=True))
+    assert np.isfinite(losses["loss"].numpy()) and losses["loss"] > 0
+    assert losses["box_loss"] == 0
+    gradients = tape.gradient(losses["loss"], tiny.trainable_variables)
+    assert all(np.isfinite(g.numpy()).all() for g in gradients if g is not None)
+
+
+@pytest.mark.parametrize("box_loss", ["smooth_l1", "giou"])
+def test_the_losses_are_sums_over_the_batch_divided_by_its_positive_anchors(box_loss):
+    # An image without objects adds its background's focal loss to the batch's sum and no
+    # positive anchor to the divisor; alone, its divisor is 1 (never 0).
+    keras.utils.set_random_seed(0)
+    model = SingleShotDetector(**TINY, box_loss=box_loss)
+    images, targets = rectangles(3, seed=1)
+    blank = np.zeros((1, 64, 64, 1), np.float32)
+    nothing = {"boxes": -np.ones((1, 2, 4), np.float32), "classes": -np.ones((1, 2))}
+    both = {key: np.concatenate([targets[key], nothing[key]]) for key in targets}
+    alone = model.detection_losses(images, targets, model(images))
+    empty = model.detection_losses(blank, nothing, model(blank))
+    joined = np.concatenate([images, blank])
+    together = model.detection_losses(joined, both, model(joined))
+    positives = tf.reduce_sum(tf.cast(assign(
+        model.anchors_for((64, 64)), *padded_ground_truth(targets, 3)).label
+        == anchor_ops.POSITIVE, tf.float32)).numpy()
+    assert positives > 3 and alone["box_loss"] > 0 and empty["class_loss"] > 0
+    np.testing.assert_allclose(together["class_loss"].numpy(),
+                               alone["class_loss"] + empty["class_loss"] / positives, rtol=1e-5)
+    np.testing.assert_allclose(together["box_loss"].numpy(), alone["box_loss"].numpy(),
+                               rtol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """The registered RetinaNet, narrowed, trained by zoo.train for 30 steps on rectangles."""
+    images, targets = rectangles(20, seed=0)
+    pipeline = tf.data.Dataset.from_tensor_slices((images, targets)).batch(4)
+    result = zoo.train("retinanet_resnet18", pipeline, epochs=6, seed=0,
+                       model_options={**TINY, "score_threshold": 0.02, "max_detections": 20},
+                       runs_root=tmp_path_factory.mktemp("runs"), tensorboard=False,
+                       early_stopping=False, verbose=0)
+    return result
+
+
+def test_zoo_train_lowers_the_detection_losses(trained):
+    history = trained.history
+    assert history["loss"][-1] < 0.5 * history["loss"][0], history["loss"]
+    assert history["class_loss"][-1] < history["class_loss"][0]
+    assert history["box_loss"][-1] < history["box_loss"][0]
+
+
+def test_tensorflow_alone_serves_any_size_as_the_model_detects(trained, tmp_path):
+    model = trained.model
+    path = zoo.export(model, root=tmp_path)
+    images, _ = rectangles(2, seed=5, size=(64, 64))
+    other, _ = rectangles(2, seed=6, size=(80, 48))
+    pixels = (images * 255).astype(np.uint8)
+    np.savez(tmp_path / "inputs.npz", images=images, other=other, pixels=pixels)
+    script = f"""
+import sys, numpy as np, tensorflow as tf
+loaded = tf.saved_model.load({str(path)!r})
+inputs = np.load({str(tmp_path / 'inputs.npz')!r})
+runs = {{"images": loaded.signatures["serving_default"](image=tf.constant(inputs["images"])),
+        "other": loaded.signatures["serving_default"](image=tf.constant(inputs["other"])),
+        "pixels": loaded.signatures["detect_uint8"](image=tf.constant(inputs["pixels"]))}}
+np.savez({str(tmp_path / 'served.npz')!r}, **{{f"{{run}}/{{key}}": value.numpy()
+         for run, outputs in runs.items() for key, value in outputs.items()}})
+assert not any(m == "zoo" or m.startswith("zoo.") for m in sys.modules), "zoo was imported"
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+    served = np.load(tmp_path / "served.npz")
+    for run, batch in (("images", images), ("other", other), ("pixels", pixels)):
+        assert {key.split("/")[1] for key in served if key.startswith(run)} == set(OUTPUTS)
+        expected = model.detect(batch)
+        assert served[f"{run}/num_detections"].tolist() == expected["num_detections"].numpy(
+            ).tolist()
+        assert served[f"{run}/detection_classes"].dtype == np.int32
+        for key, value in expected.items():
+            np.testing.assert_allclose(served[f"{run}/{key}"], value.numpy(), atol=1e-4,
+                                       err_msg=f"{run}/{key}")
+        np.testing.assert_allclose(served[f"{run}/anchor_outputs"], model(batch).numpy(),
+                                   atol=1e-4)
+    assert served["images/num_detections"].sum() > 0, "compare some detections, not none"
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"backbone": "resnet9"}, r"backbone='resnet9' is not allowed; choose one of \[.*resnet18"),
+    ({"backbone": "mobilenet"}, r"backbone='mobilenet' is not allowed"),
+    ({"strides": (8, 16, 64), "anchor_sizes": (1, 2, 3)},
+     r"strides=\(8, 16, 64\) are not all levels of backbone='resnet18'.*stride \[64\]"),
+    ({"strides": (16, 8)}, r"strides=\(16, 8\) must increase"),
+    ({"strides": (8, 12), "anchor_sizes": (1, 2)}, r"strides=\(8, 12\).*divide the next"),
+    ({"anchor_sizes": (16, 32)}, r"anchor_sizes=\(16, 32\) must give one size per stride"),
+    ({"channels": 2}, r"channels=2 is not allowed"),
+    ({"backbone_options": {"include_top": True}}, r"may not set \['include_top'\]"),
+    ({"box_loss": "l2"}, r"box_loss='l2' is not allowed"),
+    ({"num_classes": 0}, r"num_classes=0 must be a positive integer"),
+    ({"negative_iou": 0.6}, r"negative_iou=0.6 must not exceed positive_iou=0.5"),
+    ({"score_threshold": "high"}, r"score_threshold='high' must be a number"),
+])
+def test_bad_arguments_name_themselves_and_what_is_allowed(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        zoo.get_model("retinanet_resnet18", **overrides)
+
+
+def test_bad_inputs_and_targets_are_refused_clearly(tiny):
+    with pytest.raises(ValueError, match=r"images of shape \(1, 64, 64, 3\) do not fit"):
+        tiny(np.zeros((1, 64, 64, 3), np.float32))
+    images = np.zeros((1, 64, 64, 1), np.float32)
+    with pytest.raises(ValueError, match=r"dict with 'boxes'.*got \['boxes'\]"):
+        tiny.detection_losses(images, {"boxes": np.zeros((1, 1, 4))}, tiny(images))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"must be < num_classes = 3"):
+        tiny.detection_losses(images, {"boxes": np.zeros((1, 1, 4)), "classes": [[3]]},
+                              tiny(images))
+
+
+# One backbone per family: the depths of a family share its padding rules.
+@pytest.mark.parametrize("backbone", ["resnet18", "resnet50_v2", "mobilenet_v2", "googlenet"])
+def test_allowed_backbones_lay_the_anchors_grid_at_any_size(backbone):
+    extractor = zoo.features(backbone, (8, 16, 32), input_shape=(None, None, 1))
+    check_grid(extractor, (8, 16, 32), 1, backbone)
+
+
+def test_a_backbone_that_floors_its_grid_is_refused():
+    extractor = zoo.features("mobilenet", (8, 16, 32), input_shape=(None, None, 1))
+    with pytest.raises(ValueError, match=r"backbone='mobilenet' gives a 64x64 map at stride 8 "
+                                         r"for a 513x515 image.*65x65 cells"):
+        check_grid(extractor, (8, 16, 32), 1, "mobilenet")
+
+
+def test_the_recorded_retinanet_finds_most_canvas_objects():
+    """The recipe's 12 epochs on the canvases (benchmarks/detection.py), scored on all 1,000
+    test canvases. The issue's goal, mAP@0.5 of 0.95, is not reached yet: this holds the
+    figure it did reach, and COCO's stricter mean below its mAP@0.5."""
+    row = zoo.model_card("retinanet_resnet18").measured.get("coco_map")
+    assert row is not None, "run python benchmarks/detection.py"
+    assert row["dataset"] == "fashion_digits_canvas" and row["test_examples"] == 1_000
+    assert 0.0 < row["value"] <= row["map_75"] <= row["map_50"] <= 1.0
+    assert row["map_50"] > 0.75 and abs(row["voc_map_50"] - row["map_50"]) < 0.02, row

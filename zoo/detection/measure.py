@@ -1,0 +1,75 @@
+"""Measure a detector: train it by its card's recipe, detect on every test image and score
+the detections with COCO's mAP@[.5:.95] (the value), COCO's mAP@0.5 and @0.75, and PASCAL
+VOC's all-point mAP@0.5 (`zoo.detection.evaluation`). `benchmarks/detection.py` records the
+rows in `zoo/results/detection.json`, where the cards read them."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+
+import numpy as np
+
+from zoo.benchmark import provenance
+
+
+def test_detections(model, dataset: str, batch_size: int = 64):
+    """(predictions, ground truths) for every test image of `dataset`, one dict per image in
+    `zoo.detection.evaluation`'s form (padding removed)."""
+    import zoo
+
+    predictions, truths = [], []
+    for images, targets in zoo.data.load(dataset, "test", batch_size=batch_size,
+                                         shuffle=False):
+        found = {k: np.asarray(v) for k, v in model.detect(images).items()}
+        for i, count in enumerate(found["num_detections"]):
+            predictions.append({"boxes": found["detection_boxes"][i, :count],
+                                "scores": found["detection_scores"][i, :count],
+                                "classes": found["detection_classes"][i, :count]})
+        classes, boxes = np.asarray(targets["classes"]), np.asarray(targets["boxes"])
+        for i in range(len(classes)):
+            real = classes[i] >= 0
+            truths.append({"boxes": boxes[i][real], "classes": classes[i][real]})
+    return predictions, truths
+
+
+def measure_detector(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=None,
+                     command: str | None = None) -> dict:
+    """Train the detector `name` by its recipe and return its results row (see the module
+    docstring); `runs_root` keeps the run's checkpoints (a scratch folder when None)."""
+    import zoo
+    from zoo.detection.evaluation import coco_map, voc_map
+
+    card = zoo.model_card(name)
+    if card.task != "object-detection":
+        raise ValueError(f"{name} is not a detector (its task is {card.task!r}).")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        result = zoo.train(name, epochs=epochs, seed=seed, runs_root=runs_root or scratch,
+                           verbose=0, tensorboard=False)
+    trained = time.perf_counter() - started
+    predictions, truths = test_detections(result.model, card.dataset)
+    coco, voc = coco_map(predictions, truths), voc_map(predictions, truths)
+    names = zoo.data.dataset_info(card.dataset).class_names
+    per_class = {names[c]: round(float(ap), 4) for c, ap in coco["map_per_class"].items()}
+    return {"model": name, "dataset": card.dataset, "split": "test", "metric": "coco_map",
+            "value": round(float(coco["map"]), 4), "map_50": round(float(coco["map_50"]), 4),
+            "map_75": round(float(coco["map_75"]), 4),
+            "voc_map_50": round(float(voc["map"]), 4), "coco_map_per_class": per_class,
+            "evaluation": "COCO: 101-point AP over IoU 0.50:0.05:0.95, 100 detections, area "
+                          "all; VOC: all-point AP at IoU 0.5 (zoo.detection.evaluation, "
+                          "equal to pycocotools' COCOeval in the tests)",
+            "seed": seed, "epochs_run": len(result.history["loss"]),
+            "epochs_max": epochs or card.recipe.epochs,
+            "train_examples": _count(card.dataset, "train", seed),
+            "test_examples": len(truths), "objects": int(sum(len(t["classes"]) for t in truths)),
+            "wall_seconds": round(trained, 1),
+            "evaluation_seconds": round(time.perf_counter() - started - trained, 1),
+            **provenance(command)}
+
+
+def _count(dataset, split, seed):
+    import zoo
+
+    return int(sum(len(x) for x, _ in zoo.data.load(dataset, split, batch_size=1024,
+                                                     shuffle=False, seed=seed)))
