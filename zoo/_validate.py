@@ -47,6 +47,14 @@ def positive(arg: str, value) -> float:
     return float(value)
 
 
+def positive_numbers(arg: str, value) -> tuple[float, ...]:
+    """A non-empty sequence of positive numbers, as a tuple of floats (anchor sizes, scales,
+    aspect ratios)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) == 0:
+        raise ValueError(f"{arg}={value!r} must be a non-empty sequence of positive numbers.")
+    return tuple(positive(f"{arg} entry", v) for v in value)
+
+
 def widths(arg: str, value) -> tuple[int, ...]:
     if not isinstance(value, Sequence) or isinstance(value, str) or not value:
         raise ValueError(f"{arg}={value!r} must be a non-empty sequence of positive integers.")

@@ -31,8 +31,7 @@ import tensorflow_datasets as tfds
 
 from zoo import _validate
 from zoo.data import box_augment
-from zoo.data.tfds_pipeline import split_slice
-from zoo.data.tfds_store import open_builder
+from zoo.data.tfds_pipeline import open_split
 from zoo.detection.boxes import convert
 
 # What `targets=` asks of a detection dataset, and the stored maps each one needs.
@@ -56,14 +55,7 @@ def read(info, split, *, validation_fraction, seed, limit, maps):
     """The read step: `(dataset of single examples, count)`, each example a dict of "images"
     uint8 [height, width, 1], "boxes" float32 [max_objects, 4] "xyxy" pixels, "classes" int32
     [max_objects] (both padded with -1), and the `maps` asked for, uint8 [height, width]."""
-    _validate.choice("split", split, ("train", "validation", "test"))
-    validation_fraction = _validate.fraction("validation_fraction", validation_fraction)
-    if limit is not None:
-        _validate.positive_int("limit", limit)
-    builder = open_builder(info.name)
-    spec, count = split_slice(builder, split, validation_fraction, seed)
-    if count == 0:
-        raise ValueError(f"{info.name} split {split!r} is empty with these options.")
+    builder, spec, count = open_split(info, split, validation_fraction, seed, limit)
     skipped = {name: tfds.decode.SkipDecoding()
                for name in ("instances", "segmentation") if name not in maps}
     dataset = builder.as_dataset(split=spec, shuffle_files=False, decoders=skipped,

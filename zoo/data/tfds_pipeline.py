@@ -32,6 +32,20 @@ from zoo.data.pipeline import check_classes, check_no_feature
 from zoo.data.tfds_store import open_builder
 
 
+def open_split(info, split, validation_fraction, seed, limit) -> tuple:
+    """`(builder, split string, count)` of zoo's `split` of a prepared TFDS dataset, after
+    checking the options every TFDS read takes; an empty split is an error."""
+    _validate.choice("split", split, ("train", "validation", "test"))
+    validation_fraction = _validate.fraction("validation_fraction", validation_fraction)
+    if limit is not None:
+        _validate.positive_int("limit", limit)
+    builder = open_builder(info.name)
+    spec, count = split_slice(builder, split, validation_fraction, seed)
+    if count == 0:
+        raise ValueError(f"{info.name} split {split!r} is empty with these options.")
+    return builder, spec, count
+
+
 def split_slice(builder, split, validation_fraction, seed) -> tuple[str, int]:
     """TFDS's split string for zoo's `split` and the number of examples it holds."""
     splits = builder.info.splits
@@ -70,15 +84,8 @@ def read(info, split, *, validation_fraction=0.1, seed=0, classes=None, limit=No
          feature=None):
     """The read step: `(tf.data.Dataset of single examples, count)`. Examples are
     `(input, label)` pairs, or for a corpus its text (a tuple when several features)."""
-    _validate.choice("split", split, ("train", "validation", "test"))
-    validation_fraction = _validate.fraction("validation_fraction", validation_fraction)
     names = _feature_names(info, feature)
-    if limit is not None:
-        _validate.positive_int("limit", limit)
-    builder = open_builder(info.name)
-    spec, count = split_slice(builder, split, validation_fraction, seed)
-    if count == 0:
-        raise ValueError(f"{info.name} split {split!r} is empty with these options.")
+    builder, spec, count = open_split(info, split, validation_fraction, seed, limit)
     # TFDS caches small datasets by itself; zoo caches after choosing the features.
     options = dict(split=spec, shuffle_files=False,
                    read_config=tfds.ReadConfig(try_autocache=False))

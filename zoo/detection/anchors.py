@@ -35,12 +35,6 @@ RETINANET_SCALES = (1.0, 2 ** (1 / 3), 2 ** (2 / 3))
 RETINANET_ASPECT_RATIOS = (0.5, 1.0, 2.0)
 
 
-def _positive_numbers(arg: str, value) -> tuple[float, ...]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) == 0:
-        raise ValueError(f"{arg}={value!r} must be a non-empty sequence of positive numbers.")
-    return tuple(_validate.positive(f"{arg} entry", v) for v in value)
-
-
 def feature_shapes(image_shape, strides=RETINANET_STRIDES) -> list[tuple[int, int]]:
     """The (height, width) of each level's feature map: ceil(size / stride), the size a
     "same"-padded network of that total stride gives."""
@@ -94,12 +88,12 @@ def anchor_boxes(image_shape, *, strides=RETINANET_STRIDES, sizes=RETINANET_SIZE
     """
     height, width = _image_size(image_shape)
     strides = _validate.widths("strides", strides)
-    sizes = _positive_numbers("sizes", sizes)
+    sizes = _validate.positive_numbers("sizes", sizes)
     if len(sizes) != len(strides):
         raise ValueError(f"sizes={sizes!r} must give one base size per stride; there are "
                          f"{len(strides)} strides.")
-    scales = _positive_numbers("scales", scales)
-    aspect_ratios = _positive_numbers("aspect_ratios", aspect_ratios)
+    scales = _validate.positive_numbers("scales", scales)
+    aspect_ratios = _validate.positive_numbers("aspect_ratios", aspect_ratios)
     _validate.choice("format", format, box_ops.FORMATS)
 
     per_level = []
@@ -123,7 +117,7 @@ MAX_LOG_SCALE = math.log(1000.0 / 16)
 
 
 def _weights(weights) -> tuple[float, float, float, float]:
-    weights = _positive_numbers("weights", weights)
+    weights = _validate.positive_numbers("weights", weights)
     if len(weights) != 4:
         raise ValueError(f"weights={weights!r} must be four numbers (wx, wy, ww, wh).")
     return weights

@@ -105,12 +105,12 @@ class SingleShotDetector(keras.Model):
             raise ValueError(f"feature_pyramid={feature_pyramid!r} must be True or False.")
         self.feature_pyramid = feature_pyramid
         self.strides = _checked_strides(strides, feature_pyramid)
-        self.anchor_sizes = anchor_ops._positive_numbers("anchor_sizes", anchor_sizes)
+        self.anchor_sizes = _validate.positive_numbers("anchor_sizes", anchor_sizes)
         if len(self.anchor_sizes) != len(self.strides):
             raise ValueError(f"anchor_sizes={tuple(anchor_sizes)!r} must give one size per "
                              f"stride; strides={self.strides!r}.")
-        self.anchor_scales = anchor_ops._positive_numbers("anchor_scales", anchor_scales)
-        self.aspect_ratios = anchor_ops._positive_numbers("aspect_ratios", aspect_ratios)
+        self.anchor_scales = _validate.positive_numbers("anchor_scales", anchor_scales)
+        self.aspect_ratios = _validate.positive_numbers("aspect_ratios", aspect_ratios)
         self.width = _validate.positive_int("width", width)
         self.head_depth = _validate.positive_int("head_depth", head_depth)
         self.prior_probability = _validate.fraction("prior_probability", prior_probability,
