@@ -46,7 +46,7 @@ from zoo.detection.losses import BOX_LOSSES, single_shot_losses
 from zoo.detection.nms import batched_nms
 from zoo.detection.pyramid import feature_pyramid
 from zoo.detection.targets import assign, padded_ground_truth
-from zoo.generative.trackers import mean_trackers, report
+from zoo.generative.trackers import TrackedModel, mean_trackers, report
 from zoo.models._common import CHANNELS
 
 BOX_DELTAS = 4
@@ -64,7 +64,7 @@ def _checked_strides(strides, top_down: bool) -> tuple[int, ...]:
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class SingleShotDetector(keras.Model):
+class SingleShotDetector(TrackedModel):
     """A RetinaNet/SSD-style detector (see the module docstring).
 
     Args:
@@ -267,10 +267,6 @@ class SingleShotDetector(keras.Model):
             raise ValueError("a detector trains on (images, {'boxes': ..., 'classes': ...}) "
                              "batches, without sample weights.")
         return images, targets
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes,

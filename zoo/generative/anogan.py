@@ -26,7 +26,7 @@ from keras import ops
 
 from zoo import _validate
 from zoo.data.pipeline import inputs_only
-from zoo.generative.trackers import mean_trackers, report
+from zoo.generative.trackers import TrackedModel, mean_trackers, report
 
 
 def _encoder(image_shape, latent_dim, filters):
@@ -45,7 +45,7 @@ def _encoder(image_shape, latent_dim, filters):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class EncodedGAN(keras.Model):
+class EncodedGAN(TrackedModel):
     """f-AnoGAN (see the module docstring): called on images in [0, 1], it returns each
     image's anomaly score A(x), higher for images less like the training data.
 
@@ -170,10 +170,6 @@ class EncodedGAN(keras.Model):
     def _report(self, loss, residual, feature_residual):
         return report(self.trackers, {"loss": loss, "residual": residual,
                                       "feature_residual": feature_residual})
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape,

@@ -24,7 +24,7 @@ from keras import ops
 
 from zoo import _validate
 from zoo.generative.pix2pix import LEAK, _instance_norm
-from zoo.generative.trackers import mean_trackers, report
+from zoo.generative.trackers import TrackedModel, mean_trackers, report
 
 DIRECTIONS = ("a_to_b", "b_to_a")
 
@@ -76,7 +76,7 @@ def patch_critic(image_shape, filters=(32, 64), name="critic"):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class CycleGAN(keras.Model):
+class CycleGAN(TrackedModel):
     """CycleGAN (see the module docstring). Called on images of domain A in [0, 1], it
     returns their translations to B; `translate(images, "b_to_a")` goes back. It trains on
     `(images of A, images of B)` batches that need not correspond
@@ -204,10 +204,6 @@ class CycleGAN(keras.Model):
     def _report(self, terms):
         values = {**terms, "loss": terms["d_loss"] + self._generator_loss(terms)}
         return report(self.trackers, values)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape,

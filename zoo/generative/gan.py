@@ -41,7 +41,7 @@ from zoo.generative.conditioning import (
     sampling_labels,
     split_inputs,
 )
-from zoo.generative.trackers import mean_trackers, report
+from zoo.generative.trackers import TrackedModel, mean_trackers, report
 
 ARCHITECTURES = ("dense", "conv")
 LEAK = 0.2  # LeakyReLU slope in D (Radford et al.) and in the dense G
@@ -123,7 +123,7 @@ def _discriminator(image_shape, num_classes, architecture, hidden_units, filters
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class GenerativeAdversarialNetwork(keras.Model):
+class GenerativeAdversarialNetwork(TrackedModel):
     """A GAN, a DCGAN or a class-conditional one (see the module docstring).
 
     Calling it on a latent batch `z` (unconditional) or on `{"latent": z, "label": y}`
@@ -311,10 +311,6 @@ class GenerativeAdversarialNetwork(keras.Model):
         values = {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss,
                   "d_accuracy": accuracy}
         return report(self.trackers, values)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape,

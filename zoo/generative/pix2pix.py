@@ -20,7 +20,7 @@ import keras
 from keras import ops
 
 from zoo import _validate
-from zoo.generative.trackers import mean_trackers, report
+from zoo.generative.trackers import TrackedModel, mean_trackers, report
 
 LEAK = 0.2
 
@@ -103,7 +103,7 @@ def patch_discriminator(input_shape, output_shape, filters=(32, 64)):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class ImageToImageGAN(keras.Model):
+class ImageToImageGAN(TrackedModel):
     """pix2pix (see the module docstring). Called on corrupted images in [0, 1], it returns
     the restored images in [0, 1]; it trains on `(corrupted, clean)` batches.
 
@@ -208,10 +208,6 @@ class ImageToImageGAN(keras.Model):
         values = {"loss": d_loss + self._generator_loss(g_loss, l1), "d_loss": d_loss,
                   "g_loss": g_loss, "l1": l1, "d_accuracy": accuracy}
         return report(self.trackers, values)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def get_config(self):
         return {**super().get_config(), "input_shape": self.image_shape,

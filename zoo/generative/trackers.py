@@ -1,5 +1,6 @@
 """The running means that models with their own `train_step` log (a GAN's `d_loss`,
-`g_loss`, `d_accuracy`, ...): made by name, updated from one dict per step."""
+`g_loss`, `d_accuracy`, ...): made by name, updated from one dict per step, and declared as
+the model's metrics by `TrackedModel`."""
 
 from __future__ import annotations
 
@@ -16,3 +17,12 @@ def report(trackers: dict, values: dict) -> dict:
     for name, tracker in trackers.items():
         tracker.update_state(values[name])
     return {name: tracker.result() for name, tracker in trackers.items()}
+
+
+class TrackedModel(keras.Model):
+    """A `keras.Model` whose metrics are the running means in `self.trackers`
+    (`mean_trackers`): declared so, Keras resets them at the start of every epoch."""
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
