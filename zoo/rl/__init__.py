@@ -1,0 +1,13 @@
+"""Reinforcement learning (issue 15): the one family `fit` cannot train, because its data
+comes from acting in an environment. Agents live here, beside `zoo.train`; the networks deep
+agents use are registered factories in `zoo.models.rl`.
+
+- `zoo.rl.environments`: gymnasium environments made by id, seeded, with the spaces an agent
+  can handle checked up front.
+- `zoo.rl.bandits`: the 10-armed testbed and the greedy, epsilon-greedy, UCB and gradient
+  bandit agents of Sutton and Barto, chapter 2.
+- `zoo.rl.tabular`: Q-learning and SARSA on discrete environments (FrozenLake,
+  CliffWalking, Taxi).
+- `zoo.rl.tictactoe`: tic-tac-toe, a perfect (minimax) player, and a player learned by
+  self-play.
+"""
