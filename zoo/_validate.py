@@ -35,6 +35,13 @@ def fraction(arg: str, value, *, inclusive_zero: bool = True) -> float:
     return float(value)
 
 
+def probability(arg: str, value) -> float:
+    """A number in [0, 1], both ends included (an exploration rate, a discount factor)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"{arg}={value!r} must be a probability in [0, 1].")
+    return float(value)
+
+
 def non_negative(arg: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise ValueError(f"{arg}={value!r} must be a non-negative number.")
