@@ -212,6 +212,9 @@ def test_the_readme_quotes_the_recorded_figures():
         row = zoo.model_card(name).measured["nll"]
         for figure in (row["value"], row["negative_elbo"]):
             assert str(figure) in readme, (name, figure)
+        # Every VAE's samples are judged, as every GAN's are.
+        assert row["generated_samples"] == 10_000 and 0 < row["classifier_fid"] < 100, name
+        assert f"{row['classifier_fid']:.2f}, {row['class_coverage']}" in readme, name
 
 
 def test_the_conditional_vae_recorded_a_tighter_bound_and_samples_of_the_asked_digits():

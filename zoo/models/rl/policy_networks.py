@@ -1,0 +1,65 @@
+"""The actor and the critic of policy-gradient agents (REINFORCE, A2C, A3C, PPO in
+`zoo.rl.policy_gradient`): a policy network from an observation to one logit per action, and
+a value network from an observation to the state's value V(s).
+
+They are separate multilayer perceptrons, as in Stable-Baselines3's `MlpPolicy` for these
+algorithms (64-64 units, tanh): sharing a trunk saves little at this size and couples the two
+losses' scales. Plain stacks, so `keras.Sequential`s. The policy's output is unnormalised
+(logits), so that log-probabilities are computed stably where the loss needs them.
+
+- REINFORCE: Williams (1992), "Simple statistical gradient-following algorithms for
+  connectionist reinforcement learning", Machine Learning 8.
+- Actor-critic with advantages: Mnih et al. (2016), "Asynchronous methods for deep
+  reinforcement learning", ICML; Schulman et al. (2017), "Proximal policy optimization
+  algorithms", arXiv:1707.06347.
+"""
+
+from zoo import _validate
+from zoo._lazy import keras
+from zoo.models._common import check_activation
+from zoo.registry import Recipe, Reference, register
+
+A3C = Reference("Asynchronous methods for deep reinforcement learning",
+                "Mnih, V., Badia, A. P., Mirza, M., Graves, A., Lillicrap, T., Harley, T., "
+                "Silver, D. and Kavukcuoglu, K.", 2016, "https://arxiv.org/abs/1602.01783")
+
+
+def _perceptron(input_shape, outputs, hidden_units, activation, name, output_name):
+    _validate.shape("input_shape", input_shape, rank=1)
+    hidden_units = _validate.widths("hidden_units", hidden_units)
+    check_activation(activation)
+    return keras.Sequential(
+        [keras.Input(shape=tuple(input_shape), name="observation"),
+         *[keras.layers.Dense(units, activation=activation, name=f"dense_{index}")
+           for index, units in enumerate(hidden_units, start=1)],
+         keras.layers.Dense(outputs, name=output_name)],
+        name=name,
+    )
+
+
+@register(
+    "policy_network", family="actor_critic", task="policy", api="sequential",
+    input_shape=(4,), input_name="observation", dataset="CartPole-v1",
+    # What its gradient steps use when it learns by imitation (behaviour cloning); the agents
+    # in zoo.rl.policy_gradient set their own losses and settings.
+    recipe=Recipe(loss="sparse_categorical_crossentropy_from_logits", learning_rate=7e-4,
+                  batch_size=64, epochs=1, monitor=None),
+    reference=A3C,
+)
+def policy_network(input_shape=(4,), num_actions=2, hidden_units=(64, 64), activation="tanh",
+                   name="policy_network"):
+    """A multilayer perceptron from a vector observation to one logit per action."""
+    _validate.positive_int("num_actions", num_actions)
+    return _perceptron(input_shape, num_actions, hidden_units, activation, name, "logits")
+
+
+@register(
+    "value_network", family="actor_critic", task="state-value", api="sequential",
+    input_shape=(4,), input_name="observation", dataset="CartPole-v1",
+    recipe=Recipe(loss="mse", learning_rate=7e-4, batch_size=64, epochs=1, monitor=None),
+    reference=A3C,
+)
+def value_network(input_shape=(4,), hidden_units=(64, 64), activation="tanh",
+                  name="value_network"):
+    """A multilayer perceptron from a vector observation to the state's value V(s)."""
+    return _perceptron(input_shape, 1, hidden_units, activation, name, "value")
