@@ -11,7 +11,8 @@ and the same episodes compare the network's values max_a Q(s, a) with the discou
 that followed (van Hasselt et al. 2016's overestimation; for DQN and double DQN, also averaged
 over the checks made while learning). Steps and wall time are medians over the seeds, each
 seed's kept in the row. Rows land in zoo/results/rl.json: the Q-network's for DQN (its card's
-figure) and double DQN, the policy network's for PPO (its card's figure), A2C and REINFORCE.
+figure) and double DQN, the policy network's for PPO (its card's figure), A2C, A3C and
+REINFORCE.
 """
 
 import argparse
@@ -25,6 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from zoo.benchmark import provenance, record  # noqa: E402
+from zoo.rl.a3c import A3C  # noqa: E402
 from zoo.rl.dqn import DQN  # noqa: E402
 from zoo.rl.policy_gradient import PolicyGradient  # noqa: E402
 
@@ -47,6 +49,9 @@ AGENTS = {
             "a2c_mean_return", 500_000),
     "reinforce": (lambda seed: PolicyGradient(ENV, "reinforce", seed=seed), "policy_network",
                   "reinforce_mean_return", 500_000),
+    # Four threads; asynchronous, so a seed does not fix its returns (zoo.rl.a3c).
+    "a3c": (lambda seed: A3C(ENV, workers=4, seed=seed), "policy_network", "a3c_mean_return",
+            500_000),
 }
 CHECK_EVERY = 5_000
 

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import gymnasium
 import numpy as np
 import pytest
 
@@ -10,6 +11,7 @@ import zoo
 from tests.helpers import build
 from zoo.data import DATASETS
 from zoo.export.signatures import served_inputs
+from zoo.rl import environments
 from zoo.tasks import get_task
 
 
@@ -32,7 +34,10 @@ def test_every_card_is_complete_and_true_to_its_model(name):
     card = zoo.model_card(name)
     assert card.family and card.summary
     assert card.reference.title and card.reference.authors and 1700 < card.reference.year < 2100
-    assert card.dataset in DATASETS
+    if get_task(card.task).interactive:  # an agent's network learns in an environment
+        assert card.dataset in gymnasium.registry
+    else:
+        assert card.dataset in DATASETS
     assert card.recipe.loss and card.recipe.epochs > 0
     model = zoo.get_model(name)
     assert model.name == name, "cards are found again from a model by its name"
@@ -59,6 +64,12 @@ def test_every_card_is_complete_and_true_to_its_model(name):
 def test_the_recipe_builds_a_model_its_dataset_feeds(name):
     card = zoo.model_card(name)
     model = build(name)
+    if get_task(card.task).interactive:
+        env = environments.make(card.dataset)
+        assert model.input_shape[1:] == env.observation_space.shape
+        if "action" in get_task(card.task).outputs:  # not a critic's one value
+            assert model.output_shape[-1] == env.action_space.n
+        return
     data_options = {k: v for k, v in card.recipe.dataset_options.items()
                     if k in ("image_size", "channels", "classes", "max_length", "corrupt")}
     shaped = get_task(card.task).data_options  # e.g. a forecaster's window

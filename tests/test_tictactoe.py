@@ -88,9 +88,9 @@ def test_an_illegal_move_names_the_move_and_the_board(board, move, message):
 
 @pytest.mark.parametrize("arguments,message", [
     ({"games": 0}, r"games=0 must be a positive integer"),
-    ({"epsilon": 1.5}, r"epsilon=1\.5 must be a number in \[0, 1\]"),
-    ({"final_epsilon": -0.1}, r"final_epsilon=-0\.1 must be a number in \[0, 1\]"),
-    ({"learning_rate": 0}, r"learning_rate=0 must be a number in \(0, 1\]"),
+    ({"epsilon": 1.5}, r"epsilon=1\.5 must be a probability in \[0, 1\]"),
+    ({"final_epsilon": -0.1}, r"final_epsilon=-0\.1 must be a probability in \[0, 1\]"),
+    ({"learning_rate": 0}, r"learning_rate=0 must be a positive number"),
 ])
 def test_self_play_refuses_bad_arguments(arguments, message):
     with pytest.raises(ValueError, match=message):

@@ -32,6 +32,27 @@ def binary_batch(card, batch_size, rng):
             rng.integers(0, 2, batch_size).astype(np.float32))
 
 
+def action_values_batch(card, batch_size, rng):
+    """Observations and a target value for every action (a Q-network's regression targets:
+    returns of a few steps, around 0 and of either sign)."""
+    actions = _card_argument(card, "num_actions", 2)
+    return (rng.normal(0, 1, (batch_size, *_model_input_shape(card))).astype(np.float32),
+            rng.normal(0, 5, (batch_size, actions)).astype(np.float32))
+
+
+def policy_batch(card, batch_size, rng):
+    """Observations and the action taken in each (a policy's imitation targets)."""
+    actions = _card_argument(card, "num_actions", 2)
+    return (rng.normal(0, 1, (batch_size, *_model_input_shape(card))).astype(np.float32),
+            rng.integers(0, actions, batch_size))
+
+
+def returns_batch(card, batch_size, rng):
+    """Observations and the return that followed each (a value network's targets)."""
+    return (rng.normal(0, 1, (batch_size, *_model_input_shape(card))).astype(np.float32),
+            rng.normal(20, 10, (batch_size, 1)).astype(np.float32))
+
+
 def regression_batch(card, batch_size, rng):
     return (_random_inputs(card, batch_size, rng),
             rng.normal(150, 50, (batch_size, 1)).astype(np.float32))
@@ -155,6 +176,11 @@ def series_batch(card, batch_size, rng):
 
 def classes_shape(card, x, y):
     return (len(x), _model_classes(card))
+
+
+def actions_shape(card, x, y):
+    """One output per action (a policy's logits)."""
+    return (len(x), _card_argument(card, "num_actions", 2))
 
 
 def one_output_shape(card, x, y):

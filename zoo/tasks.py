@@ -20,6 +20,8 @@ from typing import Any
 
 from zoo._lazy import tf
 from zoo.task_examples import (
+    action_values_batch,
+    actions_shape,
     anchor_outputs_shape,
     binary_batch,
     binary_images_batch,
@@ -32,8 +34,10 @@ from zoo.task_examples import (
     latent_batch,
     logits_shape,
     one_output_shape,
+    policy_batch,
     reconstruction_batch,
     regression_batch,
+    returns_batch,
     scores_shape,
     series_batch,
     string_pairs_batch,
@@ -67,6 +71,9 @@ class Task:
             `(x, y)` (the sweep checks it).
         endpoints: `model -> {name: (function, input_signature)}`, signatures exported beside
             `serving_default` (a language model's `generate`).
+        interactive: the model learns from acting in an environment (reinforcement learning):
+            its card's dataset is a gymnasium environment id, and an agent (`zoo.rl`) trains
+            it, not `zoo.train`.
         input_signature: `model -> [TensorSpec, ...]`, the served inputs of a model that
             takes more than one (a conditional generator's latent batch and labels); its
             `serve` function takes them in that order. None (here, or returned for a model
@@ -90,6 +97,7 @@ class Task:
     output_shape: Callable[..., tuple] | None = field(default=None, repr=False)
     endpoints: Callable[..., dict] | None = field(default=None, repr=False)
     input_signature: Callable[..., list] | None = field(default=None, repr=False)
+    interactive: bool = False
 
 
 def _as_probabilities(model, outputs):
@@ -252,6 +260,34 @@ def _detection_endpoints(model) -> dict:
     return detection_signatures(model)
 
 
+def _serve_action_values(model, labels=None):
+    """Every action's value and the greedy action: what a deployed DQN policy acts on."""
+    def serve(observation):
+        q_values = model(observation, training=False)
+        return {"q_values": q_values,
+                "action": tf.argmax(q_values, axis=-1, output_type=tf.int64)}
+
+    return serve
+
+
+def _serve_policy(model, labels=None):
+    """The action logits, their probabilities and the most probable action (a deployed
+    policy acts on it; a stochastic one samples from the probabilities)."""
+    def serve(observation):
+        logits = model(observation, training=False)
+        return {"logits": logits, "probabilities": tf.nn.softmax(logits, axis=-1),
+                "action": tf.argmax(logits, axis=-1, output_type=tf.int64)}
+
+    return serve
+
+
+def _serve_state_value(model, labels=None):
+    def serve(observation):
+        return {"value": tf.squeeze(model(observation, training=False), axis=-1)}
+
+    return serve
+
+
 def _serve_logits(model, labels=None):
     def serve(text):
         return {"logits": model(text, training=False)}
@@ -381,6 +417,19 @@ TASKS: dict[str, Task] = {task.name: task for task in (
           "anchor_outputs"), "anchor_outputs", "focal_and_box", (), "coco_map", True,
          detection_batch, _serve_detections, output_shape=anchor_outputs_shape,
          endpoints=_detection_endpoints, input_signature=_detection_inputs),
+    Task("action-values", "the value of each action for an observation, and the greedy "
+         "action (DQN's Q-network); trained by an agent acting in an environment",
+         "float32", ("q_values", "action"), "q_values", "huber", (), "mean_return", True,
+         action_values_batch, _serve_action_values, output_shape=targets_shape,
+         interactive=True),
+    Task("policy", "a probability for each action given an observation (a policy-gradient "
+         "agent's actor); trained by an agent acting in an environment, or by imitation",
+         "float32", ("logits", "probabilities", "action"), "logits",
+         "sparse_categorical_crossentropy_from_logits", (), "mean_return", True,
+         policy_batch, _serve_policy, output_shape=actions_shape, interactive=True),
+    Task("state-value", "the expected return from an observation (a policy-gradient agent's "
+         "critic, V(s))", "float32", ("value",), "value", "mse", (), "mean_return", True,
+         returns_batch, _serve_state_value, output_shape=one_output_shape, interactive=True),
     Task("text-classification", "one of k classes for a raw string (vectorised inside)",
          "string", ("probabilities", "class_id", "label"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,

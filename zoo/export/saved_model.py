@@ -17,6 +17,7 @@ import keras
 from zoo._io import staged_directory, write_json
 from zoo.export.signatures import extra_endpoints, served_inputs, serving_function
 from zoo.registry import card_of
+from zoo.tasks import get_task
 
 DEFAULT_ROOT = "saved_models"
 KERAS_FILE = "model.keras"
@@ -84,7 +85,7 @@ def export(model, name: str | None = None, version: int | None = None, *,
 
 def _card_labels(card, model):
     """The class names of the card's dataset, when the model has that many outputs."""
-    if card is None:
+    if card is None or get_task(card.task).interactive:  # an environment has no classes
         return None
     from zoo.data import dataset_info
 

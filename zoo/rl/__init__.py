@@ -10,4 +10,10 @@ agents use are registered factories in `zoo.models.rl`.
   CliffWalking, Taxi).
 - `zoo.rl.tictactoe`: tic-tac-toe, a perfect (minimax) player, and a player learned by
   self-play.
+- `zoo.rl.dqn`: DQN and double DQN, on `zoo.rl.replay`'s experience replay.
+- `zoo.rl.policy_gradient`: REINFORCE with a baseline, A2C and PPO, on `zoo.rl.rollouts`
+  (environments stepped together, generalised advantage estimation); `zoo.rl.a3c`, the
+  asynchronous workers of A3C.
+- `zoo.rl.evaluation`: many episodes of a policy played side by side, to judge it;
+  `zoo.rl.softmax`, sampling actions from preferences or logits.
 """

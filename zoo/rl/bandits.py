@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zoo import _validate
+from zoo.rl import softmax
 
 
 def _argmax_random_ties(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -115,16 +116,10 @@ class GradientBandit:
         self.steps = 0
 
     def policy(self) -> np.ndarray:
-        shifted = self.preferences - self.preferences.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return np.exp(softmax.log_softmax(self.preferences))
 
     def act(self, step: int, rng: np.random.Generator) -> np.ndarray:
-        cumulative = np.cumsum(self.policy(), axis=1)
-        draws = rng.random((len(cumulative), 1))
-        # The first arm whose cumulative probability exceeds the draw (clipped: rounding can
-        # leave the last cumulative sum a hair under 1).
-        return np.minimum((cumulative < draws).sum(axis=1), cumulative.shape[1] - 1)
+        return softmax.sample(self.preferences, rng)[0]
 
     def update(self, actions: np.ndarray, rewards: np.ndarray) -> None:
         self.steps += 1

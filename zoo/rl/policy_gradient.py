@@ -44,6 +44,7 @@ import tensorflow as tf
 
 from zoo import _io, _validate
 from zoo.registry import get_model, model_card
+from zoo.rl import softmax
 from zoo.rl.evaluation import Episodes, play
 from zoo.rl.rollouts import Rollouts, advantages, collect_episodes
 
@@ -121,6 +122,26 @@ def config_for(algorithm: str, **overrides) -> PolicyGradientConfig:
     return PolicyGradientConfig(algorithm=algorithm, **{**_DEFAULTS[algorithm], **overrides})
 
 
+def actor_critic_loss(policy, value, config: PolicyGradientConfig, observations, actions,
+                      old_log_probs, advantages, targets, clip_range) -> tf.Tensor:
+    """One batch's loss: the policy-gradient term (PPO's clipped surrogate, else
+    -log pi(a | s) A), plus `value_coefficient` times the value error, minus
+    `entropy_coefficient` times the policy's entropy."""
+    log_probs = tf.nn.log_softmax(policy(observations, training=True))
+    taken = tf.gather(log_probs, actions, axis=1, batch_dims=1)
+    if config.algorithm == "ppo":
+        ratio = tf.exp(taken - old_log_probs)
+        clipped = tf.clip_by_value(ratio, 1.0 - clip_range, 1.0 + clip_range)
+        policy_loss = -tf.reduce_mean(tf.minimum(ratio * advantages, clipped * advantages))
+    else:
+        policy_loss = -tf.reduce_mean(taken * advantages)
+    entropy = -tf.reduce_mean(tf.reduce_sum(tf.exp(log_probs) * log_probs, axis=-1))
+    value_loss = tf.reduce_mean(tf.square(targets - tf.squeeze(value(observations,
+                                                                     training=True), -1)))
+    return (policy_loss + config.value_coefficient * value_loss
+            - config.entropy_coefficient * entropy)
+
+
 @dataclass
 class Progress:
     """What a run has done so far: counters, and each finished episode's return."""
@@ -180,12 +201,8 @@ class PolicyGradient:
     def _sample(self, observations: np.ndarray):
         """Actions drawn from the policy, their log-probabilities, and the states' values."""
         logits, values = (t.numpy() for t in self._forward(observations))
-        log_probs = logits - logits.max(axis=1, keepdims=True)
-        log_probs -= np.log(np.exp(log_probs).sum(axis=1, keepdims=True))
-        cumulative = np.cumsum(np.exp(log_probs), axis=1)
-        draws = self.rng.random((len(cumulative), 1))
-        actions = np.minimum((cumulative < draws).sum(axis=1), self.num_actions - 1)
-        return actions, log_probs[np.arange(len(actions)), actions], values
+        actions, log_probs = softmax.sample(logits, self.rng)
+        return actions, log_probs, values
 
     def _values(self, observations: np.ndarray) -> np.ndarray:
         return self._value(observations).numpy()
@@ -198,22 +215,9 @@ class PolicyGradient:
 
     def _gradient_step(self, observations, actions, old_log_probs, advantages, targets,
                        clip_range):
-        c = self.config
         with tf.GradientTape() as tape:
-            log_probs = tf.nn.log_softmax(self.policy(observations, training=True))
-            taken = tf.gather(log_probs, actions, axis=1, batch_dims=1)
-            if c.algorithm == "ppo":
-                ratio = tf.exp(taken - old_log_probs)
-                clipped = tf.clip_by_value(ratio, 1.0 - clip_range, 1.0 + clip_range)
-                policy_loss = -tf.reduce_mean(tf.minimum(ratio * advantages,
-                                                         clipped * advantages))
-            else:
-                policy_loss = -tf.reduce_mean(taken * advantages)
-            entropy = -tf.reduce_mean(tf.reduce_sum(tf.exp(log_probs) * log_probs, axis=-1))
-            values = tf.squeeze(self.value(observations, training=True), -1)
-            value_loss = tf.reduce_mean(tf.square(targets - values))
-            loss = (policy_loss + c.value_coefficient * value_loss
-                    - c.entropy_coefficient * entropy)
+            loss = actor_critic_loss(self.policy, self.value, self.config, observations,
+                                     actions, old_log_probs, advantages, targets, clip_range)
         self.optimizer.apply(tape.gradient(loss, self.variables), self.variables)
         return loss
 

@@ -202,9 +202,9 @@ def self_play(games: int = 80_000, learning_rate: float = 0.5, epsilon: float = 
     Everything random comes from `np.random.default_rng(seed)`: the same arguments give the
     same table."""
     _validate.positive_int("games", games)
-    _rate("learning_rate", learning_rate, zero_allowed=False)
-    _rate("epsilon", epsilon)
-    _rate("final_epsilon", final_epsilon)
+    _validate.positive("learning_rate", learning_rate)
+    _validate.probability("epsilon", epsilon)
+    _validate.probability("final_epsilon", final_epsilon)
     rng = np.random.default_rng(seed)
     table: dict[tuple[int, ...], dict[int, float]] = {}
     for game in range(games):
@@ -226,15 +226,6 @@ def self_play(games: int = 80_000, learning_rate: float = 0.5, epsilon: float = 
             target = abs(result) if result is not None else -max(table[child].values())
             values[move] += learning_rate * (target - values[move])
     return LearnedPlayer(table)
-
-
-def _rate(arg: str, value, *, zero_allowed: bool = True) -> float:
-    """A probability or step size: a number in [0, 1], or (0, 1] without zero."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not (0 <= value <= 1) or (value == 0 and not zero_allowed):
-        low = "[0" if zero_allowed else "(0"
-        raise ValueError(f"{arg}={value!r} must be a number in {low}, 1].")
-    return float(value)
 
 
 def play(x_player, o_player, rng: np.random.Generator) -> int:

@@ -17,6 +17,7 @@ from zoo import _validate, data, objectives
 from zoo._io import write_json
 from zoo.data.augment import evaluation_options
 from zoo.registry import ModelCard, Recipe, card_of, get_model
+from zoo.tasks import get_task
 from zoo.train.callbacks import standard_callbacks
 from zoo.train.rundir import new_run_dir, plot_history
 
@@ -50,6 +51,14 @@ def monitor_mode(monitor: str, task) -> str:
     if task is not None and name == task.primary_metric:
         return "max" if task.higher_is_better else "min"
     return "auto"
+
+
+def _refuse_interactive(card: ModelCard | None) -> None:
+    """A reinforcement-learning network learns from acting, which `fit` cannot do."""
+    if card is not None and get_task(card.task).interactive:
+        raise ValueError(f"{card.name} learns by acting in the environment {card.dataset}, "
+                         "not from a dataset: train it with its agent (zoo.rl, e.g. "
+                         f"zoo.rl.dqn.DQN({card.dataset!r})).")
 
 
 def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learning_rate=None,
@@ -136,6 +145,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         _validate.positive("learning_rate", learning_rate)
     keras.utils.set_random_seed(seed)  # before building: the initial weights follow the seed
     card = card_of(model)
+    _refuse_interactive(card)
     if isinstance(model, str):
         model = get_model(model, **{**card.recipe.model_options, **_classes_of(card, dataset),
                                     **_window_of(card, dataset, dataset_options),
@@ -197,6 +207,7 @@ def evaluate(model, dataset=None, *, split="test", batch_size=256, dataset_optio
 
         model = load_model(model)
     card = card_of(model)
+    _refuse_interactive(card)
     if isinstance(model, str):
         model = get_model(model, **card.recipe.model_options)
     dataset = dataset or (card.dataset if card else None)
