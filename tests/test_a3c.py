@@ -64,3 +64,35 @@ def test_the_shared_policy_exports_and_serves_the_agents_actions(tmp_path):
 def test_bad_settings_and_environments_are_named(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_a_run_that_dies_resumes_from_the_shared_state_it_saved(tmp_path):
+    agent = A3C("CartPole-v1", workers=2, seed=0, **SMALL)
+    original = agent.workers[0].run
+
+    def run_then_die(total_steps, stop, checkpoint):
+        def checkpoint_then_die():
+            checkpoint()
+            if agent.progress.steps >= 200:
+                raise Interrupted
+
+        original(total_steps, stop, checkpoint_then_die)
+
+    agent.workers[0].run = run_then_die
+    with pytest.raises(Interrupted):
+        agent.learn(10_000, checkpoint_dir=tmp_path / "run", checkpoint_every=100)
+    resumed = A3C.restore(tmp_path / "run")
+    assert 100 <= resumed.progress.steps < 200 + 2 * 5
+    assert resumed.progress.episode_returns == \
+        agent.progress.episode_returns[:len(resumed.progress.episode_returns)]
+    shared = resumed.policy.get_weights()
+    resumed.learn(resumed.progress.steps + 100)
+    assert resumed.progress.steps >= 200
+    assert any(not np.array_equal(a, b)
+               for a, b in zip(shared, resumed.policy.get_weights(), strict=True))
+    with pytest.raises(FileNotFoundError, match="weights.npz"):
+        A3C.restore(tmp_path / "nothing")

@@ -19,20 +19,28 @@ Seeding: worker w's environment is seeded `seed + w`, its action sampling by its
 generator. With one worker a run repeats exactly; with several, the order in which their
 updates reach the shared weights depends on thread scheduling, so returns differ from run to
 run; that is inherent to asynchronous training, not a missing seed.
+
+Checkpoints (`learn(checkpoint_dir=...)`, `A3C.restore`) hold what the workers share: both
+networks, the optimizer and the progress, written by the worker whose update crosses the
+checkpoint step, under the lock. The other workers are then mid-rollout in environments their
+own threads are stepping, which no other thread can copy safely; so a resumed run starts every
+worker on a fresh episode (seeded apart from the first run's) and, unlike DQN's and the
+synchronous agents', is not the uninterrupted run step for step.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import _validate
+from zoo import _io, _validate
 from zoo.registry import get_model
 from zoo.rl import softmax
 from zoo.rl.evaluation import Episodes, play
@@ -51,7 +59,7 @@ class _Worker:
     def __init__(self, agent: A3C, index: int):
         c = agent.config
         self.agent = agent
-        self.rollouts = Rollouts(agent.env_id, 1, agent.seed + index, "A3C")
+        self.rollouts = Rollouts(agent.env_id, 1, agent.env_seed + index, "A3C")
         self.rng = np.random.default_rng([agent.seed, index])
         self.policy = get_model(c.policy_network, **agent.network_options,
                                 num_actions=agent.num_actions)
@@ -78,7 +86,7 @@ class _Worker:
     def _values(self, observations):
         return self._forward(observations)[1].numpy()
 
-    def run(self, total_steps: int, stop: threading.Event):
+    def run(self, total_steps: int, stop: threading.Event, checkpoint):
         agent, c = self.agent, self.agent.config
         try:
             while not stop.is_set():
@@ -100,6 +108,7 @@ class _Worker:
                     for episode_return in self.rollouts.finished_returns[finished_before:]:
                         agent.progress.episode_returns.append(episode_return)
                         agent.progress.episode_end_steps.append(agent.progress.steps)
+                    checkpoint()
         except BaseException as error:  # a worker's failure stops all, and is raised by learn
             agent.errors.append(error)
             stop.set()
@@ -114,12 +123,15 @@ class A3C:
     """
 
     def __init__(self, env: str = "CartPole-v1", *, workers: int = 4, seed: int = 0,
-                 config: PolicyGradientConfig | None = None, **config_overrides):
+                 config: PolicyGradientConfig | None = None, _env_seed: int | None = None,
+                 **config_overrides):
         # A2C's settings, one environment per worker.
         self.config = (replace(config, **config_overrides) if config
                        else config_for("a2c", n_envs=1, **config_overrides))
         self.workers_count = _validate.positive_int("workers", workers)
         self.env_id, self.seed = env, _validate.non_negative_int("seed", seed)
+        # A restored agent's workers start from other seeds than the first run's.
+        self.env_seed = seed if _env_seed is None else _env_seed
         probe = Rollouts(env, 1, seed, "A3C")
         self.observation_size, self.num_actions = probe.observation_size, probe.num_actions
         self.network_options = {"input_shape": (self.observation_size,),
@@ -146,16 +158,26 @@ class A3C:
         return self._logits(np.asarray(observations, np.float32)).numpy().argmax(axis=-1)
 
     def learn(self, total_steps: int, *, target_return: float | None = None,
-              evaluate_every: int = 10_000, evaluation_episodes: int = 100) -> Progress:
+              evaluate_every: int = 10_000, evaluation_episodes: int = 100,
+              checkpoint_dir=None, checkpoint_every: int = 20_000) -> Progress:
         """Run the workers until they have taken `total_steps` steps in all (each finishes
         the rollout it is in, so a few more), or until the shared policy's mean return over
         `evaluation_episodes` episodes reaches `target_return`, checked by this thread every
-        `evaluate_every` steps."""
+        `evaluate_every` steps. With `checkpoint_dir`, the shared state is written there
+        (atomically) by the first update past every `checkpoint_every` steps."""
         total_steps = _validate.positive_int("total_steps", total_steps)
         progress, stop = self.progress, threading.Event()
+        last_checkpoint = [progress.steps]
+
+        def checkpoint():  # called by a worker holding the lock
+            if checkpoint_dir is not None and \
+                    progress.steps - last_checkpoint[0] >= checkpoint_every:
+                last_checkpoint[0] = progress.steps
+                self._save(checkpoint_dir)
+
         started = time.perf_counter()
-        threads = [threading.Thread(target=worker.run, args=(total_steps, stop), daemon=True)
-                   for worker in self.workers]
+        threads = [threading.Thread(target=worker.run, args=(total_steps, stop, checkpoint),
+                                    daemon=True) for worker in self.workers]
         for thread in threads:
             thread.start()
         next_check = progress.steps + evaluate_every
@@ -198,3 +220,46 @@ class A3C:
         from zoo.export import export
 
         return export(self.policy, root=root, **options)
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    def save(self, directory) -> Path:
+        """Write the shared state to `directory`, atomically (not while `learn` runs: it
+        checkpoints by itself)."""
+        with self.lock:
+            return self._save(directory)
+
+    def _save(self, directory) -> Path:
+        directory = Path(directory)
+        with _io.staged_directory(directory, overwrite=True) as staging:
+            _io.write_json(staging / "config.json",
+                           {**asdict(self.config), "env": self.env_id, "seed": self.seed,
+                            "workers": self.workers_count})
+            _io.write_json(staging / "state.json", asdict(self.progress))
+            arrays = {f"shared_{i}": v.numpy() for i, v in enumerate(self.variables)}
+            arrays.update({f"optimizer_{i}": v.numpy()
+                           for i, v in enumerate(self.optimizer.variables)})
+            np.savez(staging / "weights.npz", **arrays)
+        return directory
+
+    @classmethod
+    def restore(cls, directory) -> A3C:
+        """The agent saved in `directory`; its workers start fresh episodes."""
+        directory = Path(directory)
+        missing = [name for name in ("config.json", "state.json", "weights.npz")
+                   if not (directory / name).is_file()]
+        if missing:
+            raise FileNotFoundError(f"{directory} is not an A3C checkpoint: {missing} missing.")
+        config = json.loads((directory / "config.json").read_text())
+        env, seed, workers = config.pop("env"), config.pop("seed"), config.pop("workers")
+        state = json.loads((directory / "state.json").read_text())
+        state["evaluations"] = [tuple(e) for e in state["evaluations"]]
+        agent = cls(env, workers=workers, seed=seed, config=PolicyGradientConfig(**config),
+                    _env_seed=seed + 1_000 * (state["updates"] + 1))
+        agent.progress = Progress(**state)
+        with np.load(directory / "weights.npz") as arrays:
+            for i, variable in enumerate(agent.variables):
+                variable.assign(arrays[f"shared_{i}"])
+            for i, variable in enumerate(agent.optimizer.variables):
+                variable.assign(arrays[f"optimizer_{i}"])
+        return agent
