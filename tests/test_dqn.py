@@ -160,5 +160,7 @@ def test_restoring_from_a_folder_that_is_no_checkpoint_names_what_is_missing(tmp
 def test_fit_refuses_a_q_network_and_names_its_agent():
     import zoo
 
-    with pytest.raises(ValueError, match=r"acting in the environment CartPole-v1.*DQN"):
+    with pytest.raises(ValueError, match=r"acting in the environment CartPole-v1.*dqn.DQN"):
         zoo.train("q_network")
+    with pytest.raises(ValueError, match=r"policy_network learns.*PolicyGradient"):
+        zoo.evaluate("policy_network")

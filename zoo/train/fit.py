@@ -56,9 +56,10 @@ def monitor_mode(monitor: str, task) -> str:
 def _refuse_interactive(card: ModelCard | None) -> None:
     """A reinforcement-learning network learns from acting, which `fit` cannot do."""
     if card is not None and get_task(card.task).interactive:
+        agent = ("zoo.rl.dqn.DQN" if card.task == "action-values"
+                 else "zoo.rl.policy_gradient.PolicyGradient or zoo.rl.a3c.A3C")
         raise ValueError(f"{card.name} learns by acting in the environment {card.dataset}, "
-                         "not from a dataset: train it with its agent (zoo.rl, e.g. "
-                         f"zoo.rl.dqn.DQN({card.dataset!r})).")
+                         f"not from a dataset: train it with its agent ({agent}).")
 
 
 def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learning_rate=None,
