@@ -40,7 +40,7 @@ def test_learning_updates_the_network_and_counts_its_steps(trained):
     agent, before = trained
     progress = agent.progress
     assert progress.steps == 600
-    assert progress.gradient_steps == 500  # one per step after the first 100
+    assert progress.updates == 500  # one per step after the first 100
     assert len(progress.episode_returns) == len(progress.episode_end_steps) > 5
     assert progress.episode_end_steps == sorted(progress.episode_end_steps)
     after = agent.q_network.get_weights()
@@ -85,7 +85,7 @@ def test_a_run_that_dies_resumes_from_its_checkpoint_exactly(tmp_path):
     assert resumed.config.double
     resumed.learn(700)
     assert resumed.progress.episode_returns == straight.progress.episode_returns
-    assert resumed.progress.gradient_steps == straight.progress.gradient_steps
+    assert resumed.progress.updates == straight.progress.updates
     for a, b in zip(resumed.q_network.get_weights(), straight.q_network.get_weights(),
                     strict=True):
         np.testing.assert_array_equal(a, b)

@@ -15,5 +15,6 @@ agents use are registered factories in `zoo.models.rl`.
   (environments stepped together, generalised advantage estimation); `zoo.rl.a3c`, the
   asynchronous workers of A3C.
 - `zoo.rl.evaluation`: many episodes of a policy played side by side, to judge it;
+  `zoo.rl.checkpoints`, the progress and variables every agent checkpoints;
   `zoo.rl.softmax`, sampling actions from preferences or logits.
 """

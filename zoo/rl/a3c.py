@@ -43,13 +43,9 @@ import tensorflow as tf
 from zoo import _io, _validate
 from zoo.registry import get_model
 from zoo.rl import softmax
+from zoo.rl.checkpoints import Progress, load_variables, require, save_variables
 from zoo.rl.evaluation import Episodes, play
-from zoo.rl.policy_gradient import (
-    PolicyGradientConfig,
-    Progress,
-    actor_critic_loss,
-    config_for,
-)
+from zoo.rl.policy_gradient import PolicyGradientConfig, actor_critic_loss, config_for
 from zoo.rl.rollouts import Rollouts, advantages
 
 
@@ -236,30 +232,20 @@ class A3C:
                            {**asdict(self.config), "env": self.env_id, "seed": self.seed,
                             "workers": self.workers_count})
             _io.write_json(staging / "state.json", asdict(self.progress))
-            arrays = {f"shared_{i}": v.numpy() for i, v in enumerate(self.variables)}
-            arrays.update({f"optimizer_{i}": v.numpy()
-                           for i, v in enumerate(self.optimizer.variables)})
-            np.savez(staging / "weights.npz", **arrays)
+            save_variables(staging / "weights.npz",
+                           {"shared": self.variables, "optimizer": self.optimizer.variables})
         return directory
 
     @classmethod
     def restore(cls, directory) -> A3C:
         """The agent saved in `directory`; its workers start fresh episodes."""
-        directory = Path(directory)
-        missing = [name for name in ("config.json", "state.json", "weights.npz")
-                   if not (directory / name).is_file()]
-        if missing:
-            raise FileNotFoundError(f"{directory} is not an A3C checkpoint: {missing} missing.")
+        directory = require(directory, ("config.json", "state.json", "weights.npz"), "A3C")
         config = json.loads((directory / "config.json").read_text())
         env, seed, workers = config.pop("env"), config.pop("seed"), config.pop("workers")
         state = json.loads((directory / "state.json").read_text())
-        state["evaluations"] = [tuple(e) for e in state["evaluations"]]
         agent = cls(env, workers=workers, seed=seed, config=PolicyGradientConfig(**config),
                     _env_seed=seed + 1_000 * (state["updates"] + 1))
-        agent.progress = Progress(**state)
-        with np.load(directory / "weights.npz") as arrays:
-            for i, variable in enumerate(agent.variables):
-                variable.assign(arrays[f"shared_{i}"])
-            for i, variable in enumerate(agent.optimizer.variables):
-                variable.assign(arrays[f"optimizer_{i}"])
+        agent.progress = Progress.from_dict(state)
+        load_variables(directory / "weights.npz",
+                       {"shared": agent.variables, "optimizer": agent.optimizer.variables})
         return agent

@@ -37,6 +37,7 @@ import tensorflow as tf
 from zoo import _io, _validate
 from zoo.registry import get_model, model_card
 from zoo.rl import environments
+from zoo.rl.checkpoints import Progress, load_variables, require, save_variables
 from zoo.rl.evaluation import Episodes, play
 from zoo.rl.replay import ReplayBuffer
 
@@ -97,22 +98,6 @@ def td_targets(reward, terminated, next_target_values, discount: float, *,
         chosen = tf.argmax(next_online, axis=-1)
         next_value = tf.gather(next_target_values, chosen, axis=1, batch_dims=1)
     return tf.stop_gradient(reward + discount * (1.0 - terminated) * next_value)
-
-
-@dataclass
-class Progress:
-    """What a run has done so far: counters, and each finished episode's return."""
-
-    steps: int = 0
-    gradient_steps: int = 0
-    episode_returns: list[float] = field(default_factory=list)
-    episode_end_steps: list[int] = field(default_factory=list)
-    solved_at_step: int | None = None
-    seconds: float = 0.0  # in `learn`, evaluations included
-    evaluation_seconds: float = 0.0
-    # One per periodic evaluation: the step, the mean return, and the mean predicted value
-    # minus the mean discounted return that followed (`Episodes.overestimation`).
-    evaluations: list[tuple[int, float, float]] = field(default_factory=list)
 
 
 class DQN:
@@ -192,7 +177,7 @@ class DQN:
             self._train_step(*(tf.constant(batch[name]) for name in
                                ("observation", "action", "reward", "next_observation",
                                 "terminated")))
-            self.progress.gradient_steps += 1
+            self.progress.updates += 1
 
     def learn(self, total_steps: int, *, target_return: float | None = None,
               evaluate_every: int = 5_000, evaluation_episodes: int = 100,
@@ -293,22 +278,18 @@ class DQN:
                      "rng": self.rng.bit_generator.state,
                      "env_rng": self.env.unwrapped.np_random.bit_generator.state}
             _io.write_json(staging / "state.json", state)
-            arrays = {f"q_{i}": w for i, w in enumerate(self.q_network.get_weights())}
-            arrays.update({f"target_{i}": w
-                           for i, w in enumerate(self.target_network.get_weights())})
-            arrays.update({f"optimizer_{i}": v.numpy()
-                           for i, v in enumerate(self.optimizer.variables)})
-            np.savez(staging / "weights.npz", **arrays)
+            save_variables(staging / "weights.npz", self._variables())
             np.savez(staging / "replay.npz", **self.replay.state())
         return directory
+
+    def _variables(self) -> dict[str, list]:
+        return {"q": self.q_network.weights, "target": self.target_network.weights,
+                "optimizer": self.optimizer.variables}
 
     @classmethod
     def restore(cls, directory) -> DQN:
         """The agent saved in `directory`, ready to `learn` on from where it stopped."""
-        directory = Path(directory)
-        missing = [name for name in CHECKPOINT_FILES if not (directory / name).is_file()]
-        if missing:
-            raise FileNotFoundError(f"{directory} is not a DQN checkpoint: {missing} missing.")
+        directory = require(directory, CHECKPOINT_FILES, "DQN")
         config = json.loads((directory / "config.json").read_text())
         env, seed = config.pop("env"), config.pop("seed")
         agent = cls(env, config=DQNConfig(**config), seed=seed)
@@ -316,14 +297,8 @@ class DQN:
         agent.rng.bit_generator.state = state.pop("rng")
         env_rng = state.pop("env_rng")
         agent._episode_return = state.pop("episode_return")
-        state["evaluations"] = [tuple(e) for e in state["evaluations"]]
-        agent.progress = Progress(**state)
-        with np.load(directory / "weights.npz") as arrays:
-            for prefix, weights in (("q", agent.q_network.weights),
-                                    ("target", agent.target_network.weights),
-                                    ("optimizer", agent.optimizer.variables)):
-                for i, variable in enumerate(weights):
-                    variable.assign(arrays[f"{prefix}_{i}"])
+        agent.progress = Progress.from_dict(state)
+        load_variables(directory / "weights.npz", agent._variables())
         with np.load(directory / "replay.npz") as arrays:
             agent.replay = ReplayBuffer.from_state(arrays)
         # The environment continues its generator where the saved run's stood: the next

@@ -45,6 +45,7 @@ import tensorflow as tf
 from zoo import _io, _validate
 from zoo.registry import get_model, model_card
 from zoo.rl import softmax
+from zoo.rl.checkpoints import Progress, load_variables, require, save_variables
 from zoo.rl.evaluation import Episodes, play
 from zoo.rl.rollouts import Rollouts, advantages, collect_episodes
 
@@ -140,20 +141,6 @@ def actor_critic_loss(policy, value, config: PolicyGradientConfig, observations,
                                                                      training=True), -1)))
     return (policy_loss + config.value_coefficient * value_loss
             - config.entropy_coefficient * entropy)
-
-
-@dataclass
-class Progress:
-    """What a run has done so far: counters, and each finished episode's return."""
-
-    steps: int = 0
-    updates: int = 0
-    episode_returns: list[float] = field(default_factory=list)
-    episode_end_steps: list[int] = field(default_factory=list)
-    solved_at_step: int | None = None
-    seconds: float = 0.0  # in `learn`, evaluations included
-    evaluation_seconds: float = 0.0
-    evaluations: list[tuple[int, float]] = field(default_factory=list)  # step, mean return
 
 
 class PolicyGradient:
@@ -325,36 +312,26 @@ class PolicyGradient:
                            {**asdict(self.config), "env": self.env_id, "seed": self.seed})
             _io.write_json(staging / "state.json",
                            {**asdict(self.progress), "rng": self.rng.bit_generator.state})
-            arrays = {f"policy_{i}": w for i, w in enumerate(self.policy.get_weights())}
-            arrays.update({f"value_{i}": w for i, w in enumerate(self.value.get_weights())})
-            arrays.update({f"optimizer_{i}": v.numpy()
-                           for i, v in enumerate(self.optimizer.variables)})
-            np.savez(staging / "weights.npz", **arrays)
+            save_variables(staging / "weights.npz", self._variables())
             with open(staging / "environments.pkl", "wb") as file:
                 pickle.dump(self.rollouts, file)
         return directory
 
+    def _variables(self) -> dict[str, list]:
+        return {"policy": self.policy.weights, "value": self.value.weights,
+                "optimizer": self.optimizer.variables}
+
     @classmethod
     def restore(cls, directory) -> PolicyGradient:
         """The agent saved in `directory`, ready to `learn` on from where it stopped."""
-        directory = Path(directory)
-        missing = [name for name in CHECKPOINT_FILES if not (directory / name).is_file()]
-        if missing:
-            raise FileNotFoundError(f"{directory} is not a policy-gradient checkpoint: "
-                                    f"{missing} missing.")
+        directory = require(directory, CHECKPOINT_FILES, "policy-gradient")
         config = json.loads((directory / "config.json").read_text())
         env, seed = config.pop("env"), config.pop("seed")
         agent = cls(env, config=PolicyGradientConfig(**config), seed=seed)
         state = json.loads((directory / "state.json").read_text())
         agent.rng.bit_generator.state = state.pop("rng")
-        state["evaluations"] = [tuple(e) for e in state["evaluations"]]
-        agent.progress = Progress(**state)
-        with np.load(directory / "weights.npz") as arrays:
-            for prefix, variables in (("policy", agent.policy.weights),
-                                      ("value", agent.value.weights),
-                                      ("optimizer", agent.optimizer.variables)):
-                for i, variable in enumerate(variables):
-                    variable.assign(arrays[f"{prefix}_{i}"])
+        agent.progress = Progress.from_dict(state)
+        load_variables(directory / "weights.npz", agent._variables())
         with open(directory / "environments.pkl", "rb") as file:
             agent.rollouts = pickle.load(file)
         return agent
