@@ -5,7 +5,8 @@ example batch looks like (the registry sweep builds one), the serving signature'
 inputs and outputs, the default loss and metrics, the figure a benchmark records and whether
 higher is better, and what must happen to a model before training (e.g. adapting a text
 vectoriser on the training split). Adding a task is one entry in `TASKS` plus its models;
-its example batch and output shape live in `zoo.task_examples`.
+its example batch and output shape live in `zoo.task_examples`, what it serves and how its
+models are prepared in `zoo.task_serving`.
 
 The pattern is Hugging Face's task pipelines and torchvision's per-task model folders. This
 module is read by the registry, so it imports no TensorFlow at import time (`zoo._lazy`).
@@ -18,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from zoo._lazy import tf
 from zoo.task_examples import (
     action_values_batch,
     actions_shape,
@@ -45,6 +45,44 @@ from zoo.task_examples import (
     text_batch,
     text_pairs_batch,
     unpaired_batch,
+)
+from zoo.task_serving import (
+    adapt_classifier,
+    adapt_text_layers,
+    adapt_to_data,
+    anogan_endpoints,
+    corrupted_image_input,
+    detection_endpoints,
+    detection_inputs,
+    encode_decode_endpoints,
+    forecast_window,
+    gan_endpoints,
+    generate_endpoint,
+    generator_inputs,
+    reconstruction_targets,
+    sequence_length,
+    serve_action_values,
+    serve_anomaly_scores,
+    serve_binary,
+    serve_bits,
+    serve_classes,
+    serve_decoded,
+    serve_detections,
+    serve_forecast,
+    serve_generator,
+    serve_logits,
+    serve_policy,
+    serve_reconstruction,
+    serve_regression,
+    serve_restored,
+    serve_state_value,
+    serve_text_classes,
+    serve_translated,
+    serve_vae,
+    translate_endpoint,
+    translation_endpoints,
+    vae_endpoints,
+    vae_inputs,
 )
 
 
@@ -100,359 +138,89 @@ class Task:
     interactive: bool = False
 
 
-def _as_probabilities(model, outputs):
-    from zoo.models._common import produces_probabilities
-
-    return outputs if produces_probabilities(model) else tf.nn.softmax(outputs, axis=-1)
-
-
-def _serve_classes(model, labels=None):
-    def serve(inputs):
-        probabilities = _as_probabilities(model, model(inputs, training=False))
-        return {"probabilities": probabilities,
-                "class_id": tf.argmax(probabilities, axis=-1, output_type=tf.int64)}
-
-    return serve
-
-
-def _serve_text_classes(model, labels=None):
-    """Probabilities, class ids, and the class names as strings (the labels the model was
-    trained with; "0", "1", ... when none are known)."""
-    classes = int(model.output_shape[-1])
-    names = tf.constant(list(labels) if labels else [str(i) for i in range(classes)])
-    if len(names.shape) != 1 or names.shape[0] != classes:
-        raise ValueError(f"labels has {names.shape[0]} names; the model has {classes} classes.")
-
-    def serve(text):
-        probabilities = _as_probabilities(model, model(text, training=False))
-        class_id = tf.argmax(probabilities, axis=-1, output_type=tf.int64)
-        return {"probabilities": probabilities, "class_id": class_id,
-                "label": tf.gather(names, class_id)}
-
-    return serve
-
-
-def _serve_binary(model, labels=None):
-    def serve(inputs):
-        score = tf.squeeze(model(inputs, training=False), axis=-1)
-        return {"score": score, "class_id": tf.cast(score > 0, tf.int64)}
-
-    return serve
-
-
-def _serve_regression(model, labels=None):
-    def serve(inputs):
-        return {"prediction": model(inputs, training=False)}
-
-    return serve
-
-
-def _serve_reconstruction(model, labels=None):
-    def serve(inputs):
-        return {"reconstruction": model(inputs, training=False)}
-
-    return serve
-
-
-def _reconstruction_targets(model) -> dict:
-    return {"targets": "inputs"}
-
-
-def _encode_decode_endpoints(model) -> dict:
-    from zoo.models.generative.autoencoders import halves_signatures
-
-    return halves_signatures(model)
-
-
-def _serve_vae(model, labels=None):
-    from zoo.generative.vae_signatures import serve_reconstruction
-
-    return serve_reconstruction(model)
-
-
-def _vae_inputs(model) -> list | None:
-    from zoo.generative.vae_signatures import vae_input_signature
-
-    return vae_input_signature(model)
-
-
-def _vae_endpoints(model) -> dict:
-    from zoo.generative.vae_signatures import vae_signatures
-
-    return vae_signatures(model)
-
-
-def _serve_generator(model, labels=None):
-    from zoo.generative.gan_signatures import serve_generator
-
-    return serve_generator(model)
-
-
-def _generator_inputs(model) -> list:
-    from zoo.generative.gan_signatures import gan_input_signature
-
-    return gan_input_signature(model)
-
-
-def _gan_endpoints(model) -> dict:
-    from zoo.generative.gan_signatures import gan_signatures
-
-    return gan_signatures(model)
-
-
-def _serve_restored(model, labels=None):
-    from zoo.export.signatures import check_batch_shape
-
-    def serve(image):
-        with tf.control_dependencies([check_batch_shape(image, model.image_shape, "image")]):
-            return {"restored": model(image, training=False)}
-
-    return serve
-
-
-def _serve_translated(model, labels=None):
-    from zoo.generative.cyclegan_signatures import serve_translated
-
-    return serve_translated(model)
-
-
-def _translation_endpoints(model) -> dict:
-    from zoo.generative.cyclegan_signatures import cyclegan_signatures
-
-    return cyclegan_signatures(model)
-
-
-def _corrupted_image_input(model) -> list:
-    return [tf.TensorSpec((None, *model.image_shape), tf.float32, name="image")]
-
-
-def _serve_anomaly_scores(model, labels=None):
-    from zoo.export.signatures import check_batch_shape
-
-    def serve(image):
-        with tf.control_dependencies([check_batch_shape(image, model.image_shape, "image")]):
-            return {"anomaly_score": model(image, training=False)}
-
-    return serve
-
-
-def _anogan_endpoints(model) -> dict:
-    """`reconstruct`: images to the GAN's closest drawing of them, G(E(x))."""
-    spec = tf.TensorSpec((None, *model.image_shape), tf.float32, name="image")
-    return {"reconstruct": (lambda image: {"image": model.reconstruct(image)}, [spec])}
-
-
-def _serve_detections(model, labels=None):
-    from zoo.detection.signatures import serve_detections
-
-    return serve_detections(model)
-
-
-def _detection_inputs(model) -> list:
-    from zoo.detection.signatures import detection_input_signature
-
-    return detection_input_signature(model)
-
-
-def _detection_endpoints(model) -> dict:
-    from zoo.detection.signatures import detection_signatures
-
-    return detection_signatures(model)
-
-
-def _serve_action_values(model, labels=None):
-    """Every action's value and the greedy action: what a deployed DQN policy acts on."""
-    def serve(observation):
-        q_values = model(observation, training=False)
-        return {"q_values": q_values,
-                "action": tf.argmax(q_values, axis=-1, output_type=tf.int64)}
-
-    return serve
-
-
-def _serve_policy(model, labels=None):
-    """The action logits, their probabilities and the most probable action (a deployed
-    policy acts on it; a stochastic one samples from the probabilities)."""
-    def serve(observation):
-        logits = model(observation, training=False)
-        return {"logits": logits, "probabilities": tf.nn.softmax(logits, axis=-1),
-                "action": tf.argmax(logits, axis=-1, output_type=tf.int64)}
-
-    return serve
-
-
-def _serve_state_value(model, labels=None):
-    def serve(observation):
-        return {"value": tf.squeeze(model(observation, training=False), axis=-1)}
-
-    return serve
-
-
-def _serve_logits(model, labels=None):
-    def serve(text):
-        return {"logits": model(text, training=False)}
-
-    return serve
-
-
-def _generate_endpoint(model) -> dict:
-    from zoo.text.generation import generate_signature
-
-    return {"generate": generate_signature(model)}
-
-
-def _sequence_length(model) -> dict:
-    return {"sequence_length": int(model.sequence_length)}
-
-
-def _serve_bits(model, labels=None):
-    def serve(sequence):
-        logits = model(sequence, training=False)
-        return {"logits": logits, "bits": tf.cast(logits > 0, tf.int64)}
-
-    return serve
-
-
-def _serve_forecast(model, labels=None):
-    def serve(history):
-        return {"forecast": model(history, training=False)}
-
-    return serve
-
-
-def _forecast_window(model) -> dict:
-    """A forecaster reads `input_length` steps and forecasts `horizon`: its data's windows."""
-    return {"input_length": int(model.input_shape[1]), "horizon": int(model.output_shape[-1])}
-
-
-def _serve_decoded(model, labels=None):
-    """Greedy decoding: the output strings and their token ids (what the model returns)."""
-    from zoo.text.seq2seq_decoding import ids_to_text
-
-    model.check_adapted()
-    vocabulary = tf.constant(model.target_vocabulary())
-
-    def serve(text):
-        ids = model(text, training=False)
-        return {"text": ids_to_text(model, vocabulary, ids), "token_ids": ids}
-
-    return serve
-
-
-def _translate_endpoint(model) -> dict:
-    from zoo.text.seq2seq_decoding import translate_signature
-
-    return {"translate": translate_signature(model)}
-
-
-def _adapt_to_data(model, train_dataset):
-    """A model with a data-dependent start takes it once, before its first training: a
-    seq2seq model learns its vocabularies from the training pairs, an RBM starts its visible
-    biases at the pixels' rates, a deep belief network pretrains its RBM stack. One trained
-    before, now trained further, keeps what it has (a seq2seq model's weights are tied to its
-    vocabularies' ids)."""
-    if hasattr(model, "adapt") and hasattr(model, "is_adapted") and not model.is_adapted():
-        model.adapt(train_dataset)
-
-
-def _adapt_classifier(model, train_dataset):
-    """A classifier's data-dependent start: a deep belief network's greedy pretraining
-    (its `adapt`), the k-means prototypes of radial-basis layers."""
-    from zoo.layers.radial_basis import adapt_radial_basis_layers
-
-    _adapt_to_data(model, train_dataset)
-    adapt_radial_basis_layers(model, train_dataset)
-
-
-def _adapt_text_layers(model, train_dataset):
-    from zoo.layers.text import adapt_text_layers
-
-    adapt_text_layers(model, train_dataset)
-
-
 TASKS: dict[str, Task] = {task.name: task for task in (
     Task("image-classification", "one of k classes for an image (or a feature vector)",
          "float32", ("probabilities", "class_id"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,
-         class_batch, _serve_classes, _adapt_classifier, output_shape=classes_shape),
+         class_batch, serve_classes, adapt_classifier, output_shape=classes_shape),
     Task("binary-classification", "a signed score and a class in {0, 1}",
          "float32", ("score", "class_id"), "score",
          "binary_crossentropy", ("accuracy",), "accuracy", True,
-         binary_batch, _serve_binary, output_shape=one_output_shape),
+         binary_batch, serve_binary, output_shape=one_output_shape),
     Task("regression", "a real-valued prediction",
          "float32", ("prediction",), "prediction",
          "mse", ("rmse",), "rmse", False,
-         regression_batch, _serve_regression, output_shape=one_output_shape),
+         regression_batch, serve_regression, output_shape=one_output_shape),
     Task("reconstruction", "an image reconstructed through a code (autoencoders); its "
          "own input is the target", "float32", ("reconstruction",), "reconstruction",
-         "mse", ("mse",), "mse", False, reconstruction_batch, _serve_reconstruction,
-         _adapt_to_data, data_options=_reconstruction_targets, output_shape=targets_shape,
-         endpoints=_encode_decode_endpoints),
+         "mse", ("mse",), "mse", False, reconstruction_batch, serve_reconstruction,
+         adapt_to_data, data_options=reconstruction_targets, output_shape=targets_shape,
+         endpoints=encode_decode_endpoints),
     Task("density-estimation", "a likelihood model of images that encodes them to a latent "
          "code, decodes codes to pixel probabilities and samples new images (VAEs)",
          "float32", ("reconstruction",), "reconstruction", "negative_elbo", (), "nll", False,
-         binary_images_batch, _serve_vae, output_shape=targets_shape,
-         endpoints=_vae_endpoints, input_signature=_vae_inputs),
+         binary_images_batch, serve_vae, output_shape=targets_shape,
+         endpoints=vae_endpoints, input_signature=vae_inputs),
     Task("generation", "images generated from a latent code (and a class label), judged by "
          "a discriminator trained against the generator (GANs)", "float32", ("image",),
-         "image", "adversarial", (), "classifier_fid", False, latent_batch, _serve_generator,
-         output_shape=targets_shape, endpoints=_gan_endpoints,
-         input_signature=_generator_inputs),
+         "image", "adversarial", (), "classifier_fid", False, latent_batch, serve_generator,
+         output_shape=targets_shape, endpoints=gan_endpoints,
+         input_signature=generator_inputs),
     Task("image-to-image", "a corrupted image in (shrunk, or with a square masked), the "
          "restored image out (pix2pix)", "float32", ("restored",), "restored", "pix2pix", (),
-         "psnr_db", True, corrupted_batch, _serve_restored, output_shape=targets_shape,
-         input_signature=_corrupted_image_input),
+         "psnr_db", True, corrupted_batch, serve_restored, output_shape=targets_shape,
+         input_signature=corrupted_image_input),
     Task("unpaired-translation", "an image of one domain in, its translation to the other "
          "out, learned from unpaired images of both (CycleGAN)", "float32", ("translated",),
          "translated", "cycle_consistency", (), "judged_as_target", True, unpaired_batch,
-         _serve_translated, output_shape=targets_shape, endpoints=_translation_endpoints),
+         serve_translated, output_shape=targets_shape, endpoints=translation_endpoints),
     Task("anomaly-detection", "an anomaly score per image, higher for images unlike the "
          "training data (f-AnoGAN)", "float32", ("anomaly_score",), "anomaly_score", "izi_f",
-         (), "anomaly_auc", True, reconstruction_batch, _serve_anomaly_scores, _adapt_to_data,
-         output_shape=scores_shape, endpoints=_anogan_endpoints),
+         (), "anomaly_auc", True, reconstruction_batch, serve_anomaly_scores, adapt_to_data,
+         output_shape=scores_shape, endpoints=anogan_endpoints),
     Task("object-detection", "boxes and classes of the objects in an image of any size, "
          "from one-stage detectors (RetinaNet, SSD); served after non-maximum suppression "
          "under the Object Detection API's names", "float32",
          ("detection_boxes", "detection_scores", "detection_classes", "num_detections",
           "anchor_outputs"), "anchor_outputs", "focal_and_box", (), "coco_map", True,
-         detection_batch, _serve_detections, output_shape=anchor_outputs_shape,
-         endpoints=_detection_endpoints, input_signature=_detection_inputs),
+         detection_batch, serve_detections, output_shape=anchor_outputs_shape,
+         endpoints=detection_endpoints, input_signature=detection_inputs),
     Task("action-values", "the value of each action for an observation, and the greedy "
          "action (DQN's Q-network); trained by an agent acting in an environment",
          "float32", ("q_values", "action"), "q_values", "huber", (), "mean_return", True,
-         action_values_batch, _serve_action_values, output_shape=targets_shape,
+         action_values_batch, serve_action_values, output_shape=targets_shape,
          interactive=True),
     Task("policy", "a probability for each action given an observation (a policy-gradient "
          "agent's actor); trained by an agent acting in an environment, or by imitation",
          "float32", ("logits", "probabilities", "action"), "logits",
          "sparse_categorical_crossentropy_from_logits", (), "mean_return", True,
-         policy_batch, _serve_policy, output_shape=actions_shape, interactive=True),
+         policy_batch, serve_policy, output_shape=actions_shape, interactive=True),
     Task("state-value", "the expected return from an observation (a policy-gradient agent's "
          "critic, V(s))", "float32", ("value",), "value", "mse", (), "mean_return", True,
-         returns_batch, _serve_state_value, output_shape=one_output_shape, interactive=True),
+         returns_batch, serve_state_value, output_shape=one_output_shape, interactive=True),
     Task("text-classification", "one of k classes for a raw string (vectorised inside)",
          "string", ("probabilities", "class_id", "label"), "probabilities",
          "sparse_categorical_crossentropy", ("accuracy",), "accuracy", True,
-         text_batch, _serve_text_classes, _adapt_text_layers, output_shape=classes_shape),
+         text_batch, serve_text_classes, adapt_text_layers, output_shape=classes_shape),
     Task("forecasting", "the next steps of a series from its recent past, in its own unit",
          "float32", ("forecast",), "forecast", "mae", ("mae",), "mae", False,
-         series_batch, _serve_forecast, data_options=_forecast_window,
+         series_batch, serve_forecast, data_options=forecast_window,
          output_shape=targets_shape),
     Task("language-modeling", "the next character at every position of a string, and text "
          "generated from a prompt", "string", ("logits",), "logits",
          "sparse_categorical_crossentropy_from_logits", ("nats_per_char", "bits_per_char"),
-         "nats_per_char", False, text_pairs_batch, _serve_logits, _adapt_text_layers,
-         data_options=_sequence_length, output_shape=logits_shape,
-         endpoints=_generate_endpoint),
+         "nats_per_char", False, text_pairs_batch, serve_logits, adapt_text_layers,
+         data_options=sequence_length, output_shape=logits_shape,
+         endpoints=generate_endpoint),
     Task("sequence-transduction", "a sequence of bit vectors in, the logits of a sequence of "
          "bits out, step by step (algorithmic tasks such as copying)", "float32",
          ("logits", "bits"), "logits", "masked_binary_crossentropy", ("bit_error_rate",),
-         "bit_error_rate", False, copy_batch, _serve_bits, output_shape=targets_shape),
+         "bit_error_rate", False, copy_batch, serve_bits, output_shape=targets_shape),
     Task("sequence-to-sequence", "a string in, a string out (a word's phonemes, a verse's "
          "translation), decoded greedily or by beam search", "string", ("text", "token_ids"),
          "token_ids", "sparse_categorical_crossentropy_from_logits", ("token_accuracy",),
-         "token_error_rate", False, string_pairs_batch, _serve_decoded, _adapt_to_data,
-         output_shape=decoded_shape, endpoints=_translate_endpoint),
+         "token_error_rate", False, string_pairs_batch, serve_decoded, adapt_to_data,
+         output_shape=decoded_shape, endpoints=translate_endpoint),
 )}
 
 
