@@ -30,7 +30,6 @@ synchronous agents', is not the uninterrupted run step for step.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import asdict, replace
@@ -42,8 +41,8 @@ import tensorflow as tf
 
 from zoo import _io, _validate
 from zoo.registry import get_model
-from zoo.rl import softmax
-from zoo.rl.checkpoints import Progress, load_variables, require, save_variables
+from zoo.rl import checkpoints, softmax
+from zoo.rl.checkpoints import Progress
 from zoo.rl.evaluation import Episodes, play
 from zoo.rl.policy_gradient import PolicyGradientConfig, actor_critic_loss, config_for
 from zoo.rl.rollouts import Rollouts, advantages
@@ -228,24 +227,21 @@ class A3C:
     def _save(self, directory) -> Path:
         directory = Path(directory)
         with _io.staged_directory(directory, overwrite=True) as staging:
-            _io.write_json(staging / "config.json",
-                           {**asdict(self.config), "env": self.env_id, "seed": self.seed,
-                            "workers": self.workers_count})
-            _io.write_json(staging / "state.json", asdict(self.progress))
-            save_variables(staging / "weights.npz",
-                           {"shared": self.variables, "optimizer": self.optimizer.variables})
+            checkpoints.write(staging, {**asdict(self.config), "env": self.env_id,
+                                        "seed": self.seed, "workers": self.workers_count},
+                              self.progress, {"shared": self.variables,
+                                              "optimizer": self.optimizer.variables})
         return directory
 
     @classmethod
     def restore(cls, directory) -> A3C:
         """The agent saved in `directory`; its workers start fresh episodes."""
-        directory = require(directory, ("config.json", "state.json", "weights.npz"), "A3C")
-        config = json.loads((directory / "config.json").read_text())
+        directory, config, state = checkpoints.read(
+            directory, ("config.json", "state.json", "weights.npz"), "A3C")
         env, seed, workers = config.pop("env"), config.pop("seed"), config.pop("workers")
-        state = json.loads((directory / "state.json").read_text())
         agent = cls(env, workers=workers, seed=seed, config=PolicyGradientConfig(**config),
                     _env_seed=seed + 1_000 * (state["updates"] + 1))
         agent.progress = Progress.from_dict(state)
-        load_variables(directory / "weights.npz",
+        checkpoints.load_variables(directory / "weights.npz",
                        {"shared": agent.variables, "optimizer": agent.optimizer.variables})
         return agent

@@ -5,10 +5,13 @@ one or the new one, never half of either."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from zoo import _io
 
 
 @dataclass
@@ -53,3 +56,21 @@ def load_variables(path, groups: dict[str, list]) -> None:
         for group, variables in groups.items():
             for i, variable in enumerate(variables):
                 variable.assign(arrays[f"{group}_{i}"])
+
+
+def write(staging: Path, config: dict, progress: Progress, variables: dict[str, list],
+          **state) -> None:
+    """The parts every agent's checkpoint has: `config.json` (how to build the agent again),
+    `state.json` (its progress and the agent's own `state`, e.g. generator states) and
+    `weights.npz` (its `variables`, by group)."""
+    _io.write_json(staging / "config.json", config)
+    _io.write_json(staging / "state.json", {**asdict(progress), **state})
+    save_variables(staging / "weights.npz", variables)
+
+
+def read(directory, names, agent: str) -> tuple[Path, dict, dict]:
+    """The checkpoint directory (with every file of `names`, else a FileNotFoundError), its
+    config and its state, as `write` left them."""
+    directory = require(directory, names, agent)
+    return (directory, json.loads((directory / "config.json").read_text()),
+            json.loads((directory / "state.json").read_text()))

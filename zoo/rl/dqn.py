@@ -24,7 +24,6 @@ run resumed from it continues exactly as the uninterrupted run would have.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -36,8 +35,8 @@ import tensorflow as tf
 
 from zoo import _io, _validate
 from zoo.registry import get_model, model_card
-from zoo.rl import environments
-from zoo.rl.checkpoints import Progress, load_variables, require, save_variables
+from zoo.rl import checkpoints, environments
+from zoo.rl.checkpoints import Progress
 from zoo.rl.evaluation import Episodes, play
 from zoo.rl.replay import ReplayBuffer
 
@@ -272,13 +271,11 @@ class DQN:
         """Write everything a resumed run needs to `directory`, atomically."""
         directory = Path(directory)
         with _io.staged_directory(directory, overwrite=True) as staging:
-            config = {**asdict(self.config), "env": self.env_id, "seed": self.seed}
-            _io.write_json(staging / "config.json", config)
-            state = {**asdict(self.progress), "episode_return": self._episode_return,
-                     "rng": self.rng.bit_generator.state,
-                     "env_rng": self.env.unwrapped.np_random.bit_generator.state}
-            _io.write_json(staging / "state.json", state)
-            save_variables(staging / "weights.npz", self._variables())
+            checkpoints.write(staging, {**asdict(self.config), "env": self.env_id,
+                                        "seed": self.seed}, self.progress, self._variables(),
+                              episode_return=self._episode_return,
+                              rng=self.rng.bit_generator.state,
+                              env_rng=self.env.unwrapped.np_random.bit_generator.state)
             np.savez(staging / "replay.npz", **self.replay.state())
         return directory
 
@@ -289,16 +286,14 @@ class DQN:
     @classmethod
     def restore(cls, directory) -> DQN:
         """The agent saved in `directory`, ready to `learn` on from where it stopped."""
-        directory = require(directory, CHECKPOINT_FILES, "DQN")
-        config = json.loads((directory / "config.json").read_text())
+        directory, config, state = checkpoints.read(directory, CHECKPOINT_FILES, "DQN")
         env, seed = config.pop("env"), config.pop("seed")
         agent = cls(env, config=DQNConfig(**config), seed=seed)
-        state = json.loads((directory / "state.json").read_text())
         agent.rng.bit_generator.state = state.pop("rng")
         env_rng = state.pop("env_rng")
         agent._episode_return = state.pop("episode_return")
         agent.progress = Progress.from_dict(state)
-        load_variables(directory / "weights.npz", agent._variables())
+        checkpoints.load_variables(directory / "weights.npz", agent._variables())
         with np.load(directory / "replay.npz") as arrays:
             agent.replay = ReplayBuffer.from_state(arrays)
         # The environment continues its generator where the saved run's stood: the next

@@ -31,7 +31,6 @@ mid-episode), and a resumed run continues exactly as the uninterrupted one.
 
 from __future__ import annotations
 
-import json
 import pickle
 import time
 from collections.abc import Callable
@@ -44,8 +43,8 @@ import tensorflow as tf
 
 from zoo import _io, _validate
 from zoo.registry import get_model, model_card
-from zoo.rl import softmax
-from zoo.rl.checkpoints import Progress, load_variables, require, save_variables
+from zoo.rl import checkpoints, softmax
+from zoo.rl.checkpoints import Progress
 from zoo.rl.evaluation import Episodes, play
 from zoo.rl.rollouts import Rollouts, advantages, collect_episodes
 
@@ -308,11 +307,9 @@ class PolicyGradient:
         are pickled: restore only checkpoints you wrote."""
         directory = Path(directory)
         with _io.staged_directory(directory, overwrite=True) as staging:
-            _io.write_json(staging / "config.json",
-                           {**asdict(self.config), "env": self.env_id, "seed": self.seed})
-            _io.write_json(staging / "state.json",
-                           {**asdict(self.progress), "rng": self.rng.bit_generator.state})
-            save_variables(staging / "weights.npz", self._variables())
+            checkpoints.write(staging, {**asdict(self.config), "env": self.env_id,
+                                        "seed": self.seed}, self.progress, self._variables(),
+                              rng=self.rng.bit_generator.state)
             with open(staging / "environments.pkl", "wb") as file:
                 pickle.dump(self.rollouts, file)
         return directory
@@ -324,14 +321,13 @@ class PolicyGradient:
     @classmethod
     def restore(cls, directory) -> PolicyGradient:
         """The agent saved in `directory`, ready to `learn` on from where it stopped."""
-        directory = require(directory, CHECKPOINT_FILES, "policy-gradient")
-        config = json.loads((directory / "config.json").read_text())
+        directory, config, state = checkpoints.read(directory, CHECKPOINT_FILES,
+                                                    "policy-gradient")
         env, seed = config.pop("env"), config.pop("seed")
         agent = cls(env, config=PolicyGradientConfig(**config), seed=seed)
-        state = json.loads((directory / "state.json").read_text())
         agent.rng.bit_generator.state = state.pop("rng")
         agent.progress = Progress.from_dict(state)
-        load_variables(directory / "weights.npz", agent._variables())
+        checkpoints.load_variables(directory / "weights.npz", agent._variables())
         with open(directory / "environments.pkl", "rb") as file:
             agent.rollouts = pickle.load(file)
         return agent
