@@ -144,6 +144,7 @@ class A3C:
         self.progress = Progress()
         self.errors: list[BaseException] = []
         self.workers = [_Worker(self, index) for index in range(self.workers_count)]
+        self._snapshot = None  # the policy that `learn`'s checks play, built at the first
         spec = tf.TensorSpec((None, self.observation_size), tf.float32)
         self._logits = tf.function(lambda x: self.policy(x, training=False),
                                    input_signature=[spec])
@@ -197,12 +198,15 @@ class A3C:
         return progress
 
     def _evaluate_weights(self, weights, episodes: int) -> float:
-        snapshot = get_model(self.config.policy_network, num_actions=self.num_actions,
-                             **self.network_options)
-        snapshot.set_weights(weights)
+        """The mean return of a copy of the shared policy, which the workers go on
+        updating meanwhile."""
+        if self._snapshot is None:
+            self._snapshot = get_model(self.config.policy_network,
+                                       num_actions=self.num_actions, **self.network_options)
+        self._snapshot.set_weights(weights)
 
         def act(observations):
-            return snapshot(observations, training=False).numpy().argmax(axis=-1)
+            return self._snapshot(observations, training=False).numpy().argmax(axis=-1)
 
         return play(self.env_id, act, episodes=episodes).mean_return
 
