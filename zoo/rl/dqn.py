@@ -35,7 +35,7 @@ import tensorflow as tf
 
 from zoo import _io, _validate
 from zoo.registry import get_model, model_card
-from zoo.rl import checkpoints, environments
+from zoo.rl import checkpoints, environments, tuned
 from zoo.rl.checkpoints import Progress
 from zoo.rl.evaluation import Episodes, play
 from zoo.rl.replay import ReplayBuffer
@@ -45,7 +45,8 @@ CHECKPOINT_FILES = ("config.json", "state.json", "weights.npz", "replay.npz")
 
 @dataclass(frozen=True)
 class DQNConfig:
-    """DQN's settings; the defaults solve CartPole-v1.
+    """DQN's settings; the defaults solve CartPole-v1 (`zoo.rl.tuned` has other
+    environments').
 
     Steps are environment steps. Training starts after `learning_starts` steps and then runs
     `gradient_steps` updates on `batch_size` replayed transitions every `train_frequency`
@@ -101,7 +102,8 @@ def td_targets(reward, terminated, next_target_values, discount: float, *,
 
 class DQN:
     """A DQN (or double DQN, `config.double`) agent for an environment with vector
-    observations and discrete actions.
+    observations and discrete actions. Without `config`, it has `DQNConfig`'s defaults changed
+    by the settings tuned for `env` (`zoo.rl.tuned`); `config_overrides` change it further.
 
     Example:
         agent = DQN("CartPole-v1", seed=0)
@@ -112,7 +114,8 @@ class DQN:
 
     def __init__(self, env: str = "CartPole-v1", *, config: DQNConfig | None = None,
                  seed: int = 0, **config_overrides):
-        self.config = replace(config or DQNConfig(), **config_overrides)
+        self.config = replace(config or DQNConfig(**tuned.settings("dqn", env)),
+                              **config_overrides)
         self.env_id, self.seed = env, _validate.non_negative_int("seed", seed)
         self.env = environments.make(env, seed=seed)
         size = environments.vector_size(self.env, "DQN")

@@ -43,7 +43,7 @@ import tensorflow as tf
 
 from zoo import _io, _validate
 from zoo.registry import get_model, model_card
-from zoo.rl import checkpoints, softmax
+from zoo.rl import checkpoints, softmax, tuned
 from zoo.rl.checkpoints import Progress
 from zoo.rl.evaluation import Episodes, play
 from zoo.rl.rollouts import Rollouts, advantages, collect_episodes
@@ -116,10 +116,13 @@ _DEFAULTS = {
 }
 
 
-def config_for(algorithm: str, **overrides) -> PolicyGradientConfig:
-    """`algorithm`'s default settings, with `overrides`."""
+def config_for(algorithm: str, env: str | None = None, **overrides) -> PolicyGradientConfig:
+    """`algorithm`'s default settings (CartPole-v1's), changed by those tuned for `env`
+    (`zoo.rl.tuned`) and then by `overrides`."""
     _validate.choice("algorithm", algorithm, ALGORITHMS)
-    return PolicyGradientConfig(algorithm=algorithm, **{**_DEFAULTS[algorithm], **overrides})
+    environment = tuned.settings(algorithm, env) if env else {}
+    return PolicyGradientConfig(algorithm=algorithm,
+                                **{**_DEFAULTS[algorithm], **environment, **overrides})
 
 
 def actor_critic_loss(policy, value, config: PolicyGradientConfig, observations, actions,
@@ -144,7 +147,8 @@ def actor_critic_loss(policy, value, config: PolicyGradientConfig, observations,
 
 class PolicyGradient:
     """A REINFORCE, A2C or PPO agent (`algorithm`) for an environment with vector
-    observations and discrete actions.
+    observations and discrete actions. Without `config`, it has `config_for(algorithm, env)`:
+    the algorithm's defaults with the settings tuned for `env`; `config_overrides` change it.
 
     Example:
         agent = PolicyGradient("CartPole-v1", "ppo", seed=0)
@@ -156,7 +160,7 @@ class PolicyGradient:
                  config: PolicyGradientConfig | None = None, seed: int = 0,
                  **config_overrides):
         self.config = (replace(config, **config_overrides) if config
-                       else config_for(algorithm, **config_overrides))
+                       else config_for(algorithm, env, **config_overrides))
         self.env_id, self.seed = env, _validate.non_negative_int("seed", seed)
         c = self.config
         self.rollouts = Rollouts(env, c.n_envs, seed, c.algorithm.upper())
