@@ -11,8 +11,10 @@ import tensorflow as tf
 from zoo.rl import environments
 from zoo.rl.dqn import DQN, DQNConfig, td_targets
 
-# Small and quick: learning starts at once, the target network refreshes often.
-QUICK = dict(learning_starts=100, target_update_interval=100, exploration_steps=500,
+# Small and quick: learning starts at once, one update per step, the target network
+# refreshes often.
+QUICK = dict(learning_starts=100, train_frequency=1, gradient_steps=1,
+             target_update_interval=100, exploration_steps=500, final_epsilon=0.05,
              buffer_size=1_000, batch_size=32, network_options={"hidden_units": (32, 32)})
 
 

@@ -44,7 +44,12 @@ from zoo.registry import get_model
 from zoo.rl import checkpoints, softmax
 from zoo.rl.checkpoints import Progress
 from zoo.rl.evaluation import Episodes, play
-from zoo.rl.policy_gradient import PolicyGradientConfig, actor_critic_loss, config_for
+from zoo.rl.policy_gradient import (
+    PolicyGradientConfig,
+    actor_critic_loss,
+    config_for,
+    make_optimizer,
+)
 from zoo.rl.rollouts import Rollouts, advantages
 
 
@@ -136,9 +141,7 @@ class A3C:
                                 **self.network_options)
         self.value = get_model(self.config.value_network, **self.network_options)
         self.variables = [*self.policy.trainable_variables, *self.value.trainable_variables]
-        self.optimizer = keras.optimizers.RMSprop(
-            self.config.learning_rate, rho=0.99, epsilon=1e-5,
-            global_clipnorm=self.config.max_grad_norm)
+        self.optimizer = make_optimizer(self.config)
         self.optimizer.build(self.variables)
         self.lock = threading.Lock()
         self.progress = Progress()

@@ -101,8 +101,8 @@ class PolicyGradientConfig:
 
 
 # The RL Zoo's CartPole-v1 settings for Stable-Baselines3 (rl-baselines3-zoo,
-# hyperparams/a2c.yml and ppo.yml) and its library defaults where those say nothing. A2C's
-# RMSprop has alpha 0.99 and epsilon 1e-5 there; so it has here.
+# hyperparams/a2c.yml and ppo.yml) and its library defaults where those say nothing (A2C's
+# RMSprop: `make_optimizer` below).
 _DEFAULTS = {
     "ppo": dict(n_envs=8, n_steps=32, learning_rate=1e-3, optimizer="adam", anneal=True,
                 discount=0.98, gae_lambda=0.8, epochs=20, minibatch_size=256,
@@ -123,6 +123,21 @@ def config_for(algorithm: str, env: str | None = None, **overrides) -> PolicyGra
     environment = tuned.settings(algorithm, env) if env else {}
     return PolicyGradientConfig(algorithm=algorithm,
                                 **{**_DEFAULTS[algorithm], **environment, **overrides})
+
+
+def make_optimizer(config: PolicyGradientConfig) -> keras.optimizers.Optimizer:
+    """Adam, or RMSprop as Stable-Baselines3's A2C has it (PyTorch's, alpha 0.99 and
+    epsilon 1e-5), with the gradient's global norm clipped at `max_grad_norm`.
+
+    PyTorch's RMSprop divides by sqrt(v) + 1e-5, Keras's by sqrt(v + epsilon): epsilon 1e-10
+    is the same guard (equal as v falls to 0, and both vanish as v grows). Keras's with 1e-5
+    under the root makes the first steps up to 300 times smaller, and with it A2C took twice
+    as many steps to solve CartPole-v1.
+    """
+    if config.optimizer == "adam":
+        return keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.max_grad_norm)
+    return keras.optimizers.RMSprop(config.learning_rate, rho=0.99, epsilon=1e-10,
+                                    global_clipnorm=config.max_grad_norm)
 
 
 def actor_critic_loss(policy, value, config: PolicyGradientConfig, observations, actions,
@@ -170,11 +185,7 @@ class PolicyGradient:
         self.policy = get_model(c.policy_network, num_actions=self.num_actions, **options)
         self.value = get_model(c.value_network, **options)
         self.variables = [*self.policy.trainable_variables, *self.value.trainable_variables]
-        self.optimizer = (
-            keras.optimizers.Adam(c.learning_rate, global_clipnorm=c.max_grad_norm)
-            if c.optimizer == "adam" else
-            keras.optimizers.RMSprop(c.learning_rate, rho=0.99, epsilon=1e-5,
-                                     global_clipnorm=c.max_grad_norm))
+        self.optimizer = make_optimizer(c)
         self.optimizer.build(self.variables)
         self.rng = np.random.default_rng(seed)
         self.progress = Progress()

@@ -4,9 +4,12 @@ Deep RL's hyperparameters do not carry from one environment to the next: CartPol
 (eight environments, 32-step rollouts, 20 epochs) stalls on LunarLander, whose episodes are
 ten times longer and whose rewards arrive late. The settings here are the RL Zoo's tuned ones
 for Stable-Baselines3 (Raffin 2020, rl-baselines3-zoo, hyperparams/dqn.yml and ppo.yml),
-translated to zoo's names, so that the two libraries are compared like for like; an
-environment not listed keeps the agent's defaults (CartPole-v1's). `DQN(env)` and
-`PolicyGradient(env, algorithm)` look their environment up here; explicit overrides win.
+translated to zoo's names, so that the two libraries are compared like for like
+(`benchmarks/rl_vs_sb3.py`). `DQN(env)` and `PolicyGradient(env, algorithm)` look their
+environment up here, and explicit overrides win; an environment not listed keeps the agent's
+defaults. The policy-gradient agents' defaults already are the RL Zoo's CartPole-v1 settings
+(`zoo.rl.policy_gradient.config_for`); DQN's are generic (`zoo.rl.dqn.DQNConfig`), so its
+CartPole-v1 settings are listed here.
 
 The RL Zoo also normalises Acrobot's observations and rewards for PPO (`normalize: true`);
 zoo does not, and learns Acrobot without it (`benchmarks/rl.py --env Acrobot-v1`).
@@ -28,6 +31,13 @@ _PPO_SB3 = dict(learning_rate=3e-4, anneal=False, minibatch_size=64, clip_range=
 
 SETTINGS: dict[str, dict[str, dict]] = {
     "dqn": {
+        # 128 updates every 256 steps; the target network copied every 10 steps, so each
+        # burst of updates regresses on the network as it stood when the burst began.
+        # exploration_fraction 0.16 of its 5e4 steps.
+        "CartPole-v1": dict(learning_rate=2.3e-3, batch_size=64, buffer_size=100_000,
+                            learning_starts=1_000, discount=0.99, target_update_interval=10,
+                            train_frequency=256, gradient_steps=128, exploration_steps=8_000,
+                            final_epsilon=0.04),
         "Acrobot-v1": _DQN_ACROBOT_AND_LUNARLANDER,
         "LunarLander-v3": _DQN_ACROBOT_AND_LUNARLANDER,
     },
