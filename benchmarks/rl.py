@@ -107,6 +107,15 @@ def solve(agent_name: str, env: str, seed: int, budget: int) -> dict:
     return run
 
 
+def median_steps_to_solve(runs: list[dict]) -> float | None:
+    """The median over every seed, a run that never solved counting as slower than any that
+    did (None if that is the median): the median of the solved runs alone would flatter an
+    agent that fails on some seeds."""
+    steps = sorted(run["solved_at_step"] or float("inf") for run in runs)
+    median = statistics.median(steps)
+    return None if median == float("inf") else median
+
+
 def row(agent_name: str, env: str, budget: int, runs: list[dict], command: str) -> dict:
     def median(key):
         return statistics.median(run[key] for run in runs)
@@ -124,7 +133,7 @@ def row(agent_name: str, env: str, budget: int, runs: list[dict], command: str) 
         "seed": [run["seed"] for run in runs], "target_return": threshold(env),
         "step_budget": budget,
         "solved_runs": len(solved),
-        "median_steps_to_solve": statistics.median(solved) if solved else None,
+        "median_steps_to_solve": median_steps_to_solve(runs),
         "median_wall_seconds_to_solve": median("seconds"), **values,
         "epochs_run": median("episodes"), "train_examples": median("steps"),
         "test_examples": 100,

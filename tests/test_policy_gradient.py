@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from zoo.rl import environments
-from zoo.rl.policy_gradient import ALGORITHMS, PolicyGradient, config_for
+from zoo.rl.policy_gradient import ALGORITHMS, PolicyGradient, config_for, make_optimizer
 from zoo.rl.rollouts import Batch, Rollouts, advantages
 
 SMALL = {"network_options": {"hidden_units": (16,)}}
@@ -111,6 +111,28 @@ def test_exported_policy_serves_probabilities_and_replays_the_agents_episode(tmp
         observation, reward, terminated, truncated, _ = env.step(int(outputs["action"][0]))
         total, done = total + reward, terminated or truncated
     assert total == agent.evaluate(episodes=1).returns[0]
+
+
+def test_a_new_policy_finds_every_action_equally_likely():
+    # The logits' small initial gain (0.01): no action is favoured before any experience.
+    import zoo
+
+    policy = zoo.get_model("policy_network", input_shape=(8,), num_actions=4)
+    observations = np.random.default_rng(0).normal(size=(256, 8)).astype(np.float32)
+    probabilities = tf.nn.softmax(policy(observations)).numpy()
+    np.testing.assert_allclose(probabilities, 0.25, atol=0.01)
+    with pytest.raises(ValueError, match="output_gain=0"):
+        zoo.get_model("value_network", output_gain=0)
+
+
+def test_rmsprop_divides_by_the_root_plus_pytorchs_epsilon():
+    # Stable-Baselines3's A2C: sqrt(v) + 1e-5 under the first gradient; Keras's own 1e-5
+    # under the root would divide by about 3.2e-3 and step 300 times less.
+    optimizer = make_optimizer(config_for("a2c"))
+    variable = tf.Variable([0.0])
+    optimizer.apply([tf.constant([1e-6])], [variable])
+    torch_like = 7e-4 * 1e-6 / (np.sqrt(0.01 * 1e-12) + 1e-5)
+    np.testing.assert_allclose(-variable.numpy(), torch_like, rtol=0.3)
 
 
 def test_defaults_follow_each_algorithm():

@@ -153,15 +153,20 @@ def _cartpole_rows():
 
 def test_dqn_a2c_and_ppo_solved_cartpole_on_every_seed():
     # benchmarks/rl.py: solved is a mean return of at least 475 over 100 greedy episodes;
-    # the figure is 100 test episodes on other seeds.
+    # the figure is 100 test episodes on other seeds. The issue names DQN, A2C and PPO; the
+    # other agents' rows say on how many seeds they solved.
     rows = _cartpole_rows()
     for agent in ("dqn", "double_dqn", "a2c", "ppo", "reinforce", "a3c"):
         row = rows[agent]
-        solved = [run["solved_at_step"] for run in row["runs"]]
-        assert len(row["seed"]) >= 3 and None not in solved, row["agent"]
-        assert row["median_steps_to_solve"] == statistics.median(solved)
+        solved = [run["solved_at_step"] for run in row["runs"] if run["solved_at_step"]]
+        assert len(row["seed"]) >= 3 and row["solved_runs"] == len(solved) >= 2, agent
+        # Over every seed, an unsolved run counting as the slowest.
+        everyone = [run["solved_at_step"] or float("inf") for run in row["runs"]]
+        assert row["median_steps_to_solve"] == statistics.median(everyone)
         assert row["value"] == statistics.median(run["test_mean_return"] for run in row["runs"])
         assert row["value"] >= 475, agent
+        if agent in ("dqn", "a2c", "ppo"):
+            assert len(solved) == len(row["seed"]), agent
 
 
 def test_dqn_rows_measure_the_value_estimates_against_the_returns_obtained():
@@ -177,6 +182,32 @@ def test_dqn_rows_measure_the_value_estimates_against_the_returns_obtained():
 def test_readme_quotes_the_cartpole_runs():
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     for agent, row in _cartpole_rows().items():
-        per_seed = ", ".join(f"{run['solved_at_step']:,}" for run in row["runs"])
+        per_seed = ", ".join(f"{run['solved_at_step']:,}" if run["solved_at_step"]
+                             else "not solved" for run in row["runs"])
         assert f"{row['median_steps_to_solve']:,} ({per_seed})" in readme, agent
         assert f"| {row['median_wall_seconds_to_solve']} |" in readme, agent
+
+
+def test_zoo_and_stable_baselines3_ran_the_same_settings_on_the_same_seeds():
+    # benchmarks/rl_vs_sb3.py: per seed, both libraries back to back in one run; the ratios are
+    # recomputed from the runs (zoo / Stable-Baselines3: below 1, zoo needed less).
+    path = Path(__file__).parents[1] / "benchmarks" / "results" / "rl_vs_sb3.json"
+    recorded = json.loads(path.read_text())
+    rows = {row["agent"]: row for row in recorded["results"]}
+    assert set(rows) == {"dqn", "a2c", "ppo"}
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for agent, row in rows.items():
+        runs = row["runs"]
+        assert len(runs) == len(row["seeds"]) >= 3 and row["command"].startswith(
+            "python benchmarks/rl_vs_sb3.py")
+        assert [run["first"] for run in runs][:2] == ["zoo", "sb3"]  # the order alternates
+        for library in ("zoo", "sb3"):
+            assert row[f"{library}_solved"] == len(runs), (agent, library)
+        for key in ("steps", "seconds"):
+            for run in runs:
+                assert run[f"{key}_ratio"] == round(run["zoo"][key] / run["sb3"][key], 3)
+            assert row[f"{key}_ratio"] == statistics.median(run[f"{key}_ratio"] for run in runs)
+        name = {"dqn": "DQN", "a2c": "A2C", "ppo": "PPO"}[agent]
+        assert (f"| {name} | {row['zoo_median_steps']:,} | {row['sb3_median_steps']:,} | "
+                f"{row['steps_ratio']:.2f} | {row['zoo_median_seconds']} | "
+                f"{row['sb3_median_seconds']} | {row['seconds_ratio']:.2f} |") in readme, agent

@@ -140,12 +140,16 @@ class DQN:
     # -- acting ------------------------------------------------------------------------
 
     def _compile(self):
-        spec = tf.TensorSpec((None, self.q_network.input_shape[-1]), tf.float32)
-        # Compiled with XLA: one step's few small matrix products cost less than TensorFlow's
-        # dispatch of each op, so fusing them saves about a third of the acting call
-        # (benchmarks/rl_vs_sb3.py measures the agent's wall time).
+        size = self.q_network.input_shape[-1]
         self._q_values = tf.function(lambda x: self.q_network(x, training=False),
-                                     input_signature=[spec], jit_compile=True)
+                                     input_signature=[tf.TensorSpec((None, size), tf.float32)])
+        # Acting while learning, one observation at a time, and the updates, one batch size:
+        # compiled with XLA, because a step's few small matrix products cost less than
+        # TensorFlow's dispatch of each op (fused, the acting call takes a third less time).
+        # Evaluation's batches shrink as episodes end, and XLA would compile every size.
+        self._q_values_of_one = tf.function(
+            lambda x: self.q_network(x, training=False),
+            input_signature=[tf.TensorSpec((1, size), tf.float32)], jit_compile=True)
         self._train_step = tf.function(self._gradient_step, jit_compile=True)
         # In the graph: the RL Zoo's CartPole settings copy every 10 steps, and a copy
         # through numpy (get_weights, set_weights) took five times as long (740 us, 145 here).
@@ -161,15 +165,16 @@ class DQN:
     def act(self, observations, epsilon: float = 0.0) -> np.ndarray:
         """Greedy actions for a batch of observations (each random with prob. `epsilon`)."""
         observations = np.asarray(observations, np.float32)
+        q_values = self._q_values_of_one if len(observations) == 1 else self._q_values
         if epsilon == 0:
-            return self._q_values(observations).numpy().argmax(axis=-1)
+            return q_values(observations).numpy().argmax(axis=-1)
         explore = self.rng.random(len(observations)) < epsilon
         random_actions = self.rng.integers(self.num_actions, size=len(observations))
         if explore.all():
             # The network's choice would be discarded: early on, most steps skip the call.
             # The generator draws the same numbers either way, so seeded runs are unchanged.
             return random_actions
-        greedy = self._q_values(observations).numpy().argmax(axis=-1)
+        greedy = q_values(observations).numpy().argmax(axis=-1)
         return np.where(explore, random_actions, greedy)
 
     # -- learning ----------------------------------------------------------------------

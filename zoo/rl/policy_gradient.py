@@ -131,8 +131,8 @@ def make_optimizer(config: PolicyGradientConfig) -> keras.optimizers.Optimizer:
 
     PyTorch's RMSprop divides by sqrt(v) + 1e-5, Keras's by sqrt(v + epsilon): epsilon 1e-10
     is the same guard (equal as v falls to 0, and both vanish as v grows). Keras's with 1e-5
-    under the root makes the first steps up to 300 times smaller, and with it A2C took twice
-    as many steps to solve CartPole-v1.
+    under the root makes the first steps up to 300 times smaller, and with it A2C's median
+    steps to solve CartPole-v1 over five seeds rose from 15,000 to 25,000.
     """
     if config.optimizer == "adam":
         return keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.max_grad_norm)
@@ -190,18 +190,29 @@ class PolicyGradient:
         self.rng = np.random.default_rng(seed)
         self.progress = Progress()
         spec = tf.TensorSpec((None, size), tf.float32)
-        self._forward = tf.function(
-            lambda x: (self.policy(x, training=False),
-                       tf.squeeze(self.value(x, training=False), -1)), input_signature=[spec])
+
+        def forward(x):
+            return self.policy(x, training=False), tf.squeeze(self.value(x, training=False), -1)
+
+        self._forward = tf.function(forward, input_signature=[spec])
         self._value = tf.function(lambda x: tf.squeeze(self.value(x, training=False), -1),
                                   input_signature=[spec])
-        self._step = tf.function(self._gradient_step, reduce_retracing=True)
+        # What runs at every step of a rollout (all n_envs observations) and every update
+        # (A2C's whole batch, PPO's fixed minibatches) has one shape, so it is compiled with
+        # XLA, as DQN's acting and updates are (zoo.rl.dqn says why). REINFORCE's episodes,
+        # and evaluation's shrinking batches, vary in size: XLA would compile each size anew.
+        self._forward_all = tf.function(
+            forward, input_signature=[tf.TensorSpec((c.n_envs, size), tf.float32)],
+            jit_compile=True)
+        self._step = tf.function(self._gradient_step, reduce_retracing=True,
+                                 jit_compile=c.algorithm != "reinforce")
 
     # -- acting ------------------------------------------------------------------------
 
     def _sample(self, observations: np.ndarray):
         """Actions drawn from the policy, their log-probabilities, and the states' values."""
-        logits, values = (t.numpy() for t in self._forward(observations))
+        forward = self._forward_all if len(observations) == self.config.n_envs else self._forward
+        logits, values = (t.numpy() for t in forward(observations))
         actions, log_probs = softmax.sample(logits, self.rng)
         return actions, log_probs, values
 
