@@ -211,3 +211,45 @@ def test_zoo_and_stable_baselines3_ran_the_same_settings_on_the_same_seeds():
         assert (f"| {name} | {row['zoo_median_steps']:,} | {row['sb3_median_steps']:,} | "
                 f"{row['steps_ratio']:.2f} | {row['zoo_median_seconds']} | "
                 f"{row['sb3_median_seconds']} | {row['seconds_ratio']:.2f} |") in readme, agent
+
+
+@pytest.mark.parametrize("env", ["Acrobot-v1", "LunarLander-v3"])
+def test_the_best_agents_are_recorded_on_acrobot_and_lunarlander(env):
+    # benchmarks/rl.py --env: the RL Zoo's settings and budgets (zoo.rl.tuned), solved at
+    # gymnasium's threshold; the figure is the median of 100 test episodes per seed.
+    import gymnasium
+
+    from zoo.rl import tuned
+
+    rows = {row["agent"]: row for row in recorded_results() if row["dataset"] == env}
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for agent in ("dqn", "ppo"):
+        row = rows[agent]
+        runs = row["runs"]
+        assert len(runs) == len(row["seed"]) >= 3, agent
+        assert row["metric"] == f"{env.split('-')[0].lower()}_mean_return"
+        assert row["target_return"] == gymnasium.spec(env).reward_threshold
+        assert row["step_budget"] == tuned.budget(agent, env)
+        assert row["solved_runs"] == sum(run["solved_at_step"] is not None for run in runs)
+        assert row["value"] == statistics.median(run["test_mean_return"] for run in runs)
+        # Every seed's policy lands (or swings up) far better than chance: a random policy
+        # scores -500 on Acrobot and about -180 on LunarLander.
+        assert min(run["test_mean_return"] for run in runs) > row["target_return"] - 50, agent
+        per_seed = ", ".join(f"{run['solved_at_step']:,}" if run["solved_at_step"]
+                             else "not solved" for run in runs)
+        assert f"({per_seed}) | {row['value']} |" in readme, (env, agent)
+
+
+def test_double_dqn_overestimates_less_than_dqn_on_acrobot():
+    # van Hasselt et al. (2016): the max over noisy estimates biases DQN's values upwards.
+    # Mean max-Q minus the discounted return the greedy policy then obtained, averaged over
+    # the checks made while learning, seed by seed with the same seeds.
+    rows = {row["agent"]: row for row in recorded_results() if row["dataset"] == "Acrobot-v1"}
+    dqn, double = rows["dqn"], rows["double_dqn"]
+    assert dqn["seed"] == double["seed"]
+    for single_run, double_run in zip(dqn["runs"], double["runs"], strict=True):
+        assert single_run["overestimation_while_learning"] > 0
+        assert (double_run["overestimation_while_learning"]
+                < single_run["overestimation_while_learning"]), single_run["seed"]
+    assert (double["median_overestimation_while_learning"]
+            < dqn["median_overestimation_while_learning"])

@@ -145,8 +145,10 @@ class DQN:
                                      input_signature=[tf.TensorSpec((None, size), tf.float32)])
         # Acting while learning, one observation at a time, and the updates, one batch size:
         # compiled with XLA, because a step's few small matrix products cost less than
-        # TensorFlow's dispatch of each op (fused, the acting call takes a third less time).
-        # Evaluation's batches shrink as episodes end, and XLA would compile every size.
+        # TensorFlow's dispatch of each op: with it a step of CartPole-v1 (tuned settings)
+        # took 980 us instead of 1,140. Evaluation's batches shrink as episodes end, and XLA
+        # would compile every size. (The policy-gradient agents do not gain: zoo.rl.
+        # policy_gradient.)
         self._q_values_of_one = tf.function(
             lambda x: self.q_network(x, training=False),
             input_signature=[tf.TensorSpec((1, size), tf.float32)], jit_compile=True)
