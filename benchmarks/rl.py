@@ -85,9 +85,9 @@ def metric(agent_name: str, env: str) -> str:
     return base if env == "CartPole-v1" else f"{env.split('-')[0].lower()}_{base}"
 
 
-def solve(agent_name: str, env: str, seed: int, budget: int) -> dict:
+def solve(agent_name: str, env: str, seed: int, budget: int, target: float) -> dict:
     agent = AGENTS[agent_name][0](env, seed)
-    progress = agent.learn(budget, target_return=threshold(env),
+    progress = agent.learn(budget, target_return=target,
                            evaluate_every=CHECK_EVERY.get(env, 5_000))
     started = time.perf_counter()
     is_dqn = isinstance(agent, DQN)
@@ -116,7 +116,8 @@ def median_steps_to_solve(runs: list[dict]) -> float | None:
     return None if median == float("inf") else median
 
 
-def row(agent_name: str, env: str, budget: int, runs: list[dict], command: str) -> dict:
+def row(agent_name: str, env: str, budget: int, target: float, runs: list[dict],
+        command: str) -> dict:
     def median(key):
         return statistics.median(run[key] for run in runs)
 
@@ -130,7 +131,7 @@ def row(agent_name: str, env: str, budget: int, runs: list[dict], command: str) 
     return {
         "model": model, "agent": agent_name, "dataset": env, "split": "test",
         "metric": metric(agent_name, env), "value": median("test_mean_return"),
-        "seed": [run["seed"] for run in runs], "target_return": threshold(env),
+        "seed": [run["seed"] for run in runs], "target_return": target,
         "step_budget": budget,
         "solved_runs": len(solved),
         "median_steps_to_solve": median_steps_to_solve(runs),
@@ -155,13 +156,14 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown agents {sorted(unknown)}; choose from {list(AGENTS)}")
     command = " ".join(["python benchmarks/rl.py", *(argv or sys.argv[1:])])
+    target = threshold(args.env)  # also names an unknown id before anything runs
     for agent_name in args.agents or AGENTS:
         budget = args.budget or step_budget(agent_name, args.env)
         runs = []
         for seed in args.seeds:
-            runs.append(solve(agent_name, args.env, seed, budget))
+            runs.append(solve(agent_name, args.env, seed, budget, target))
             print(agent_name, {k: v for k, v in runs[-1].items() if k != "checks"}, flush=True)
-        result = row(agent_name, args.env, budget, runs, command)
+        result = row(agent_name, args.env, budget, target, runs, command)
         print({k: v for k, v in result.items() if k != "runs"}, flush=True)
         if not args.no_record:
             record([result], "rl", DESCRIPTION)

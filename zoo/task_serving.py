@@ -112,14 +112,23 @@ def gan_endpoints(model) -> dict:
     return gan_signatures(model)
 
 
-def serve_restored(model, labels=None):
-    from zoo.export.signatures import check_batch_shape
+def _serve_image_to(output: str):
+    """A serving function from a batch of images of `model.image_shape` (checked) to the
+    model's output under the name `output`."""
+    def make(model, labels=None):
+        from zoo.export.signatures import check_batch_shape
 
-    def serve(image):
-        with tf.control_dependencies([check_batch_shape(image, model.image_shape, "image")]):
-            return {"restored": model(image, training=False)}
+        def serve(image):
+            with tf.control_dependencies([check_batch_shape(image, model.image_shape,
+                                                            "image")]):
+                return {output: model(image, training=False)}
 
-    return serve
+        return serve
+
+    return make
+
+
+serve_restored = _serve_image_to("restored")
 
 
 def serve_translated(model, labels=None):
@@ -138,14 +147,7 @@ def corrupted_image_input(model) -> list:
     return [tf.TensorSpec((None, *model.image_shape), tf.float32, name="image")]
 
 
-def serve_anomaly_scores(model, labels=None):
-    from zoo.export.signatures import check_batch_shape
-
-    def serve(image):
-        with tf.control_dependencies([check_batch_shape(image, model.image_shape, "image")]):
-            return {"anomaly_score": model(image, training=False)}
-
-    return serve
+serve_anomaly_scores = _serve_image_to("anomaly_score")
 
 
 def anogan_endpoints(model) -> dict:
