@@ -15,8 +15,9 @@ episodes (seeded 10,000-10,099), and the run stops once their mean return reache
 For each seed the two libraries run back to back, the order alternating from seed to seed, so
 that a machine's slow spell weighs on both. Printed and written to
 benchmarks/results/rl_vs_sb3.json: per seed, the steps and the wall seconds to solve
-(evaluations excluded: both pay the same 100 episodes per check); per agent, the medians and
-the median of the per-seed ratios zoo / Stable-Baselines3 (below 1: zoo needed less).
+(evaluations excluded: both pay the same 100 episodes per check); per agent, the medians with
+their 90% intervals and the ratios zoo / Stable-Baselines3 of the medians (below 1: zoo needed
+less; see `summarize`).
 """
 
 import argparse
@@ -30,7 +31,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from zoo._io import write_json  # noqa: E402
-from zoo.benchmark import provenance  # noqa: E402
+from zoo.benchmark import median_interval, provenance  # noqa: E402
 from zoo.rl.dqn import DQN  # noqa: E402
 from zoo.rl.evaluation import play  # noqa: E402
 from zoo.rl.policy_gradient import PolicyGradient  # noqa: E402
@@ -108,8 +109,28 @@ def run_zoo(agent: str, seed: int) -> dict:
             "seconds": round(progress.seconds - progress.evaluation_seconds, 1)}
 
 
-def _median(runs, library, key):
-    return statistics.median(run[library][key] for run in runs)
+def summarize(runs) -> dict:
+    """What the rows say about their runs: per library the solved seeds, and the median steps
+    and seconds with a 90% sign-test interval (`zoo.benchmark.median_interval`, from five
+    seeds); the ratios zoo / Stable-Baselines3 of those medians, which the goal is read on;
+    and the medians of the per-seed ratios. A seed does not pair the two runs (each library
+    draws its own numbers from it), so the per-seed ratios spread as the two libraries' luck
+    does: they are kept for what they show of that spread."""
+    summary = {}
+    for library in ("zoo", "sb3"):
+        summary[f"{library}_solved"] = sum(run[library]["solved_at_step"] is not None
+                                           for run in runs)
+        for key in ("steps", "seconds"):
+            values = [run[library][key] for run in runs]
+            summary[f"{library}_median_{key}"] = statistics.median(values)
+            if len(values) >= 5:
+                low, _, high = median_interval(values)
+                summary[f"{library}_{key}_interval"] = [low, high]
+    for key in ("steps", "seconds"):
+        summary[f"median_{key}_ratio"] = round(
+            summary[f"zoo_median_{key}"] / summary[f"sb3_median_{key}"], 3)
+        summary[f"{key}_ratio"] = statistics.median(run[f"{key}_ratio"] for run in runs)
+    return summary
 
 
 def main(argv=None) -> int:
@@ -139,22 +160,14 @@ def main(argv=None) -> int:
             runs.append(run)
             print(agent, run, flush=True)
 
-        rows.append({
-            "agent": agent, "seeds": args.seeds, "step_budget": BUDGETS[agent],
-            "zoo_solved": sum(run["zoo"]["solved_at_step"] is not None for run in runs),
-            "sb3_solved": sum(run["sb3"]["solved_at_step"] is not None for run in runs),
-            "zoo_median_steps": _median(runs, "zoo", "steps"),
-            "sb3_median_steps": _median(runs, "sb3", "steps"),
-            "zoo_median_seconds": _median(runs, "zoo", "seconds"),
-            "sb3_median_seconds": _median(runs, "sb3", "seconds"),
-            "steps_ratio": statistics.median(run["steps_ratio"] for run in runs),
-            "seconds_ratio": statistics.median(run["seconds_ratio"] for run in runs),
-            "runs": runs, **provenance(command),
-        })
+        rows.append({"agent": agent, "seeds": args.seeds, "step_budget": BUDGETS[agent],
+                     **summarize(runs), "runs": runs, **provenance(command)})
         print({k: v for k, v in rows[-1].items() if k != "runs"}, flush=True)
     if not args.no_record:
         previous = json.loads(RESULTS.read_text())["results"] if RESULTS.is_file() else []
-        kept = [row for row in previous if row["agent"] not in {r["agent"] for r in rows}]
+        # A row's summary follows from its runs: rows kept from earlier runs get today's.
+        kept = [{**row, **summarize(row["runs"])} for row in previous
+                if row["agent"] not in {r["agent"] for r in rows}]
         write_json(RESULTS, {
             "benchmark": "rl_vs_sb3", "target_return": TARGET, "check_every": CHECK_EVERY,
             "evaluation_episodes": EPISODES,

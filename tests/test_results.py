@@ -189,8 +189,9 @@ def test_readme_quotes_the_cartpole_runs():
 
 
 def test_zoo_and_stable_baselines3_ran_the_same_settings_on_the_same_seeds():
-    # benchmarks/rl_vs_sb3.py: per seed, both libraries back to back in one run; the ratios are
-    # recomputed from the runs (zoo / Stable-Baselines3: below 1, zoo needed less).
+    # benchmarks/rl_vs_sb3.py: per seed, both libraries back to back in one run; medians with
+    # their 90% intervals and the ratios of the medians are recomputed from the runs
+    # (zoo / Stable-Baselines3: below 1, zoo needed less).
     path = Path(__file__).parents[1] / "benchmarks" / "results" / "rl_vs_sb3.json"
     recorded = json.loads(path.read_text())
     rows = {row["agent"]: row for row in recorded["results"]}
@@ -198,19 +199,26 @@ def test_zoo_and_stable_baselines3_ran_the_same_settings_on_the_same_seeds():
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     for agent, row in rows.items():
         runs = row["runs"]
-        assert len(runs) == len(row["seeds"]) >= 3 and row["command"].startswith(
+        assert len(runs) == len(row["seeds"]) >= 9 and row["command"].startswith(
             "python benchmarks/rl_vs_sb3.py")
         assert [run["first"] for run in runs][:2] == ["zoo", "sb3"]  # the order alternates
+        cells = []
         for library in ("zoo", "sb3"):
             assert row[f"{library}_solved"] == len(runs), (agent, library)
         for key in ("steps", "seconds"):
             for run in runs:
                 assert run[f"{key}_ratio"] == round(run["zoo"][key] / run["sb3"][key], 3)
             assert row[f"{key}_ratio"] == statistics.median(run[f"{key}_ratio"] for run in runs)
+            for library in ("zoo", "sb3"):
+                low, median, high = median_interval([run[library][key] for run in runs])
+                assert row[f"{library}_median_{key}"] == median
+                assert row[f"{library}_{key}_interval"] == [low, high]
+                cells.append(f"{median:,} ({low:,}-{high:,})")
+            ratio = row[f"median_{key}_ratio"]
+            assert ratio == round(row[f"zoo_median_{key}"] / row[f"sb3_median_{key}"], 3)
+            cells.append(f"{ratio:.2f}")
         name = {"dqn": "DQN", "a2c": "A2C", "ppo": "PPO"}[agent]
-        assert (f"| {name} | {row['zoo_median_steps']:,} | {row['sb3_median_steps']:,} | "
-                f"{row['steps_ratio']:.2f} | {row['zoo_median_seconds']} | "
-                f"{row['sb3_median_seconds']} | {row['seconds_ratio']:.2f} |") in readme, agent
+        assert f"| {name} | {' | '.join(cells)} |" in readme, agent
 
 
 @pytest.mark.parametrize("env", ["Acrobot-v1", "LunarLander-v3"])
