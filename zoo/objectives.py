@@ -117,12 +117,22 @@ def get_loss(name_or_loss):
     return keras.losses.get(name_or_loss)
 
 
-def get_metrics(names, task):
+def get_metrics(names, task, num_classes: int | None = None):
     """Keras metrics for a recipe. `accuracy` of a binary classifier thresholds its signed
-    score at 0 (perceptron and SVM output scores, not probabilities)."""
+    score at 0 (perceptron and SVM output scores, not probabilities). A segmenter's
+    `mean_iou` needs `num_classes`, the classes of its per-pixel logits; its
+    `pixel_accuracy` is the share of pixels whose most probable class is right."""
     metrics = []
     for name in names:
-        if name == "accuracy" and task == "binary-classification":
+        if name == "mean_iou":
+            if not num_classes:
+                raise ValueError("the metric 'mean_iou' needs num_classes, the classes of "
+                                 "the model's per-pixel outputs.")
+            metrics.append(keras.metrics.MeanIoU(num_classes, sparse_y_pred=False,
+                                                 name="mean_iou"))
+        elif name == "pixel_accuracy":
+            metrics.append(keras.metrics.SparseCategoricalAccuracy(name="pixel_accuracy"))
+        elif name == "accuracy" and task == "binary-classification":
             metrics.append(keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy"))
         elif name == "rmse":
             metrics.append(keras.metrics.RootMeanSquaredError(name="rmse"))

@@ -133,6 +133,25 @@ def detection_batch(card, batch_size, rng):
     return images, {"boxes": boxes, "classes": classes}
 
 
+def segmentation_batch(card, batch_size, rng):
+    """Images and their class maps, int32 [batch, height, width]: background (0) with a
+    rectangle of a random class in each image but the first, which is all background."""
+    height, width = _image_size(card)
+    channels = _card_argument(card, "channels", card.input_shape[-1])
+    images = rng.random((batch_size, height, width, channels), dtype=np.float32)
+    class_maps = np.zeros((batch_size, height, width), np.int32)
+    for image in range(1, batch_size):
+        top, left = rng.integers(0, height // 2), rng.integers(0, width // 2)
+        bottom, right = top + rng.integers(4, height // 2), left + rng.integers(4, width // 2)
+        class_maps[image, top:bottom, left:right] = rng.integers(1, _model_classes(card))
+    return images, class_maps
+
+
+def class_logits_shape(card, x, y):
+    """A segmenter's per-pixel logits: [batch, height, width, classes]."""
+    return (*y.shape, _model_classes(card))
+
+
 def anchor_outputs_shape(card, x, y):
     """A one-stage detector's raw outputs: [batch, anchors, 4 box deltas + classes], with an
     anchor per scale and aspect ratio at every cell of every stride's grid."""

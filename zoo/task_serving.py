@@ -174,6 +174,23 @@ def detection_endpoints(model) -> dict:
     return detection_signatures(model)
 
 
+def serve_segmentation(model, labels=None):
+    from zoo.segmentation.signatures import serve_segmentation
+
+    return serve_segmentation(model)
+
+
+def segmentation_endpoints(model) -> dict:
+    from zoo.segmentation.signatures import segmentation_signatures
+
+    return segmentation_signatures(model)
+
+
+def segmentation_targets(model) -> dict:
+    """A segmenter trains on a detection dataset's class maps, not its boxes."""
+    return {"targets": "segmentation"}
+
+
 def serve_action_values(model, labels=None):
     """Every action's value and the greedy action: what a deployed DQN policy acts on."""
     def serve(observation):

@@ -14,8 +14,9 @@ arXiv:1512.02325, Sections 2.2 and 3.6), in its order, each drawn per image:
 - `flip`: left-right with probability 1/2. It mirrors digits, which are then not the digits
   their labels name: leave it out where that matters (as zoo's digit recipes do).
 
-Named combinations apply them in SSD's order: "crop_flip" and "zoom_crop_flip". Zoom and
-crop compose into one resampling (`augment`), the flip comes last.
+Named combinations apply them in SSD's order: "crop_flip", "zoom_crop_flip", and
+"zoom_crop" for data with digits (objects from half to twice their size, none mirrored). Zoom
+and crop compose into one resampling (`augment`), the flip comes last.
 
 Pixel geometry. A box is "xyxy" in pixel edges: pixel (row i, column j) spans [j, j + 1) x
 [i, i + 1). `scale_translate` maps a source point x to (x - left) * scale; each output pixel
@@ -155,6 +156,7 @@ def zoom_out(seed, count, height, width):
 # Each augmentation: its resampling steps (in SSD's order), and whether a flip follows.
 BOX_AUGMENTATIONS = {"flip": ((), True), "crop": ((crop_window,), False),
                      "zoom": ((zoom_out,), False), "crop_flip": ((crop_window,), True),
+                     "zoom_crop": ((zoom_out, crop_window), False),
                      "zoom_crop_flip": ((zoom_out, crop_window), True)}
 
 

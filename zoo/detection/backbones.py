@@ -46,8 +46,9 @@ def check_grid(extractor, strides, channels: int, backbone: str = "backbone") ->
         if got != wanted:
             raise ValueError(
                 f"backbone={backbone!r} gives a {got[0]}x{got[1]} map at stride {stride} for a "
-                f"{height}x{width} image; the anchors need ceil(size / stride) = "
-                f"{wanted[0]}x{wanted[1]} cells. Choose one of {list(BACKBONES)}.")
+                f"{height}x{width} image; a detector's anchors and a segmenter's crops need "
+                f"ceil(size / stride) = {wanted[0]}x{wanted[1]} cells. Choose one of "
+                f"{list(BACKBONES)}.")
 
 
 def backbone_features(backbone: str, strides, channels: int, options=None) -> keras.Model:

@@ -82,9 +82,16 @@ def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learni
     model.compile(
         optimizer=optimizer,
         loss=objectives.get_loss(loss or recipe.loss),
-        metrics=objectives.get_metrics(metrics if metrics is not None else recipe.metrics, task),
+        metrics=objectives.get_metrics(metrics if metrics is not None else recipe.metrics, task,
+                                       num_classes=_output_classes(model)),
     )
     return model
+
+
+def _output_classes(model) -> int | None:
+    """The last axis of a Functional or Sequential model's output (a segmenter's classes)."""
+    outputs = getattr(model, "outputs", None)
+    return outputs[0].shape[-1] if outputs and len(outputs) == 1 else None
 
 
 def _datasets(dataset, card, *, batch_size, seed, validation_fraction, dataset_options):

@@ -1,0 +1,64 @@
+"""Train the segmenters by their recipes on the canvases' class maps and record their test
+mean IoU:
+
+    python benchmarks/segmentation.py                        # every segmenter
+    python benchmarks/segmentation.py fcn8s_resnet18 --epochs 2 --no-record
+    python benchmarks/segmentation.py fcn8s_resnet18 --augment zoom_crop   # an ablation
+
+Mean IoU over the 21 classes (background included, as PASCAL VOC counts it) is the recorded
+value; the object classes' mean IoU, pixel accuracy and each class' IoU stand beside it.
+Rows land in zoo/results/segmentation.json, where the cards read them; a run with another
+augmentation than the recipe's (`--augment`) lands in
+benchmarks/results/segmentation_ablations.json instead. See zoo.segmentation.measure.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import zoo  # noqa: E402
+from zoo.benchmark import record  # noqa: E402
+from zoo.segmentation.measure import measure_segmenter  # noqa: E402
+
+DESCRIPTION = ("Segmenters trained by their card's recipe on the class maps of the Fashion-MNIST "
+               "and MNIST canvases, scored on every pixel of the 1,000 test canvases: mean IoU "
+               "over the 21 classes with the background (value), over the 20 object classes, "
+               "pixel accuracy and each class' IoU.")
+
+ABLATIONS = ("Segmenters trained by their card's recipe with another augmentation (the row's "
+             "'augment'), scored as in zoo/results/segmentation.json.")
+ABLATIONS_PATH = Path(__file__).parent / "results" / "segmentation_ablations.json"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("models", nargs="*", help="segmenters (default: all)")
+    parser.add_argument("--epochs", type=int, help="override the recipes' epochs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--runs-root", help="keep the runs' checkpoints here")
+    parser.add_argument("--augment", help="replace the recipes' augmentation (none: none)")
+    parser.add_argument("--no-record", action="store_true", help="print, do not record")
+    args = parser.parse_args(argv)
+    command = " ".join(["python benchmarks/segmentation.py", *(argv or sys.argv[1:])])
+    for name in args.models or zoo.list_models(task="semantic-segmentation"):
+        row = measure_segmenter(name, epochs=args.epochs, seed=args.seed,
+                                runs_root=args.runs_root, augment=args.augment,
+                                command=command)
+        print(f"{name}: mean IoU {row['value']}, objects' mean IoU {row['objects_mean_iou']}, "
+              f"pixel accuracy {row['pixel_accuracy']} ({row['epochs_run']} epochs, "
+              f"{row['wall_seconds']} s)", flush=True)
+        if args.no_record:
+            continue
+        if row["augment"] == zoo.model_card(name).recipe.dataset_options.get("augment"):
+            record([row], "segmentation", DESCRIPTION)
+        else:
+            record([row], "segmentation_ablations", ABLATIONS, path=ABLATIONS_PATH)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Semantic segmenters: FCN-8s and U-Net on zoo's headless backbones."""

@@ -1,0 +1,78 @@
+"""Measure a segmenter: train it by its card's recipe, predict the class map of every test
+image and score them with `zoo.segmentation.scores` (mean IoU, the value; the mean IoU of the
+object classes alone; pixel accuracy; each class' IoU). `benchmarks/segmentation.py` records
+the rows in `zoo/results/segmentation.json`, where the cards read them."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+
+import numpy as np
+
+from zoo.benchmark import provenance
+
+
+def split_confusion(model, dataset: str, *, split: str = "test", batch_size: int = 64,
+                   limit: int | None = None) -> np.ndarray:
+    """The confusion matrix of `model`'s class maps over every pixel of `split`."""
+    import zoo
+    from zoo.segmentation.scores import confusion_matrix
+
+    classes = int(model.outputs[0].shape[-1])
+    confusion = np.zeros((classes, classes), np.int64)
+    for images, truth in zoo.data.load(dataset, split, batch_size=batch_size, shuffle=False,
+                                       targets="segmentation", limit=limit):
+        predicted = np.argmax(model.predict_on_batch(images), axis=-1)
+        confusion += confusion_matrix(np.asarray(truth), predicted, classes)
+    return confusion
+
+
+def class_names(dataset: str) -> list[str]:
+    """The names of a canvas class map's classes: "background", then the dataset's."""
+    import zoo
+
+    return ["background", *zoo.data.dataset_info(dataset).class_names]
+
+
+def measure_segmenter(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=None,
+                      augment: str | None = None, command: str | None = None) -> dict:
+    """Train the segmenter `name` by its recipe and return its results row (see the module
+    docstring); `runs_root` keeps the run's checkpoints (a scratch folder when None);
+    `augment` replaces the recipe's augmentation ("none": none)."""
+    import zoo
+    from zoo.segmentation.scores import segmentation_scores
+
+    card = zoo.model_card(name)
+    if card.task != "semantic-segmentation":
+        raise ValueError(f"{name} is not a segmenter (its task is {card.task!r}).")
+    options = dict(card.recipe.dataset_options)
+    if augment is not None:
+        options["augment"] = None if augment == "none" else augment
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        result = zoo.train(name, epochs=epochs, seed=seed, runs_root=runs_root or scratch,
+                           dataset_options=options, verbose=2, tensorboard=False)
+    trained = time.perf_counter() - started
+    confusion = split_confusion(result.model, card.dataset)
+    scores = segmentation_scores(confusion)
+    ious = {label: round(float(iou), 4)
+            for label, iou in zip(class_names(card.dataset), scores["iou_per_class"],
+                                  strict=True)}
+    return {"model": name, "dataset": card.dataset, "split": "test", "metric": "mean_iou",
+            "value": round(scores["mean_iou"], 4),
+            "objects_mean_iou": round(scores["objects_mean_iou"], 4),
+            "pixel_accuracy": round(scores["pixel_accuracy"], 4), "iou_per_class": ious,
+            "evaluation": "IoU per class from the confusion matrix over every test pixel, "
+                          "averaged over the classes present (background included, as in "
+                          "PASCAL VOC); objects_mean_iou leaves the background out "
+                          "(zoo.segmentation.scores)",
+            "augment": options.get("augment"), "seed": seed,
+            "epochs_run": len(result.history["loss"]),
+            "epochs_max": epochs or card.recipe.epochs,
+            "best_validation_mean_iou": round(max(result.history["val_mean_iou"]), 4),
+            # Beside the validation figure it shows how much the network learns by heart.
+            "last_train_mean_iou": round(result.history["mean_iou"][-1], 4),
+            "pixels": int(confusion.sum()), "wall_seconds": round(trained, 1),
+            "evaluation_seconds": round(time.perf_counter() - started - trained, 1),
+            **provenance(command)}
