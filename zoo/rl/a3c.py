@@ -46,6 +46,7 @@ from zoo.rl.checkpoints import Progress
 from zoo.rl.evaluation import Episodes, play
 from zoo.rl.policy_gradient import (
     PolicyGradientConfig,
+    acting_functions,
     actor_critic_loss,
     config_for,
     make_optimizer,
@@ -65,10 +66,8 @@ class _Worker:
                                 num_actions=agent.num_actions)
         self.value = get_model(c.value_network, **agent.network_options)
         self.variables = [*self.policy.trainable_variables, *self.value.trainable_variables]
-        spec = tf.TensorSpec((None, agent.observation_size), tf.float32)
-        self._forward = tf.function(
-            lambda x: (self.policy(x, training=False),
-                       tf.squeeze(self.value(x, training=False), -1)), input_signature=[spec])
+        self._forward, self._value = acting_functions(self.policy, self.value,
+                                                      agent.observation_size)
         self._gradients = tf.function(self._compute_gradients, reduce_retracing=True)
 
     def _compute_gradients(self, observations, actions, advantages, targets):
@@ -79,12 +78,13 @@ class _Worker:
         return tape.gradient(loss, self.variables)
 
     def _sample(self, observations):
-        logits, values = (t.numpy() for t in self._forward(observations))
+        logits, values = self._forward(tf.constant(observations, tf.float32))
+        logits, values = logits.numpy(), values.numpy()
         actions, log_probs = softmax.sample(logits, self.rng)
         return actions, log_probs, values
 
     def _values(self, observations):
-        return self._forward(observations)[1].numpy()
+        return self._value(tf.constant(observations, tf.float32)).numpy()
 
     def run(self, total_steps: int, stop: threading.Event, checkpoint):
         agent, c = self.agent, self.agent.config
