@@ -13,11 +13,16 @@ from pathlib import Path
 
 def write_json(path, payload) -> Path:
     """Write `payload` as indented JSON to `path` via a temporary file and `os.replace`."""
+    return write_text(path, json.dumps(payload, indent=2, default=_jsonable) + "\n")
+
+
+def write_text(path, text: str) -> Path:
+    """Write `text` to `path` via a temporary file beside it and `os.replace`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".tmp-{path.name}-{uuid.uuid4().hex[:8]}")
     try:
-        temporary.write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n")
+        temporary.write_text(text)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -203,11 +203,34 @@ def cmd_export(args) -> int:
 
     model = zoo.load_model(_model_file(args.model))
     config = Path(args.model) / "config.json"  # a run directory says what it trained on
-    dataset = json.loads(config.read_text()).get("dataset") if config.is_file() else None
+    dataset = args.dataset or (json.loads(config.read_text()).get("dataset")
+                               if config.is_file() else None)
+    warmup = _warmup_batch(model, dataset, args.warmup) if args.warmup is not None else None
     path = zoo.export(model, args.name, args.version, root=args.root, overwrite=args.overwrite,
-                      labels=_class_names(dataset, model))
+                      labels=_class_names(dataset, model), warmup=warmup)
     print(path)
+    if args.models_config:
+        from zoo.export.tf_serving import write_models_config
+
+        print(write_models_config(args.root, base_path=args.serving_base_path))
     return 0
+
+
+def _warmup_batch(model, dataset, count: int):
+    """The first `count` test examples of `dataset` (default: the model card's), as the
+    model's `serving_default` takes them."""
+    from zoo.registry import card_of
+    from zoo.train.fit import evaluation_pipeline
+
+    if count < 1:
+        raise ValueError(f"--warmup {count}: give a positive number of requests.")
+    card = card_of(model)
+    dataset = dataset or (card.dataset if card else None)
+    if dataset is None:
+        raise ValueError("--warmup needs --dataset for a model that is not in the registry.")
+    inputs = next(iter(evaluation_pipeline(model, card, dataset, "test", batch_size=count)))[0]
+    return ({name: value.numpy() for name, value in inputs.items()}
+            if isinstance(inputs, dict) else inputs.numpy())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -263,6 +286,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=int, help="default: the next free version")
     p.add_argument("--root", default="saved_models", help="default: saved_models")
     p.add_argument("--overwrite", action="store_true", help="replace an existing version")
+    p.add_argument("--warmup", type=int, metavar="N",
+                   help="write N test examples as TF Serving warm-up requests")
+    p.add_argument("--dataset", help="the warm-up examples' dataset (default: the run's or "
+                   "the model card's)")
+    p.add_argument("--models-config", action="store_true",
+                   help="then write ROOT/models.config listing every model under --root")
+    p.add_argument("--serving-base-path", metavar="PATH",
+                   help="where the server sees --root in models.config (e.g. /models in the "
+                   "tensorflow/serving container; default: its absolute path here)")
     p.set_defaults(run=cmd_export)
     return parser
 

@@ -27,6 +27,14 @@ def serve_classes(model, labels=None):
     return serve
 
 
+def image_bytes_endpoints(model) -> dict:
+    """An image classifier also serves encoded JPEG or PNG files (`image_bytes`, decoded and
+    resized inside the SavedModel); a classifier of feature vectors does not."""
+    from zoo.export.image_bytes import image_bytes_endpoint
+
+    return image_bytes_endpoint(model, serve_classes(model))
+
+
 def serve_text_classes(model, labels=None):
     """Probabilities, class ids, and the class names as strings (the labels the model was
     trained with; "0", "1", ... when none are known)."""

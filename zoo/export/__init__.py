@@ -1,12 +1,16 @@
 """Export: `zoo.export(model, name)` writes `saved_models/<name>/<version>/` for TF Serving.
 
-The package is callable: `zoo.export(...)` is `zoo.export.export(...)`.
+The package is callable: `zoo.export(...)` is `zoo.export.export(...)`. TF Serving's models
+config and warm-up requests: `zoo.export.tf_serving`; the `image_bytes` signature of image
+classifiers (encoded JPEG or PNG in): `zoo.export.image_bytes`.
 """
 
 from zoo._callable_module import make_callable
 from zoo.export.saved_model import export, load_model, versions
 from zoo.export.signatures import input_spec, serving_function
+from zoo.export.tf_serving import write_models_config
 
-__all__ = ["export", "load_model", "versions", "input_spec", "serving_function"]
+__all__ = ["export", "load_model", "versions", "input_spec", "serving_function",
+           "write_models_config"]
 
 make_callable(__name__, export)

@@ -13,6 +13,8 @@ import zipfile
 from pathlib import Path
 
 import keras
+import numpy as np
+import tensorflow as tf
 
 from zoo._io import staged_directory, write_json
 from zoo.export.signatures import extra_endpoints, served_inputs, serving_function
@@ -35,7 +37,7 @@ def versions(model_dir) -> list[int]:
 
 def export(model, name: str | None = None, version: int | None = None, *,
            root=DEFAULT_ROOT, task: str | None = None, input_name: str | None = None,
-           labels=None, overwrite: bool = False) -> Path:
+           labels=None, overwrite: bool = False, warmup=None) -> Path:
     """Write `model` as `root/<name>/<version>/` and return that path.
 
     Args:
@@ -48,6 +50,11 @@ def export(model, name: str | None = None, version: int | None = None, *,
         labels: class names a text classifier's `label` output returns (default: its card's
             dataset's classes when their number matches the model's outputs, else "0", ...).
         overwrite: replace an existing version (still atomically) instead of failing.
+        warmup: a batch for `serving_default` (an array, or input name to array) that TF
+            Serving replays, one example per request, before the version takes traffic
+            (`assets.extra/tf_serving_warmup_requests`, see `zoo.export.tf_serving`); checked
+            against the written signature first, since a warm-up that fails stops TF Serving
+            from loading the version.
     """
     if not isinstance(model, keras.Model):
         raise ValueError(f"model must be a keras.Model, got {type(model).__name__}.")
@@ -72,6 +79,8 @@ def export(model, name: str | None = None, version: int | None = None, *,
         for endpoint, (function, signature) in extra_endpoints(model, task).items():
             archive.add_endpoint(endpoint, function, input_signature=signature)
         archive.write_out(str(staging), verbose=False)
+        if warmup is not None:
+            _write_warmup(staging, name, specs, warmup)
         model.save(staging / KERAS_FILE)
         write_json(staging / CARD_FILE, {
             "name": name, "version": version, "task": task, "input": specs[0].name,
@@ -81,6 +90,23 @@ def export(model, name: str | None = None, version: int | None = None, *,
             "card": card.to_dict() if card else None,
         })
     return final
+
+
+def _write_warmup(staging: Path, name: str, specs, warmup) -> None:
+    from zoo.export.tf_serving import write_warmup_requests
+
+    inputs = dict(warmup) if isinstance(warmup, dict) else {specs[0].name: warmup}
+    expected = sorted(spec.name for spec in specs)
+    if sorted(inputs) != expected:
+        raise ValueError(f"warmup names the inputs {sorted(inputs)}; serving_default takes "
+                         f"{expected}.")
+    signature = tf.saved_model.load(str(staging)).signatures["serving_default"]
+    try:
+        signature(**{spec.name: tf.constant(np.asarray(inputs[spec.name])[:1], spec.dtype)
+                     for spec in specs})
+    except (ValueError, TypeError, tf.errors.InvalidArgumentError) as error:
+        raise ValueError(f"warmup does not fit serving_default: {error}") from error
+    write_warmup_requests(staging, name, inputs)
 
 
 def _card_labels(card, model):
@@ -109,5 +135,5 @@ def load_model(path, compile: bool = True, safe_mode: bool = True) -> keras.Mode
         raise FileNotFoundError(f"no .keras model at {path}")
     try:
         return keras.saving.load_model(path, compile=compile, safe_mode=safe_mode)
-    except (ValueError, OSError, zipfile.BadZipFile) as error:
+    except (ValueError, TypeError, OSError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path} could not be loaded as a .keras model: {error}") from error

@@ -223,12 +223,19 @@ def evaluate(model, dataset=None, *, split="test", batch_size=256, dataset_optio
         raise ValueError("dataset= is required for a model that is not in the registry.")
     if not model.compiled:
         compile_with_recipe(model, card)
+    pipeline = evaluation_pipeline(model, card, dataset, split, batch_size, dataset_options)
+    return {k: float(v) for k, v in model.evaluate(pipeline, verbose=verbose,
+                                                   return_dict=True).items()}
+
+
+def evaluation_pipeline(model, card, dataset: str, split="test", batch_size=256,
+                        dataset_options=None):
+    """One split of `dataset` as `model` sees it in evaluation: shaped to its input, with its
+    card's dataset options and without augmentation, unshuffled."""
     dataset_options = shaped_data_options(model, _task_of(card, dataset), dataset_options)
     # Augmentation is for training: evaluation sees the images as they are.
     options = evaluation_options(recipe_dataset_options(card, dataset, dataset_options))
-    pipeline = data.load(dataset, split, batch_size=batch_size, **options)
-    return {k: float(v) for k, v in model.evaluate(pipeline, verbose=verbose,
-                                                   return_dict=True).items()}
+    return data.load(dataset, split, batch_size=batch_size, **options)
 
 
 def _classes_of(card, dataset) -> dict:
