@@ -133,3 +133,16 @@ def test_callbacks_know_which_way_a_monitored_figure_improves():
     # compiled metrics Keras reads a direction from: the task says it.
     assert monitor_mode("val_mse", get_task("reconstruction")) == "min"
     assert monitor_mode("val_auc", get_task("reconstruction")) == "auto"
+
+
+def test_deterministic_runs_of_a_seed_end_with_bit_identical_weights(tmp_path):
+    from tensorflow.python.framework import config as tf_config
+
+    def weights():
+        model = zoo.train("lenet5", epochs=2, dataset_options=SMALL, runs_root=tmp_path,
+                          seed=3, deterministic=True, verbose=0, tensorboard=False).model
+        return model.get_weights()
+
+    first, second = weights(), weights()
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+    assert not tf_config.is_op_determinism_enabled(), "switched on for the run only"

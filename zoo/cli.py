@@ -161,7 +161,7 @@ def cmd_train(args) -> int:
 
     result = zoo.train(args.name, args.dataset, epochs=args.epochs, batch_size=args.batch_size,
                        runs_root=args.out, run_dir=args.run_dir, seed=args.seed,
-                       learning_rate=args.learning_rate)
+                       learning_rate=args.learning_rate, deterministic=args.deterministic)
     metrics = zoo.evaluate(result.model, args.dataset)
     print(f"run directory: {result.run_dir}")
     print("test metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
@@ -268,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, help="default: the card's recipe")
     p.add_argument("--learning-rate", type=float, help="default: the card's recipe")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--deterministic", action="store_true",
+                   help="deterministic TensorFlow kernels: bit-identical reruns of a seed")
     p.add_argument("--out", default="runs", help="folder for run directories (default: runs)")
     p.add_argument("--run-dir", help="exact run directory; an interrupted run's resumes it")
     p.add_argument("--export", action="store_true", help="export the trained model afterwards")

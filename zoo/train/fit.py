@@ -3,6 +3,7 @@ callbacks, one run directory per run."""
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import time
 from collections.abc import Mapping, Sequence
@@ -123,7 +124,8 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
           validation_fraction: float | None = None,
           dataset_options: Mapping[str, Any] | None = None,
           model_options: Mapping[str, Any] | None = None, early_stopping: bool = True,
-          tensorboard: bool = True, verbose="auto") -> TrainResult:
+          tensorboard: bool = True, deterministic: bool = False,
+          verbose="auto") -> TrainResult:
     """Train a model on a dataset with the standard callbacks.
 
     Args:
@@ -143,6 +145,10 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         dataset_options: more `zoo.data.load` options. A forecaster's window (input_length,
             horizon) follows from the model; a named forecaster trained on another series
             than its card's is built for that series' window, or for the one given here.
+        deterministic: also make TensorFlow's kernels deterministic for this run
+            (`tf.config.experimental.enable_op_determinism`), so that two runs with the same
+            seed end with bit-identical weights on any device; slower on GPUs, and ops that
+            have no deterministic kernel raise instead of running.
     """
     # None means the recipe's; anything else must be a real choice (epochs=0 or -1 used to
     # train the recipe's epochs or nothing, silently).
@@ -189,21 +195,40 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     })
 
     started = time.perf_counter()
-    fit = model.fit(
-        train_data, validation_data=validation_data, epochs=epochs, verbose=verbose,
-        shuffle=False,  # zoo's pipelines shuffle themselves; Keras cannot shuffle a Dataset
-        callbacks=[*standard_callbacks(run_dir, monitor=monitor,
-                                       mode=monitor_mode(monitor, task),
-                                       patience=recipe.patience if recipe else 5,
-                                       tensorboard=tensorboard, early_stopping=early_stopping),
-                   *callbacks],
-    )
+    with op_determinism(deterministic):
+        fit = model.fit(
+            train_data, validation_data=validation_data, epochs=epochs, verbose=verbose,
+            shuffle=False,  # zoo's pipelines shuffle themselves; Keras cannot shuffle them
+            callbacks=[*standard_callbacks(run_dir, monitor=monitor,
+                                           mode=monitor_mode(monitor, task),
+                                           patience=recipe.patience if recipe else 5,
+                                           tensorboard=tensorboard,
+                                           early_stopping=early_stopping),
+                       *callbacks],
+        )
     history = {k: [float(v) for v in values] for k, values in fit.history.items()}
     write_json(run_dir / "history.json",
                {"history": history, "wall_seconds": time.perf_counter() - started})
     if history:
         plot_history(history, run_dir / "curves.png")
     return TrainResult(model=model, history=history, run_dir=run_dir)
+
+
+@contextlib.contextmanager
+def op_determinism(enabled: bool):
+    """TensorFlow's deterministic kernels for the block when `enabled`, then the setting as it
+    was. TensorFlow exports only the switch on; the switch back and the query are its
+    `tensorflow.python.framework.config` functions behind it."""
+    from tensorflow.python.framework import config as tf_config
+
+    if not enabled or tf_config.is_op_determinism_enabled():
+        yield
+        return
+    tf_config.enable_op_determinism()
+    try:
+        yield
+    finally:
+        tf_config.disable_op_determinism()
 
 
 def evaluate(model, dataset=None, *, split="test", batch_size=256, dataset_options=None,
