@@ -225,7 +225,8 @@ def test_paths_that_are_no_savedmodel(tmp_path):
 
 def test_bad_signatures_and_output_keys_name_what_exists(feature_vector, tmp_path):
     served = zoo.export(zoo.get_model("lenet5"), root=tmp_path)
-    with pytest.raises(ValueError, match=r"no signature 'serve'.*\['serving_default'\]"):
+    with pytest.raises(ValueError,
+                       match=r"no signature 'serve'.*\['image_bytes', 'serving_default'\]"):
         HubLayer(served, signature="serve")
     with pytest.raises(ValueError, match=r"output_key='logits'.*\['class_id', 'probabilities'\]"):
         HubLayer(served, output_key="logits")
