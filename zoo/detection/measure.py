@@ -61,14 +61,16 @@ def measure_detector(name: str, *, epochs: int | None = None, seed: int = 0, run
                           "equal to pycocotools' COCOeval in the tests)",
             "seed": seed, "epochs_run": len(result.history["loss"]),
             "epochs_max": epochs or card.recipe.epochs,
-            "train_examples": _count(card.dataset, "train", seed),
+            "train_examples": split_size(card.dataset, "train", seed),
             "test_examples": len(truths), "objects": int(sum(len(t["classes"]) for t in truths)),
             "wall_seconds": round(trained, 1),
             "evaluation_seconds": round(time.perf_counter() - started - trained, 1),
             **provenance(command)}
 
 
-def _count(dataset, split, seed):
+def split_size(dataset: str, split: str, seed: int) -> int:
+    """The examples in one split of a dataset as `zoo.data.load` gives it (the training split
+    after the validation carve made with `seed`)."""
     import zoo
 
     return int(sum(len(x) for x, _ in zoo.data.load(dataset, split, batch_size=1024,

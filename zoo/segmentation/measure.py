@@ -41,6 +41,7 @@ def measure_segmenter(name: str, *, epochs: int | None = None, seed: int = 0, ru
     docstring); `runs_root` keeps the run's checkpoints (a scratch folder when None);
     `augment` replaces the recipe's augmentation ("none": none)."""
     import zoo
+    from zoo.detection.measure import split_size
     from zoo.segmentation.scores import segmentation_scores
 
     card = zoo.model_card(name)
@@ -73,6 +74,8 @@ def measure_segmenter(name: str, *, epochs: int | None = None, seed: int = 0, ru
             "best_validation_mean_iou": round(max(result.history["val_mean_iou"]), 4),
             # Beside the validation figure it shows how much the network learns by heart.
             "last_train_mean_iou": round(result.history["mean_iou"][-1], 4),
+            "train_examples": split_size(card.dataset, "train", seed),
+            "test_examples": split_size(card.dataset, "test", seed),
             "pixels": int(confusion.sum()), "wall_seconds": round(trained, 1),
             "evaluation_seconds": round(time.perf_counter() - started - trained, 1),
             **provenance(command)}
