@@ -144,5 +144,7 @@ def test_deterministic_runs_of_a_seed_end_with_bit_identical_weights(tmp_path):
         return model.get_weights()
 
     first, second = weights(), weights()
+    configs = [json.loads(p.read_text()) for p in tmp_path.glob("*/config.json")]
+    assert len(configs) == 2 and all(c["deterministic"] for c in configs)
     assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
     assert not tf_config.is_op_determinism_enabled(), "switched on for the run only"

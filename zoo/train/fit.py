@@ -189,6 +189,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         "dataset": dataset_name,
         "dataset_options": recipe_dataset_options(card, dataset_name, dataset_options),
         "epochs": epochs, "batch_size": batch_size, "seed": seed,
+        "deterministic": deterministic,
         "validation_fraction": validation_fraction, "monitor": monitor,
         "optimizer": keras.optimizers.serialize(model.optimizer),
         "versions": _versions(),
