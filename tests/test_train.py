@@ -116,6 +116,9 @@ def test_training_augments_the_training_split_only(tmp_path):
     ({"batch_size": 0}, "batch_size=0"),
     ({"learning_rate": 0}, "learning_rate=0 must be a positive number"),
     ({"learning_rate": -1e-3}, "learning_rate"),
+    ({"optimizer": "adamz"}, r"optimizer='adamz' is not a Keras optimizer; choose one of "
+                             r"\[.*'adam', .*'sgd'\]"),
+    ({"loss": "msez"}, "loss='msez' is not a Keras loss"),
 ])
 def test_bad_training_arguments_raise_before_anything_runs(overrides, message, tmp_path):
     with pytest.raises(ValueError, match=message):

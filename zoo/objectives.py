@@ -114,7 +114,14 @@ def get_loss(name_or_loss):
         return MaskedBinaryCrossentropy()
     if name_or_loss == "sparse_categorical_crossentropy_from_logits":
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    return keras.losses.get(name_or_loss)
+    try:
+        return keras.losses.get(name_or_loss)
+    except ValueError:
+        raise ValueError(
+            f"loss={name_or_loss!r} is not a Keras loss nor one of zoo's ('perceptron', "
+            "'masked_binary_crossentropy', 'sparse_categorical_crossentropy_from_logits'); use "
+            "a Keras name such as 'mse', 'binary_crossentropy' or "
+            "'sparse_categorical_crossentropy', or pass a keras.losses.Loss.") from None
 
 
 def get_metrics(names, task, num_classes: int | None = None):

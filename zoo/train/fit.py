@@ -78,7 +78,7 @@ def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learni
                   "learning_rate": learning_rate or recipe.learning_rate}
         if recipe.gradient_clip_norm:
             config["clipnorm"] = recipe.gradient_clip_norm
-        optimizer = keras.optimizers.get({"class_name": optimizer, "config": config})
+        optimizer = _named_optimizer(optimizer, config)
     task = card.task if card else None
     model.compile(
         optimizer=optimizer,
@@ -87,6 +87,20 @@ def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learni
                                        num_classes=_output_classes(model)),
     )
     return model
+
+
+def _named_optimizer(name: str, config: dict):
+    """Keras' optimizer of that name, or a ValueError that lists the names Keras knows
+    (Keras' own says only that it cannot interpret the identifier)."""
+    try:
+        return keras.optimizers.get({"class_name": name, "config": config})
+    except ValueError:
+        # MultiOptimizer and LossScaleOptimizer wrap other optimizers: not choices by name.
+        known = sorted(n.lower() for n, c in vars(keras.optimizers).items()
+                       if isinstance(c, type) and issubclass(c, keras.optimizers.Optimizer)
+                       and n not in ("Optimizer", "MultiOptimizer", "LossScaleOptimizer"))
+        raise ValueError(f"optimizer={name!r} is not a Keras optimizer; choose one of {known} "
+                         "or pass a keras.optimizers.Optimizer.") from None
 
 
 def _output_classes(model) -> int | None:
