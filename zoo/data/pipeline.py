@@ -156,12 +156,18 @@ def preprocess(x, y, image_size=None, channels=None):
     `channels=3` for networks built for colour. Feature vectors become float32.
     """
     if x.dtype == tf.uint8:
-        x = tf.cast(x, tf.float32)[..., tf.newaxis] / 255.0
-        if image_size is not None:
-            x = tf.image.resize(x, image_size)
+        x = scale_pixels(x[..., tf.newaxis], image_size)
         if channels == 3:
             x = tf.image.grayscale_to_rgb(x)
     return tf.cast(x, tf.float32), y
+
+
+def scale_pixels(pixels, image_size=None):
+    """uint8 images [..., height, width, channels] as the models see them: float32 in [0, 1],
+    resized bilinearly to `image_size` when given. Serving signatures that take image files
+    (`zoo.export.image_bytes`) call it too, so they cannot drift from training."""
+    pixels = tf.cast(pixels, tf.float32) / 255.0
+    return pixels if image_size is None else tf.image.resize(pixels, image_size)
 
 
 def inputs_only(x, *labels_and_weights):

@@ -6,14 +6,16 @@ TF Serving's REST API carries binary strings as `{"b64": "<base64>"}`, so a clie
 
 and the preprocessing that `zoo.data` applies in training happens inside the SavedModel:
 decoded to the model's channels (a colour file to grey by luminance, a grey one repeated to
-RGB), scaled to float32 in [0, 1] and resized bilinearly to the model's height and width, as
-`zoo.data.pipeline.preprocess` does. Bytes that are neither a JPEG nor a PNG fail the request
-with an error naming `image_bytes`; the served model stays up for the next request.
+RGB), then scaled and resized by `zoo.data.pipeline.scale_pixels`, as in training. Bytes that
+are neither a JPEG nor a PNG fail the request with an error naming `image_bytes`; the served
+model stays up for the next request.
 """
 
 from __future__ import annotations
 
 import tensorflow as tf
+
+from zoo.data.pipeline import scale_pixels
 
 INPUT_NAME = "image_bytes"
 SIGNATURE_NAME = "image_bytes"
@@ -45,9 +47,8 @@ def decode_images(image_bytes, height: int, width: int, channels: int):
             # expand_animations=False: decode_image would return a 4-D GIF; JPEG and PNG
             # decode to [height, width, channels] either way.
             pixels = tf.io.decode_image(data, channels=channels, expand_animations=False)
-        pixels = tf.cast(pixels, tf.float32) / 255.0
-        pixels = tf.image.resize(pixels, (height, width))
-        return tf.ensure_shape(pixels, (height, width, channels))
+        return tf.ensure_shape(scale_pixels(pixels, (height, width)),
+                               (height, width, channels))
 
     spec = tf.TensorSpec((height, width, channels), tf.float32)
     return tf.map_fn(decode, image_bytes, fn_output_signature=spec)
