@@ -37,6 +37,43 @@ def test_history_is_recorded_per_epoch_with_validation(run):
     assert run.history["loss"][1] < run.history["loss"][0]
 
 
+def test_history_records_each_epochs_speed(run):
+    seconds, speed = run.history["epoch_seconds"], run.history["examples_per_second"]
+    assert len(seconds) == len(speed) == 2
+    assert all(s > 0 for s in seconds) and all(v > 0 for v in speed)
+    # Examples counted are whole batches of the recipe's 128, trained within the epoch.
+    assert all(v * s >= 128 for v, s in zip(speed, seconds, strict=True))
+    header = (run.run_dir / "history.csv").read_text().splitlines()[0].split(",")
+    assert {"epoch_seconds", "examples_per_second"} <= set(header)
+
+
+def test_a_pipeline_given_has_its_epoch_time_but_no_guessed_example_rate(tmp_path):
+    import tensorflow as tf
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    rng = np.random.default_rng(0)
+    pipeline = tf.data.Dataset.from_tensor_slices(
+        (rng.random((96, 4), dtype=np.float32), rng.integers(0, 2, 96))).batch(32)
+    result = zoo.train(model, pipeline, loss="sparse_categorical_crossentropy", epochs=2,
+                       runs_root=tmp_path, verbose=0, tensorboard=False)
+    assert len(result.history["epoch_seconds"]) == 2
+    assert "examples_per_second" not in result.history, "its batch size is the caller's"
+
+
+def test_a_recipe_sets_steps_per_execution_and_xla_and_a_caller_overrides_them():
+    from zoo.train.fit import compile_with_recipe
+
+    card = zoo.model_card("mlp")
+    assert (card.recipe.steps_per_execution, card.recipe.jit_compile) == (32, True)
+    model = compile_with_recipe(zoo.get_model("mlp"), card)
+    assert (model.steps_per_execution, model.jit_compile) == (32, True)
+    model = compile_with_recipe(zoo.get_model("mlp"), card, steps_per_execution=1,
+                                jit_compile=False)
+    assert (model.steps_per_execution, model.jit_compile) == (1, False)
+    lenet = compile_with_recipe(zoo.get_model("lenet5"), zoo.model_card("lenet5"))
+    assert lenet.steps_per_execution == 1, "Keras' defaults where a recipe says nothing"
+
+
 def test_best_checkpoint_loads_and_matches_the_returned_model(run):
     best = zoo.load_model(run.run_dir / "checkpoints" / "best.keras")
     x = np.random.default_rng(0).random((3, 28, 28, 1), dtype=np.float32)
@@ -119,6 +156,8 @@ def test_training_augments_the_training_split_only(tmp_path):
     ({"optimizer": "adamz"}, r"optimizer='adamz' is not a Keras optimizer; choose one of "
                              r"\[.*'adam', .*'sgd'\]"),
     ({"loss": "msez"}, "loss='msez' is not a Keras loss"),
+    ({"steps_per_execution": 0}, "steps_per_execution=0 must be a positive integer"),
+    ({"jit_compile": "yes"}, "jit_compile='yes' must be True, False or 'auto'"),
 ])
 def test_bad_training_arguments_raise_before_anything_runs(overrides, message, tmp_path):
     with pytest.raises(ValueError, match=message):

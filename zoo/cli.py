@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -164,6 +165,11 @@ def cmd_train(args) -> int:
                        learning_rate=args.learning_rate, deterministic=args.deterministic)
     metrics = zoo.evaluate(result.model, args.dataset)
     print(f"run directory: {result.run_dir}")
+    speed = result.history.get("examples_per_second")
+    if speed:
+        print(f"speed: {statistics.median(speed):,.0f} examples/s, "
+              f"{statistics.median(result.history['epoch_seconds']):.1f} s per epoch "
+              f"(medians over {len(speed)} epochs)")
     print("test metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
     if args.export:
         path = zoo.export(result.model, args.name, root=args.export_root,

@@ -59,7 +59,13 @@ class Recipe:
     (Adam's `beta_1` of 0.5 for GANs). `monitor` is the validation figure that picks the best
     epoch, stops early and lowers the learning rate; None says that no figure logged during
     training tracks quality (a GAN's losses do not), so the recipe's epochs all run and the
-    last epoch with finite losses is kept."""
+    last epoch with finite losses is kept.
+
+    `steps_per_execution` and `jit_compile` go to `keras.Model.compile`: how many batches one
+    call of the compiled training function runs (fewer trips from Python per batch, most of
+    a small network's step on a CPU), and whether that function is compiled with XLA
+    ("auto" is Keras' choice: XLA on accelerators, not on CPUs). A recipe sets them where
+    `benchmarks/vs_pytorch.py` measured a gain."""
 
     loss: str
     metrics: tuple[str, ...] = ()
@@ -73,6 +79,8 @@ class Recipe:
     patience: int = 5
     gradient_clip_norm: float | None = None
     optimizer_options: Mapping[str, Any] = field(default_factory=dict)
+    steps_per_execution: int = 1
+    jit_compile: bool | str = "auto"
 
 
 @dataclass(frozen=True)

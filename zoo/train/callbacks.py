@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -35,11 +36,50 @@ class LastFiniteCheckpoint(keras.callbacks.Callback):
             temporary.unlink(missing_ok=True)
 
 
+class Throughput(keras.callbacks.Callback):
+    """Add the epoch's speed to its logs, so that the history, the progress bar and
+    history.csv show it: `epoch_seconds` (wall time of the epoch, validation included) and
+    `examples_per_second` (training batches x `batch_size` over the time from the epoch's
+    start to its last training batch; a last, partial batch counts as a full one; only when
+    `batch_size` is known, i.e. zoo batched the data).
+
+    It must come before the callbacks that write logs out (CSVLogger; Keras appends History
+    and the progress bar after all given callbacks)."""
+
+    def __init__(self, batch_size: int | None = None):
+        super().__init__()
+        self.batch_size = batch_size
+        self._started = self._trained = None
+        self._batches = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started, self._trained, self._batches = time.perf_counter(), None, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        # With steps_per_execution > 1 Keras calls this once per execution, with the index of
+        # the execution's last batch.
+        self._batches = batch + 1
+        self._trained = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None or self._started is None:
+            return
+        logs["epoch_seconds"] = time.perf_counter() - self._started
+        if self.batch_size and self._trained is not None and self._trained > self._started:
+            logs["examples_per_second"] = (self._batches * self.batch_size
+                                           / (self._trained - self._started))
+
+
+SPEED_LOGS = ("epoch_seconds", "examples_per_second")  # what Throughput adds
+
+
 def standard_callbacks(run_dir: Path, *, monitor="val_loss", mode="auto", patience=5,
-                       tensorboard=True, early_stopping=True):
+                       tensorboard=True, early_stopping=True, batch_size=None):
     """EarlyStopping, ModelCheckpoint (best only), TensorBoard, ReduceLROnPlateau,
     BackupAndRestore, TerminateOnNaN and CSVLogger, writing under `run_dir`; the three that
-    follow `monitor` minimise or maximise it as `mode` says ("min", "max", "auto").
+    follow `monitor` minimise or maximise it as `mode` says ("min", "max", "auto"), and
+    `Throughput`, which adds each epoch's seconds (and, given the `batch_size` the data was
+    batched with, its examples per second) to the logs.
 
     `monitor=None` (a recipe with no figure that tracks quality) drops those three: every
     epoch runs at the recipe's learning rate, and `checkpoints/last.keras` holds the last
@@ -52,6 +92,7 @@ def standard_callbacks(run_dir: Path, *, monitor="val_loss", mode="auto", patien
         keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
         keras.callbacks.TerminateOnNaN(),
     ]
+    callbacks.append(Throughput(batch_size))
     if monitor is None:
         callbacks.append(LastFiniteCheckpoint(run_dir / "checkpoints" / LAST_CHECKPOINT))
     else:

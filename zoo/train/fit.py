@@ -64,7 +64,7 @@ def _refuse_interactive(card: ModelCard | None) -> None:
 
 
 def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learning_rate=None,
-                        loss=None, metrics=None):
+                        loss=None, metrics=None, steps_per_execution=None, jit_compile=None):
     """Compile `model` with the card's recipe, each part overridable."""
     if card is None and loss is None:
         raise ValueError(
@@ -80,11 +80,18 @@ def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learni
             config["clipnorm"] = recipe.gradient_clip_norm
         optimizer = _named_optimizer(optimizer, config)
     task = card.task if card else None
+    if steps_per_execution is None:
+        steps_per_execution = recipe.steps_per_execution
+    _validate.positive_int("steps_per_execution", steps_per_execution)
+    jit_compile = recipe.jit_compile if jit_compile is None else jit_compile
+    if not (jit_compile is True or jit_compile is False or jit_compile == "auto"):
+        raise ValueError(f"jit_compile={jit_compile!r} must be True, False or 'auto'.")
     model.compile(
         optimizer=optimizer,
         loss=objectives.get_loss(loss or recipe.loss),
         metrics=objectives.get_metrics(metrics if metrics is not None else recipe.metrics, task,
                                        num_classes=_output_classes(model)),
+        steps_per_execution=steps_per_execution, jit_compile=jit_compile,
     )
     return model
 
@@ -139,6 +146,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
           dataset_options: Mapping[str, Any] | None = None,
           model_options: Mapping[str, Any] | None = None, early_stopping: bool = True,
           tensorboard: bool = True, deterministic: bool = False,
+          steps_per_execution: int | None = None, jit_compile: bool | str | None = None,
           verbose="auto") -> TrainResult:
     """Train a model on a dataset with the standard callbacks.
 
@@ -163,6 +171,10 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
             (`tf.config.experimental.enable_op_determinism`), so that two runs with the same
             seed end with bit-identical weights on any device; slower on GPUs, and ops that
             have no deterministic kernel raise instead of running.
+        steps_per_execution, jit_compile: override the recipe's (see `zoo.registry.Recipe`).
+
+    Each epoch's history holds `epoch_seconds` and `examples_per_second` beside the losses
+    and metrics (`zoo.train.callbacks.Throughput`).
     """
     # None means the recipe's; anything else must be a real choice (epochs=0 or -1 used to
     # train the recipe's epochs or nothing, silently).
@@ -193,7 +205,8 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         task.prepare(model, train_data)  # e.g. adapt a text vectoriser on the training split
     if loss is not None or not model.compiled:
         compile_with_recipe(model, card, optimizer=optimizer, learning_rate=learning_rate,
-                            loss=loss, metrics=metrics)
+                            loss=loss, metrics=metrics, steps_per_execution=steps_per_execution,
+                            jit_compile=jit_compile)
 
     run_dir = Path(run_dir) if run_dir else new_run_dir(runs_root, model.name)
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
@@ -206,9 +219,12 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         "deterministic": deterministic,
         "validation_fraction": validation_fraction, "monitor": monitor,
         "optimizer": keras.optimizers.serialize(model.optimizer),
+        "steps_per_execution": model.steps_per_execution, "jit_compile": model.jit_compile,
         "versions": _versions(),
     })
 
+    # The batch size of a pipeline the caller gave is theirs, not `batch_size`.
+    batched_by_zoo = batch_size if dataset is None or isinstance(dataset, str) else None
     started = time.perf_counter()
     with op_determinism(deterministic):
         fit = model.fit(
@@ -218,7 +234,8 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
                                            mode=monitor_mode(monitor, task),
                                            patience=recipe.patience if recipe else 5,
                                            tensorboard=tensorboard,
-                                           early_stopping=early_stopping),
+                                           early_stopping=early_stopping,
+                                           batch_size=batched_by_zoo),
                        *callbacks],
         )
     history = {k: [float(v) for v in values] for k, values in fit.history.items()}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from zoo.train.callbacks import SPEED_LOGS
+
 
 def new_run_dir(root, name: str) -> Path:
     """`root/<name>-<UTC timestamp>`, made unique if two runs start in the same second."""
@@ -23,7 +25,9 @@ def plot_history(history: dict, path: Path) -> None:
     # would stop a notebook's inline plots after the first `zoo.train`).
     from matplotlib.figure import Figure
 
-    names = [k for k in history if not k.startswith("val_") and k != "learning_rate"]
+    # Learning curves only: the learning rate and the speed (Throughput's logs) are not.
+    names = [k for k in history
+             if not k.startswith("val_") and k not in ("learning_rate", *SPEED_LOGS)]
     figure = Figure(figsize=(4.5 * len(names), 3.5))
     axes = figure.subplots(1, len(names), squeeze=False)
     for axis, name in zip(axes[0], names, strict=True):
