@@ -100,7 +100,7 @@ def test_inverted_residual_adds_the_input_only_when_the_shape_is_kept():
     assert strided.output_shape == (None, 5, 5, 16)
     assert "narrow_expand" not in [layer.name for layer in narrow.layers]
     # The projection is linear: its batch normalization is the last layer before the sum.
-    assert type(kept.layers[-2]).__name__ == "BatchNormalization"
+    assert isinstance(kept.layers[-2], keras.layers.BatchNormalization)
 
 
 @pytest.mark.parametrize(("size", "padding"), [(8, ((0, 1), (0, 1))), (9, ((1, 1), (1, 1)))])

@@ -19,6 +19,8 @@ names both times; the VGG names are keras.applications' (`block1_conv1`, `block1
 import keras
 import tensorflow as tf
 
+from zoo.layers.normalization import FusedBatchNormalization
+
 # Krizhevsky et al. (2012), section 3.3: k = 2, n = 5, alpha = 1e-4, beta = 0.75. The paper's
 # sum has no 1/n factor, which is also tf.nn.local_response_normalization's form (Caffe's
 # alpha is divided by n), so alpha is passed on as it is; n = 5 neighbours is a radius of 2.
@@ -68,7 +70,7 @@ def conv_relu(x, filters, kernel_size, *, strides=1, padding="same", batch_norm=
                                    activation="relu", name=name)(x)
     x = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
                             name=name)(x)
-    x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(name=f"{name}_bn")(x)
     return keras.layers.Activation("relu", name=f"{name}_relu")(x)
 
 

@@ -19,6 +19,8 @@ precedes each), and batch normalization's epsilon is keras' 1.001e-5.
 
 import keras
 
+from zoo.layers.normalization import FusedBatchNormalization
+
 # keras.applications' epsilon, just above cuDNN's minimum of 1e-5; kept so that ImageNet
 # weights give keras' outputs.
 BN_EPSILON = 1.001e-5
@@ -26,7 +28,7 @@ BOTTLENECK_WIDTH = 4  # the 1x1 convolution produces 4k maps (paper, section 3)
 
 
 def _bn_relu(x, name):
-    x = keras.layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(epsilon=BN_EPSILON, name=f"{name}_bn")(x)
     return keras.layers.Activation("relu", name=f"{name}_relu")(x)
 
 

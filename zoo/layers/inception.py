@@ -16,6 +16,8 @@ between the two layer by layer.
 
 import keras
 
+from zoo.layers.normalization import FusedBatchNormalization
+
 CHANNEL_AXIS = -1
 
 
@@ -58,7 +60,7 @@ def conv2d_bn(x, filters, kernel_size, *, strides=1, padding="same", name):
     them: `<name>_conv`, `<name>_bn` and `<name>` for the activation."""
     x = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
                             use_bias=False, name=f"{name}_conv")(x)
-    x = keras.layers.BatchNormalization(axis=CHANNEL_AXIS, scale=False, name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(axis=CHANNEL_AXIS, scale=False, name=f"{name}_bn")(x)
     return keras.layers.Activation("relu", name=name)(x)
 
 

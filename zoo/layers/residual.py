@@ -25,6 +25,8 @@ pre-activation block a change of resolution alone is a 1x1 max-pooling with the 
 import keras
 import tensorflow as tf
 
+from zoo.layers.normalization import FusedBatchNormalization
+
 # keras.applications' epsilon, just above cuDNN's minimum of 1e-5; kept so that ImageNet
 # weights give keras' outputs.
 BN_EPSILON = 1.001e-5
@@ -32,7 +34,7 @@ BOTTLENECK_EXPANSION = 4
 
 
 def _batch_norm(x, name):
-    return keras.layers.BatchNormalization(epsilon=BN_EPSILON, name=name)(x)
+    return FusedBatchNormalization(epsilon=BN_EPSILON, name=name)(x)
 
 
 def _conv3x3(x, filters, stride, *, use_bias, name):

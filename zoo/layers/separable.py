@@ -30,6 +30,8 @@ MobileNetV2, as in its TF-Slim original).
 
 import keras
 
+from zoo.layers.normalization import FusedBatchNormalization
+
 # MobileNetV2's batch normalization (keras.applications, after the TF-Slim model).
 V2_BN = {"epsilon": 1e-3, "momentum": 0.999}
 
@@ -57,7 +59,7 @@ def separable_conv_bn(x, filters, name):
     """A 3x3 `SeparableConv2D` (no bias) and batch normalization, named `{name}` and
     `{name}_bn`: the unit Xception repeats."""
     x = keras.layers.SeparableConv2D(filters, 3, padding="same", use_bias=False, name=name)(x)
-    return keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    return FusedBatchNormalization(name=f"{name}_bn")(x)
 
 
 def xception_block(x, filters, *, activate_input=True, downsample=True, name="block"):
@@ -73,7 +75,7 @@ def xception_block(x, filters, *, activate_input=True, downsample=True, name="bl
     if downsample:
         shortcut = keras.layers.Conv2D(filters[-1], 1, strides=2, padding="same",
                                        use_bias=False, name=f"{name}_residual_conv")(x)
-        shortcut = keras.layers.BatchNormalization(name=f"{name}_residual_bn")(shortcut)
+        shortcut = FusedBatchNormalization(name=f"{name}_residual_bn")(shortcut)
     else:
         shortcut = x
     y = x
@@ -109,11 +111,11 @@ def depthwise_separable_block(x, filters, *, stride=1, depth_multiplier=1, block
     y = keras.layers.DepthwiseConv2D(3, strides=stride, padding=padding,
                                      depth_multiplier=depth_multiplier, use_bias=False,
                                      name=f"conv_dw_{block_id}")(y)
-    y = keras.layers.BatchNormalization(name=f"conv_dw_{block_id}_bn")(y)
+    y = FusedBatchNormalization(name=f"conv_dw_{block_id}_bn")(y)
     y = keras.layers.ReLU(6.0, name=f"conv_dw_{block_id}_relu")(y)
     y = keras.layers.Conv2D(filters, 1, padding="same", use_bias=False,
                             name=f"conv_pw_{block_id}")(y)
-    y = keras.layers.BatchNormalization(name=f"conv_pw_{block_id}_bn")(y)
+    y = FusedBatchNormalization(name=f"conv_pw_{block_id}_bn")(y)
     return keras.layers.ReLU(6.0, name=f"conv_pw_{block_id}_relu")(y)
 
 
@@ -134,7 +136,7 @@ def inverted_residual_block(x, filters, *, expansion=6, stride=1, name="block",
     if expansion != 1:
         y = keras.layers.Conv2D(expansion * channels, 1, padding="same", use_bias=False,
                                 name=f"{name}_expand")(y)
-        y = keras.layers.BatchNormalization(**batch_norm, name=f"{name}_expand_BN")(y)
+        y = FusedBatchNormalization(**batch_norm, name=f"{name}_expand_BN")(y)
         y = keras.layers.ReLU(6.0, name=f"{name}_expand_relu")(y)
     # keras pads explicitly before a "valid" stride-2 convolution; the padding depends on the
     # map's size, so at an unknown size "same" padding (the same zeros for every size) does it.
@@ -144,13 +146,13 @@ def inverted_residual_block(x, filters, *, expansion=6, stride=1, name="block",
         y = keras.layers.ZeroPadding2D(padding=padding, name=f"{name}_pad")(y)
     y = keras.layers.DepthwiseConv2D(3, strides=stride, padding="valid" if padded else "same",
                                      use_bias=False, name=f"{name}_depthwise")(y)
-    y = keras.layers.BatchNormalization(**batch_norm, name=f"{name}_depthwise_BN")(y)
+    y = FusedBatchNormalization(**batch_norm, name=f"{name}_depthwise_BN")(y)
     y = keras.layers.ReLU(6.0, name=f"{name}_depthwise_relu")(y)
     # Linear bottleneck: no ReLU after the projection (the paper's section 3.2: a ReLU in
     # the narrow layer destroys information).
     y = keras.layers.Conv2D(filters, 1, padding="same", use_bias=False,
                             name=f"{name}_project")(y)
-    y = keras.layers.BatchNormalization(**batch_norm, name=f"{name}_project_BN")(y)
+    y = FusedBatchNormalization(**batch_norm, name=f"{name}_project_BN")(y)
     if stride == 1 and channels == filters:
         return keras.layers.Add(name=f"{name}_add")([x, y])
     return y

@@ -48,6 +48,7 @@ def unet(num_classes=CANVAS_SEGMENTATION_CLASSES, channels=1, backbone="resnet18
             paper halves them at every level, 512 to 64).
     """
     from zoo._lazy import keras
+    from zoo.layers.normalization import FusedBatchNormalization
     from zoo.segmentation.encoder import check_common, encoder_maps, image_input
     from zoo.segmentation.layers import CropToMatch
 
@@ -63,7 +64,7 @@ def unet(num_classes=CANVAS_SEGMENTATION_CLASSES, channels=1, backbone="resnet18
         for index in (1, 2):
             x = keras.layers.Conv2D(width, 3, padding="same", use_bias=False,
                                     name=f"{label}_conv{index}")(x)
-            x = keras.layers.BatchNormalization(name=f"{label}_bn{index}")(x)
+            x = FusedBatchNormalization(name=f"{label}_bn{index}")(x)
             x = keras.layers.ReLU(name=f"{label}_relu{index}")(x)
         return x
 

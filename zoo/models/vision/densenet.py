@@ -58,10 +58,11 @@ def _stem(x):
     """7x7/2 convolution, BN, ReLU and 3x3/2 max pooling, each zero-padded explicitly as keras
     does (so odd and even sizes round as keras' do)."""
     from zoo.layers.dense_block import BN_EPSILON
+    from zoo.layers.normalization import FusedBatchNormalization
 
     x = keras.layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(x)
     x = keras.layers.Conv2D(STEM_FILTERS, 7, strides=2, use_bias=False, name="conv1_conv")(x)
-    x = keras.layers.BatchNormalization(epsilon=BN_EPSILON, name="conv1_bn")(x)
+    x = FusedBatchNormalization(epsilon=BN_EPSILON, name="conv1_bn")(x)
     x = keras.layers.Activation("relu", name="conv1_relu")(x)
     x = keras.layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
     return keras.layers.MaxPooling2D(3, strides=2, name="pool1")(x)
@@ -81,6 +82,7 @@ def densenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pool
     preprocessing is `keras.applications.densenet.preprocess_input`.
     """
     from zoo.layers.dense_block import BN_EPSILON, dense_block, transition_block
+    from zoo.layers.normalization import FusedBatchNormalization
 
     _validate.choice("depth", depth, BLOCKS)
     check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights,
@@ -101,7 +103,7 @@ def densenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pool
             x = transition_block(x, COMPRESSION, name=f"pool{index}")
     # DenseNet's layers are pre-activated (BN-ReLU-conv): the last block's output still needs
     # its BN and ReLU before pooling.
-    x = keras.layers.BatchNormalization(epsilon=BN_EPSILON, name="bn")(x)
+    x = FusedBatchNormalization(epsilon=BN_EPSILON, name="bn")(x)
     x = keras.layers.Activation("relu", name="relu")(x)
     outputs = classifier_head(x, include_top=include_top, pooling=pooling,
                               num_classes=num_classes,

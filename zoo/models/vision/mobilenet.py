@@ -149,6 +149,7 @@ def mobilenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poo
     which must be in the Keras cache); keras' preprocessing is
     `keras.applications.mobilenet.preprocess_input` (pixels scaled to [-1, 1]).
     """
+    from zoo.layers.normalization import FusedBatchNormalization
     from zoo.layers.separable import depthwise_separable_block
 
     check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights,
@@ -173,7 +174,7 @@ def mobilenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poo
 
     x = keras.layers.Conv2D(int(V1_STEM_FILTERS * alpha), 3, strides=2, padding="same",
                             use_bias=False, name="conv1")(inputs)
-    x = keras.layers.BatchNormalization(name="conv1_bn")(x)
+    x = FusedBatchNormalization(name="conv1_bn")(x)
     x = keras.layers.ReLU(6.0, name="conv1_relu")(x)
     for block_id, (filters, stride) in enumerate(V1_BLOCKS, start=1):
         x = depthwise_separable_block(x, int(filters * alpha), stride=stride,
@@ -208,6 +209,7 @@ def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, include_top=True, 
     `batch_norm_momentum` is that of every batch normalization's moving averages (keras'
     0.999; lower for short training from scratch).
     """
+    from zoo.layers.normalization import FusedBatchNormalization
     from zoo.layers.separable import V2_BN, inverted_residual_block, make_divisible
 
     check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights,
@@ -226,7 +228,7 @@ def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, include_top=True, 
 
     x = keras.layers.Conv2D(make_divisible(V2_STEM_FILTERS * alpha), 3, strides=2,
                             padding="same", use_bias=False, name="Conv1")(inputs)
-    x = keras.layers.BatchNormalization(**batch_norm, name="bn_Conv1")(x)
+    x = FusedBatchNormalization(**batch_norm, name="bn_Conv1")(x)
     x = keras.layers.ReLU(6.0, name="Conv1_relu")(x)
     block_id = 0
     for expansion, channels, repeats, first_stride in V2_BLOCKS:
@@ -241,7 +243,7 @@ def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, include_top=True, 
     # The paper applies a width multiplier below one to every layer but the last.
     last = make_divisible(V2_LAST_FILTERS * alpha) if alpha > 1 else V2_LAST_FILTERS
     x = keras.layers.Conv2D(last, 1, use_bias=False, name="Conv_1")(x)
-    x = keras.layers.BatchNormalization(**batch_norm, name="Conv_1_bn")(x)
+    x = FusedBatchNormalization(**batch_norm, name="Conv_1_bn")(x)
     x = keras.layers.ReLU(6.0, name="out_relu")(x)
     outputs = classifier_head(x, include_top=include_top, pooling=pooling,
                               num_classes=num_classes,

@@ -91,9 +91,10 @@ def _stem(x, *, use_bias, preact):
     x = keras.layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(x)
     x = keras.layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
     if not preact:
+        from zoo.layers.normalization import FusedBatchNormalization
         from zoo.layers.residual import BN_EPSILON
 
-        x = keras.layers.BatchNormalization(epsilon=BN_EPSILON, name="conv1_bn")(x)
+        x = FusedBatchNormalization(epsilon=BN_EPSILON, name="conv1_bn")(x)
         x = keras.layers.Activation("relu", name="conv1_relu")(x)
     x = keras.layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
     return keras.layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
@@ -110,7 +111,7 @@ def _stacks(x, depth, version):
         for filters, count, stride, name in zip(FILTERS, blocks, (2, 2, 2, 1), names,
                                                 strict=True):
             x = residual.preact_residual_stack(x, filters, count, stride=stride, name=name)
-        x = keras.layers.BatchNormalization(epsilon=residual.BN_EPSILON, name="post_bn")(x)
+        x = residual.FusedBatchNormalization(epsilon=residual.BN_EPSILON, name="post_bn")(x)
         return keras.layers.Activation("relu", name="post_relu")(x)
     block = residual.basic_block if kind == "basic" else residual.bottleneck_block
     for filters, count, stride, name in zip(FILTERS, blocks, (1, 2, 2, 2), names, strict=True):

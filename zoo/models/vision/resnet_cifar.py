@@ -48,14 +48,19 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, include_top=True, pool
     shortcuts, global average pooling and the classifier. `name` defaults to `resnet{depth}`.
     `weights` is None or a weight file.
     """
-    from zoo.layers.residual import BN_EPSILON, basic_block, residual_stack
+    from zoo.layers.residual import (
+        BN_EPSILON,
+        FusedBatchNormalization,
+        basic_block,
+        residual_stack,
+    )
 
     _validate.choice("depth", depth, BLOCKS)
     check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights)
     inputs = image_input(input_shape, min_size=MIN_SIZE, fixed_size=None)
     x = keras.layers.Conv2D(FILTERS[0], 3, padding="same", use_bias=False,
                             name="conv1_conv")(inputs)
-    x = keras.layers.BatchNormalization(epsilon=BN_EPSILON, name="conv1_bn")(x)
+    x = FusedBatchNormalization(epsilon=BN_EPSILON, name="conv1_bn")(x)
     x = keras.layers.Activation("relu", name="conv1_relu")(x)
     for index, (filters, stride) in enumerate(zip(FILTERS, (1, 2, 2), strict=True), start=2):
         x = residual_stack(x, basic_block, filters, BLOCKS[depth], stride=stride,

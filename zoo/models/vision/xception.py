@@ -45,8 +45,10 @@ RECIPE = fashion_mnist_recipe(71, batch_size=64)
 
 def _conv_bn_relu(x, filters, strides, name):
     """An unpadded 3x3 convolution (no bias), BN and ReLU: the stem's unit."""
+    from zoo.layers.normalization import FusedBatchNormalization
+
     x = keras.layers.Conv2D(filters, 3, strides=strides, use_bias=False, name=name)(x)
-    x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(name=f"{name}_bn")(x)
     return keras.layers.Activation("relu", name=f"{name}_act")(x)
 
 
