@@ -11,8 +11,10 @@ optimizer and loss, and warmed up once (tracing). Each round then times `--steps
 to round, so that neither load from other processes nor the position in the round favours a
 side. Results land in benchmarks/results/vs_keras_applications.json.
 
-The zoo models reproduce keras.applications layer for layer, so the two graphs are the same
-and their true ratio is 1.0: what a run measures beyond that is the machine's noise. The
+The zoo models reproduce keras.applications layer for layer, so in inference the two graphs
+are the same and their true ratio is 1.0: what a run measures beyond that is the machine's
+noise. In training zoo's batch normalisation runs TensorFlow's fused kernel
+(`zoo.layers.normalization.FusedBatchNormalization`), so there zoo may be faster. The
 figure of merit is therefore the zoo/keras ratio within each round (both sides saw the same
 load), summarised by its median over rounds and a distribution-free 90% interval for that
 median (`zoo.benchmark.median_interval`). A side is "slower" only when the whole interval lies
