@@ -1,6 +1,7 @@
 """The `zoo` command line, as a user types it."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -52,11 +53,16 @@ def test_help_explains_every_command():
 def test_train_evaluate_export_round_trip(tmp_path, capsys):
     runs, exports = tmp_path / "runs", tmp_path / "exports"
     assert main(["train", "logistic_regression", "--epochs", "1", "--out", str(runs),
+                 "--steps-per-execution", "4", "--jit-compile", "false",
                  "--export", "--export-root", str(exports)]) == 0
     out = capsys.readouterr().out
     assert "test metrics: accuracy" in out
+    assert re.search(r"speed: [\d,]+ examples/s, [\d.]+ s per epoch \(medians over 1 epoch\)",
+                     out), out
     assert (exports / "logistic_regression" / "1" / "saved_model.pb").is_file()
     run_dir = next(runs.iterdir())
+    config = json.loads((run_dir / "config.json").read_text())
+    assert (config["steps_per_execution"], config["jit_compile"]) == (4, False)
     assert main(["evaluate", str(run_dir)]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["accuracy"] > 0.75

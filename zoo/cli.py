@@ -162,14 +162,17 @@ def cmd_train(args) -> int:
 
     result = zoo.train(args.name, args.dataset, epochs=args.epochs, batch_size=args.batch_size,
                        runs_root=args.out, run_dir=args.run_dir, seed=args.seed,
-                       learning_rate=args.learning_rate, deterministic=args.deterministic)
+                       learning_rate=args.learning_rate, deterministic=args.deterministic,
+                       steps_per_execution=args.steps_per_execution,
+                       jit_compile={"true": True, "false": False}.get(args.jit_compile,
+                                                                       args.jit_compile))
     metrics = zoo.evaluate(result.model, args.dataset)
     print(f"run directory: {result.run_dir}")
     speed = result.history.get("examples_per_second")
     if speed:
         print(f"speed: {statistics.median(speed):,.0f} examples/s, "
               f"{statistics.median(result.history['epoch_seconds']):.1f} s per epoch "
-              f"(medians over {len(speed)} epochs)")
+              f"(medians over {len(speed)} epoch{'s' if len(speed) > 1 else ''})")
     print("test metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
     if args.export:
         path = zoo.export(result.model, args.name, root=args.export_root,
@@ -276,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--deterministic", action="store_true",
                    help="deterministic TensorFlow kernels: bit-identical reruns of a seed")
+    p.add_argument("--steps-per-execution", type=int,
+                   help="batches per call of the compiled step (default: the card's recipe)")
+    p.add_argument("--jit-compile", choices=("auto", "true", "false"),
+                   help="compile the step with XLA (default: the card's recipe)")
     p.add_argument("--out", default="runs", help="folder for run directories (default: runs)")
     p.add_argument("--run-dir", help="exact run directory; an interrupted run's resumes it")
     p.add_argument("--export", action="store_true", help="export the trained model afterwards")
