@@ -85,3 +85,15 @@ def test_image_families_use_it_and_port_keras_applications_weights():
     port_weights(reference, model)
     x = np.random.default_rng(4).random((2, 64, 64, 3), dtype=np.float32)
     np.testing.assert_allclose(model(x).numpy(), reference(x).numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1, 3), (2, 1, 1, 3)])
+def test_one_or_two_values_per_channel_update_the_statistics_as_keras_does(shape):
+    # e.g. batch 1 at ResNet-50's last stage on a 32x32 image: no division by n - 1 = 0.
+    x = tf.constant(np.random.default_rng(5).random(shape), tf.float32)
+    keras_layer, fused = keras.layers.BatchNormalization(), FusedBatchNormalization()
+    np.testing.assert_allclose(fused(x, training=True), keras_layer(x, training=True),
+                               atol=1e-6)
+    np.testing.assert_allclose(fused.moving_variance.numpy(),
+                               keras_layer.moving_variance.numpy(), rtol=1e-6)
+    assert np.isfinite(fused.moving_variance.numpy()).all()
