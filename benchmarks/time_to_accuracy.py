@@ -39,7 +39,6 @@ from zoo.benchmark import provenance  # noqa: E402
 from zoo.train.fit import compile_with_recipe  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "time_to_accuracy.json"
-TRAIN_EXAMPLES = 60_000  # Fashion-MNIST's training split, whole
 
 
 class TrainingClock(keras.callbacks.Callback):
@@ -87,7 +86,7 @@ def run(args, seed) -> dict:
     train = zoo.data.load("fashion_mnist", "train", batch_size=batch, validation_fraction=0,
                           seed=seed)
     test = zoo.data.load("fashion_mnist", "test", batch_size=1024)
-    steps_per_epoch = -(-TRAIN_EXAMPLES // batch)
+    steps_per_epoch = int(train.cardinality())  # zoo's pipelines know their batches
     optimizer = None if args.card_recipe else optimizer_for(args, steps_per_epoch)
     compile_with_recipe(model, card, optimizer=optimizer)
     clock = TrainingClock(test, args.target)

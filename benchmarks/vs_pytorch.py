@@ -256,17 +256,18 @@ def main(argv=None) -> int:
                         help="zoo side: XLA (default: the recipe's)")
     parser.add_argument("--worker", choices=SIDES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    compile_options = {}
-    if args.steps_per_execution is not None:
-        compile_options["steps_per_execution"] = args.steps_per_execution
-    if args.jit_compile is not None:
-        compile_options["jit_compile"] = {"auto": "auto", "true": True,
-                                          "false": False}[args.jit_compile]
     if args.worker:
+        compile_options = {}
+        if args.steps_per_execution is not None:
+            compile_options["steps_per_execution"] = args.steps_per_execution
+        if args.jit_compile is not None:
+            compile_options["jit_compile"] = {"true": True, "false": False}.get(
+                args.jit_compile, args.jit_compile)
         return worker(args.worker, args.models[0], compile_options)
-    options = [f"--{key.replace('_', '-')}={value}".lower() if isinstance(value, bool)
-               else f"--{key.replace('_', '-')}={value}"
-               for key, value in compile_options.items()]
+    # The zoo side's options go to the workers as they were given.
+    options = [f"--{flag}={value}" for flag, value in (
+        ("steps-per-execution", args.steps_per_execution), ("jit-compile", args.jit_compile))
+        if value is not None]
 
     from zoo._io import write_json
     from zoo.benchmark import provenance

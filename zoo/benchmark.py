@@ -70,6 +70,16 @@ def median_interval(values, confidence: float = 0.9) -> tuple[float, float, floa
     return ordered[k - 1], statistics.median(ordered), ordered[n - k]
 
 
+def split_size(dataset: str, split: str, seed: int) -> int:
+    """The examples in one split of a dataset as `zoo.data.load` gives it (the training split
+    after the validation carve made with `seed`), counted by reading the pipeline: for the
+    datasets `zoo.data.raw_arrays` cannot hold (the TFDS-built canvases)."""
+    import zoo
+
+    return int(sum(len(x) for x, _ in zoo.data.load(dataset, split, batch_size=1024,
+                                                     shuffle=False, seed=seed)))
+
+
 def measure(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=None,
             command: str | None = None, trained=None) -> dict:
     """Train `name` with its card's recipe and return its test-split figure as a results row.

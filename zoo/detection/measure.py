@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from zoo.benchmark import provenance
+from zoo.benchmark import provenance, split_size
 
 
 def test_detections(model, dataset: str, batch_size: int = 64):
@@ -66,12 +66,3 @@ def measure_detector(name: str, *, epochs: int | None = None, seed: int = 0, run
             "wall_seconds": round(trained, 1),
             "evaluation_seconds": round(time.perf_counter() - started - trained, 1),
             **provenance(command)}
-
-
-def split_size(dataset: str, split: str, seed: int) -> int:
-    """The examples in one split of a dataset as `zoo.data.load` gives it (the training split
-    after the validation carve made with `seed`)."""
-    import zoo
-
-    return int(sum(len(x) for x, _ in zoo.data.load(dataset, split, batch_size=1024,
-                                                     shuffle=False, seed=seed)))

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from zoo.benchmark import provenance
+from zoo.benchmark import provenance, split_size
 
 
 def split_confusion(model, dataset: str, *, split: str = "test", batch_size: int = 64,
@@ -41,7 +41,6 @@ def measure_segmenter(name: str, *, epochs: int | None = None, seed: int = 0, ru
     docstring); `runs_root` keeps the run's checkpoints (a scratch folder when None);
     `augment` replaces the recipe's augmentation ("none": none)."""
     import zoo
-    from zoo.detection.measure import split_size
     from zoo.segmentation.scores import segmentation_scores
 
     card = zoo.model_card(name)

@@ -224,7 +224,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     })
 
     # The batch size of a pipeline the caller gave is theirs, not `batch_size`.
-    batched_by_zoo = batch_size if dataset is None or isinstance(dataset, str) else None
+    zoo_batch_size = batch_size if dataset is None or isinstance(dataset, str) else None
     started = time.perf_counter()
     with op_determinism(deterministic):
         fit = model.fit(
@@ -235,7 +235,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
                                            patience=recipe.patience if recipe else 5,
                                            tensorboard=tensorboard,
                                            early_stopping=early_stopping,
-                                           batch_size=batched_by_zoo),
+                                           batch_size=zoo_batch_size),
                        *callbacks],
         )
     history = {k: [float(v) for v in values] for k, values in fit.history.items()}
