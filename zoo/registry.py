@@ -102,6 +102,12 @@ class ModelCard:
     summary: str = ""
 
     @property
+    def search_space(self) -> Callable[[Any], dict[str, Any]] | None:
+        """The keras-tuner search space of this model's factory (`@search_space`), or None
+        where the factory declares none."""
+        return _SEARCH_SPACES.get(self.factory)
+
+    @property
     def measured(self) -> dict[str, dict[str, Any]]:
         """Measured figures for this model, `{metric: row}`, from the recorded results of
         every benchmark (`zoo/results/*.json`)."""
@@ -134,6 +140,7 @@ class ModelCard:
 
 
 _REGISTRY: dict[str, ModelCard] = {}
+_SEARCH_SPACES: dict[Callable[..., Any], Callable[[Any], dict[str, Any]]] = {}
 _MODEL_MODULES = ("zoo.models",)
 
 
@@ -171,6 +178,29 @@ def register(
             factory=factory, defaults=MappingProxyType(dict(defaults or {})),
             num_classes=num_classes, summary=doc.split("\n\n")[0].replace("\n", " "),
         )
+        return factory
+
+    return decorator
+
+
+def search_space(space: Callable[[Any], dict[str, Any]]):
+    """Declare a factory's keras-tuner search space: `space(hp)` draws hyperparameters from a
+    `keras_tuner.HyperParameters` (`hp.Int`, `hp.Choice`, ...) and returns them as overrides
+    of the factory's arguments. Every variant registered on the factory shares it, and
+    `zoo.tune` adds the recipe's learning rate to it. A model module passes `hp` through and
+    never imports keras-tuner itself.
+
+        @search_space(mlp_space)
+        @register("mlp", ...)
+        def mlp(...): ...
+    """
+    if not callable(space):
+        raise TypeError(f"search_space takes a function of hp, not {space!r}")
+
+    def decorator(factory):
+        if factory in _SEARCH_SPACES:
+            raise ValueError(f"{factory.__name__} declares two search spaces")
+        _SEARCH_SPACES[factory] = space
         return factory
 
     return decorator

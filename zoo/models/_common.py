@@ -165,3 +165,18 @@ def load_weights(model, weights):
     except ValueError as error:
         raise ValueError(f"weights={path!r} do not fit {model.name}: {error}") from None
     return model
+
+
+def recipe_only(hp) -> dict:
+    """The search space of an architecture fixed by its paper or its definition (depth and
+    widths are the registered variant's, as in ResNet-50 or DenseNet-121, or there are none):
+    nothing of the model is searched, only the recipe's learning rate, which `zoo.tune` adds
+    to every space."""
+    del hp
+    return {}
+
+
+def scaled_widths(widths, factor) -> tuple:
+    """Each of `widths` times `factor`, rounded (at least 1): a search space's width multiplier
+    applied to a factory's default layer widths, keeping their number and proportions."""
+    return tuple(max(1, round(width * factor)) for width in widths)

@@ -9,12 +9,14 @@ models, so it saves, reloads and exports like any other.
 
 from zoo import _validate
 from zoo._lazy import keras
-from zoo.models._common import produces_probabilities
-from zoo.registry import Recipe, Reference, register
+from zoo.models._common import produces_probabilities, recipe_only
+from zoo.registry import Recipe, Reference, register, search_space
 
 METHODS = ("average", "vote")
 
 
+# Its members fix it (a registered name each); "vote" is not trainable, so nothing to search.
+@search_space(recipe_only)
 @register(
     "ensemble", family="ensemble", task="image-classification", api="functional",
     input_shape=(28, 28, 1), input_name="image", dataset="fashion_mnist", num_classes=10,

@@ -3,14 +3,23 @@ linear SVM. Each is a single `Dense` unit stack, so each is a `keras.Sequential`
 
 from zoo import _validate
 from zoo._lazy import keras
-from zoo.models._common import check_classifier, image_or_features_input
-from zoo.registry import Recipe, Reference, register
+from zoo.models._common import check_classifier, image_or_features_input, recipe_only
+from zoo.registry import Recipe, Reference, register, search_space
 
 FASHION_TOP_VS_TROUSER = {"classes": (0, 1)}
 
 DIABETES_SHAPE = (10,)
 
 
+def l2_space(hp) -> dict:
+    """The strength of the L2 weight penalty, a linear classifier's one knob: ridge shrinkage
+    of logistic regression, and the soft margin of the linear SVM (1 / C: Cortes and Vapnik,
+    1995; Hastie, Tibshirani and Friedman, The Elements of Statistical Learning, 2009,
+    sections 4.4 and 12.2)."""
+    return {"l2": hp.Choice("l2", [0.0, 1e-5, 1e-4, 1e-3, 1e-2])}
+
+
+@search_space(recipe_only)
 @register(
     "perceptron", family="linear", task="binary-classification", api="sequential",
     input_shape=(28, 28, 1), input_name="image", dataset="fashion_mnist",
@@ -40,6 +49,7 @@ def perceptron(input_shape=(28, 28, 1), name="perceptron"):
     )
 
 
+@search_space(l2_space)
 @register(
     "logistic_regression", family="linear", task="image-classification", api="sequential",
     input_shape=(28, 28, 1), input_name="image", dataset="fashion_mnist", num_classes=10,
@@ -64,6 +74,7 @@ def logistic_regression(input_shape=(28, 28, 1), num_classes=10, l2=0.0,
     )
 
 
+@search_space(recipe_only)
 @register(
     "linear_regression", family="linear", task="regression", api="sequential",
     input_shape=DIABETES_SHAPE, input_name="features", dataset="diabetes",
@@ -82,6 +93,7 @@ def linear_regression(input_shape=DIABETES_SHAPE, num_outputs=1, name="linear_re
     )
 
 
+@search_space(l2_space)
 @register(
     "linear_svm", family="linear", task="binary-classification", api="sequential",
     input_shape=(28, 28, 1), input_name="image", dataset="fashion_mnist",

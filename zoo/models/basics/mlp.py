@@ -4,7 +4,7 @@
 from zoo import _validate
 from zoo._lazy import keras
 from zoo.models._common import check_activation, check_classifier, image_or_features_input
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Recipe, Reference, register, search_space
 
 BACKPROP = Reference("Learning representations by back-propagating errors",
                      "Rumelhart, D. E., Hinton, G. E. and Williams, R. J.", 1986,
@@ -26,6 +26,17 @@ def _hidden_layers(hidden_units, activation, dropout, l2):
     return layers
 
 
+def mlp_space(hp) -> dict:
+    """Depth, width, dropout and an L2 penalty: the capacity and regularisation knobs that
+    Goodfellow, Bengio and Courville tune first (Deep Learning, 2016, section 11.4)."""
+    layers = hp.Int("layers", 1, 3)
+    units = hp.Choice("units", [64, 128, 256, 512])
+    return {"hidden_units": (units,) * layers,
+            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1),
+            "l2": hp.Choice("l2", [0.0, 1e-5, 1e-4])}
+
+
+@search_space(mlp_space)
 @register(
     "mlp", family="mlp", task="image-classification", api="sequential",
     input_shape=(28, 28, 1), input_name="image", dataset="fashion_mnist", num_classes=10,
@@ -49,6 +60,7 @@ def mlp(input_shape=(28, 28, 1), num_classes=10, hidden_units=(128, 32), activat
     )
 
 
+@search_space(mlp_space)
 @register(
     "mlp_regressor", family="mlp", task="regression", api="sequential",
     input_shape=(10,), input_name="features", dataset="diabetes",

@@ -7,12 +7,22 @@ Darken, 1989): `zoo.train` adapts them on the training split before fitting
 
 from zoo._lazy import keras
 from zoo.models._common import check_classifier, image_or_features_input
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Recipe, Reference, register, search_space
 
 BROOMHEAD_LOWE = Reference("Multivariable functional interpolation and adaptive networks "
                            "(Complex Systems 2, 321-355)", "Broomhead, D. S. and Lowe, D.", 1988)
 
 
+
+def rbf_space(hp) -> dict:
+    """The number of Gaussian units, an RBF network's capacity: more prototypes tile the
+    input space more finely, at a cost linear in their number (Broomhead and Lowe, 1988;
+    Bishop, Neural Networks for Pattern Recognition, 1995, chapter 5). Their centres and
+    widths come from the data (k-means), so they are not searched."""
+    return {"units": hp.Int("units", 100, 1000, step=100, default=300)}
+
+
+@search_space(rbf_space)
 @register(
     "rbf_network", family="rbf", task="image-classification", api="functional",
     input_shape=(28, 28, 1), input_name="image", dataset="fashion_mnist", num_classes=10,

@@ -15,7 +15,7 @@ minutes on two cores); benchmarks/detection.py records what it reaches on the te
 canvases.
 """
 
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Recipe, Reference, register, search_space
 
 LIN_2017 = Reference("Focal loss for dense object detection",
                      "Lin, T.-Y., Goyal, P., Girshick, R., He, K. and Dollar, P.", 2017,
@@ -28,6 +28,16 @@ RECIPE = Recipe(loss="focal_and_box", optimizer="adam", learning_rate=1e-3, epoc
                 batch_size=32, gradient_clip_norm=10.0, patience=5)
 
 
+def retinanet_space(hp) -> dict:
+    """The width and depth of the pyramid's shared class and box heads, which the module
+    narrows from the paper's 256 and four for a CPU (Lin et al., 2017, section 4). The
+    anchors, matching thresholds and decoding define the task's targets and outputs, and the
+    focal loss's alpha and gamma would change the loss that compares trials, so they stay."""
+    return {"width": hp.Choice("width", [64, 128, 256], default=128),
+            "head_depth": hp.Int("head_depth", 1, 4, default=2)}
+
+
+@search_space(retinanet_space)
 @register("retinanet_resnet18", family="retinanet", task="object-detection", api="subclass",
           input_shape=(None, None, 1), input_name="image", dataset=CANVAS_DATASET,
           num_classes=CANVAS_CLASSES, recipe=RECIPE, reference=LIN_2017)

@@ -5,7 +5,8 @@ in the discriminator's features. `benchmarks/autoencoders.py anomaly` measures i
 held-out-class task, beside the convolutional autoencoder's reconstruction error.
 """
 
-from zoo.registry import Recipe, Reference, register
+from zoo.models._common import scaled_widths
+from zoo.registry import Recipe, Reference, register, search_space
 
 SCHLEGL = Reference("f-AnoGAN: fast unsupervised anomaly detection with generative "
                     "adversarial networks", "Schlegl, T., Seeböck, P., Waldstein, S. M., "
@@ -18,6 +19,19 @@ RECIPE = Recipe(loss="izi_f", optimizer="adam", learning_rate=1e-3, epochs=10, b
                 monitor="val_loss", patience=3)
 
 
+def f_anogan_space(hp) -> dict:
+    """The DCGAN's code size, width (its 128-64 filters scaled together) and discriminator
+    dropout: what shapes how closely the GAN's drawings, and so the encoder's, follow the
+    normal images (Schlegl et al., 2019; the GAN here is Radford et al.'s DCGAN). `kappa`
+    weighs the anomaly score's terms, and the GAN's epochs and rate are its training, so
+    they stay."""
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {"latent_dim": hp.Choice("latent_dim", [50, 100, 200], default=100),
+            "filters": scaled_widths((128, 64), width),
+            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=0.3)}
+
+
+@search_space(f_anogan_space)
 @register("f_anogan", family="anogan", task="anomaly-detection", api="subclass",
           input_shape=(28, 28, 1), input_name="image", dataset="fashion_mnist",
           reference=SCHLEGL, recipe=RECIPE)

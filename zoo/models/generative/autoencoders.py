@@ -23,8 +23,8 @@ import math
 
 from zoo import _validate
 from zoo._lazy import keras
-from zoo.models._common import check_activation, image_input
-from zoo.registry import Recipe, Reference, register
+from zoo.models._common import check_activation, image_input, scaled_widths
+from zoo.registry import Recipe, Reference, register, search_space
 
 BALDI_HORNIK = Reference(
     "Neural networks and principal component analysis: learning from examples without local "
@@ -126,6 +126,14 @@ def _dense_autoencoder(input_shape, hidden_units, code_size, activation, *, name
     return keras.Model(inputs, outputs, name=name)
 
 
+def linear_autoencoder_space(hp) -> dict:
+    """The code size, all a linear autoencoder has: the number of principal directions it
+    keeps (Baldi and Hornik, 1989). A wider code always reconstructs better, so the search
+    shows the price of each direction rather than an optimum."""
+    return {"code_size": hp.Choice("code_size", [5, 10, 20, 40], default=10)}
+
+
+@search_space(linear_autoencoder_space)
 @register("linear_autoencoder", **COMMON, api="functional", reference=BALDI_HORNIK)
 def linear_autoencoder(input_shape=(28, 28, 1), code_size=10, name="linear_autoencoder"):
     """A linear encoder and decoder through a `code_size` bottleneck: on squared error its
@@ -139,6 +147,18 @@ def linear_autoencoder(input_shape=(28, 28, 1), code_size=10, name="linear_autoe
                               output_activation=None)
 
 
+def deep_autoencoder_space(hp) -> dict:
+    """Depth (the first 1 to 3 of the 512-256-128 encoder layers, mirrored), their width,
+    the code size and the activation: the capacity of the encoder and decoder and the
+    bottleneck between them (Hinton and Salakhutdinov, 2006)."""
+    layers = hp.Int("layers", 1, 3, default=3)
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {"hidden_units": scaled_widths((512, 256, 128)[:layers], width),
+            "code_size": hp.Choice("code_size", [2, 8, 32], default=2),
+            "activation": hp.Choice("activation", ["relu", "elu", "tanh"])}
+
+
+@search_space(deep_autoencoder_space)
 @register("deep_autoencoder", **COMMON, api="functional", reference=HINTON_SALAKHUTDINOV)
 def deep_autoencoder(input_shape=(28, 28, 1), hidden_units=(512, 256, 128), code_size=2,
                      activation="relu", name="deep_autoencoder"):
@@ -147,6 +167,17 @@ def deep_autoencoder(input_shape=(28, 28, 1), hidden_units=(512, 256, 128), code
     return _dense_autoencoder(input_shape, hidden_units, code_size, activation, name=name)
 
 
+def sparse_autoencoder_space(hp) -> dict:
+    """The code's width and its sparsity: the target mean activation rho and the penalty's
+    weight beta, the two constants of Ng's (2011) sparse autoencoder. The penalty is part of
+    the training loss, so the search should compare trials on the reconstruction error
+    (`val_mse`), not on `val_loss`."""
+    return {"code_size": hp.Choice("code_size", [128, 256, 512], default=256),
+            "target": hp.Choice("target", [0.01, 0.05, 0.1], default=0.05),
+            "weight": hp.Choice("weight", [1e-4, 1e-3, 1e-2], default=1e-3)}
+
+
+@search_space(sparse_autoencoder_space)
 @register("sparse_autoencoder", **COMMON, api="functional", reference=NG_SPARSE)
 def sparse_autoencoder(input_shape=(28, 28, 1), hidden_units=(), code_size=256,
                        sparsity="kl", target=0.05, weight=1e-3, activation="relu",
@@ -163,6 +194,17 @@ def sparse_autoencoder(input_shape=(28, 28, 1), hidden_units=(), code_size=256,
                               code_activation="sigmoid", code_penalty=penalty)
 
 
+def denoising_autoencoder_space(hp) -> dict:
+    """The corruption's strength, the network's width (its 512-256 layers scaled) and the
+    code size: what the features learn changes with the amount of corruption (Vincent et
+    al., 2008)."""
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {"hidden_units": scaled_widths((512, 256), width),
+            "code_size": hp.Choice("code_size", [32, 64, 128], default=64),
+            "noise_stddev": hp.Float("noise_stddev", 0.1, 1.0, step=0.1, default=0.5)}
+
+
+@search_space(denoising_autoencoder_space)
 @register("denoising_autoencoder", **COMMON, api="functional", reference=VINCENT)
 def denoising_autoencoder(input_shape=(28, 28, 1), hidden_units=(512, 256), code_size=64,
                           noise_stddev=0.5, activation="relu", name="denoising_autoencoder"):
@@ -176,6 +218,16 @@ def denoising_autoencoder(input_shape=(28, 28, 1), hidden_units=(512, 256), code
                               noise_stddev=noise_stddev)
 
 
+def conv_autoencoder_space(hp) -> dict:
+    """The convolutions' width (their 32-64 filters scaled) and the code size: the capacity
+    of the feature maps and the bottleneck (Masci et al., 2011). Their number stays two,
+    which 28x28 images need (each halves them)."""
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {"filters": scaled_widths((32, 64), width),
+            "code_size": hp.Choice("code_size", [16, 32, 64], default=32)}
+
+
+@search_space(conv_autoencoder_space)
 @register("conv_autoencoder", **COMMON, api="functional", reference=MASCI)
 def conv_autoencoder(input_shape=(28, 28, 1), filters=(32, 64), code_size=32,
                      activation="relu", name="conv_autoencoder"):

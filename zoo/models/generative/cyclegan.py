@@ -5,7 +5,8 @@ data are `(sneakers, ankle boots)` batches (`zoo.data.load(..., domains=(7, 9))`
 `benchmarks/image_to_image.py` measures what the translations become and what they keep.
 """
 
-from zoo.registry import Recipe, Reference, register
+from zoo.models._common import scaled_widths
+from zoo.registry import Recipe, Reference, register, search_space
 
 ZHU = Reference("Unpaired image-to-image translation using cycle-consistent adversarial "
                 "networks", "Zhu, J.-Y., Park, T., Isola, P. and Efros, A. A.", 2017,
@@ -19,6 +20,20 @@ RECIPE = Recipe(loss="cycle_consistency", optimizer="adam", learning_rate=2e-4,
                 dataset_options={"domains": (SNEAKER, ANKLE_BOOT)})
 
 
+def cyclegan_space(hp) -> dict:
+    """The networks' width (generators' 16-32-64 and critics' 32-64 filters scaled together),
+    the generators' residual blocks, and the weights of the cycle-consistency and identity
+    losses: the knobs Zhu et al. (2017) set (lambda = 10) and ablate, the identity weight
+    from 0 up to their lambda / 2."""
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {"filters": scaled_widths((16, 32, 64), width),
+            "critic_filters": scaled_widths((32, 64), width),
+            "residual_blocks": hp.Int("residual_blocks", 1, 6, default=3),
+            "cycle_weight": hp.Choice("cycle_weight", [5.0, 10.0, 20.0], default=10.0),
+            "identity_weight": hp.Choice("identity_weight", [0.0, 2.5, 5.0], default=5.0)}
+
+
+@search_space(cyclegan_space)
 @register("cyclegan_sneaker_to_boot", family="cyclegan", task="unpaired-translation",
           api="subclass", input_shape=(28, 28, 1), input_name="image",
           dataset="fashion_mnist", reference=ZHU, recipe=RECIPE)

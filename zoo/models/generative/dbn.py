@@ -9,7 +9,7 @@ epoch of CD-1 at the learning rate of 0.05 that trains the 500-unit ones (at 0.0
 barely varied from image to image), so the top layer has 500 units like the others.
 """
 
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Recipe, Reference, register, search_space
 
 HINTON_2006 = Reference("A fast learning algorithm for deep belief nets",
                         "Hinton, G. E., Osindero, S. and Teh, Y.-W.", 2006,
@@ -25,6 +25,17 @@ RECIPE = Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",), o
                 batch_size=100, monitor="val_accuracy", patience=6)
 
 
+def dbn_space(hp) -> dict:
+    """The stack's depth and width and the Gibbs steps of its contrastive divergence:
+    Hinton, Osindero and Teh (2006) stack three layers, and the number of hidden units and
+    CD-k are the model's choices in Hinton's practical guide to RBMs (2010). The
+    pretraining's epochs and rate are its training, so they stay."""
+    layers = hp.Int("layers", 1, 3, default=3)
+    units = hp.Choice("units", [250, 500, 1000], default=500)
+    return {"hidden_units": (units,) * layers, "cd_steps": hp.Int("cd_steps", 1, 3)}
+
+
+@search_space(dbn_space)
 @register("dbn", family="dbn", task="image-classification", api="subclass",
           input_shape=(28, 28, 1), input_name="image", dataset="mnist", num_classes=10,
           recipe=RECIPE, reference=HINTON_2006)

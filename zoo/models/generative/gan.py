@@ -8,7 +8,8 @@ every epoch run (no logged figure tracks sample quality, so nothing stops early)
 
 import dataclasses
 
-from zoo.registry import Recipe, Reference, register
+from zoo.models._common import scaled_widths
+from zoo.registry import Recipe, Reference, register, search_space
 
 GOODFELLOW = Reference("Generative adversarial nets", "Goodfellow, I. et al.", 2014,
                        "https://arxiv.org/abs/1406.2661")
@@ -25,6 +26,33 @@ COMMON = dict(family="gan", task="generation", api="subclass", input_shape=(100,
               input_name="latent", dataset="mnist")
 
 
+def _adversarial_space(hp) -> dict:
+    """What every GAN here searches: the code size, the discriminator's dropout and
+    one-sided label smoothing (Salimans et al., 2016, "Improved techniques for training
+    GANs", section 3.4)."""
+    return {"latent_dim": hp.Choice("latent_dim", [50, 100, 200], default=100),
+            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=0.3),
+            "label_smoothing": hp.Choice("label_smoothing", [0.0, 0.1, 0.2])}
+
+
+def dense_gan_space(hp) -> dict:
+    """The dense GANs' width (the generator's 256-512-1024 units and the discriminator's
+    mirror scaled together), code size, dropout and label smoothing: the balance of the two
+    players' capacities and how hard the discriminator is pushed (Goodfellow et al., 2014;
+    Salimans et al., 2016)."""
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {**_adversarial_space(hp), "hidden_units": scaled_widths((256, 512, 1024), width)}
+
+
+def conv_gan_space(hp) -> dict:
+    """The DCGANs' width (the 128-64 filters of generator and discriminator scaled
+    together), code size, dropout and label smoothing (Radford et al., 2016; Salimans et al.,
+    2016)."""
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {**_adversarial_space(hp), "filters": scaled_widths((128, 64), width)}
+
+
+@search_space(dense_gan_space)
 @register("gan", **COMMON, recipe=RECIPE, reference=GOODFELLOW)
 def gan(image_shape=(28, 28, 1), latent_dim=100, hidden_units=(256, 512, 1024), dropout=0.3,
         label_smoothing=0.0, seed=None, name="gan"):
@@ -38,6 +66,7 @@ def gan(image_shape=(28, 28, 1), latent_dim=100, hidden_units=(256, 512, 1024), 
                                         seed=seed, name=name)
 
 
+@search_space(conv_gan_space)
 @register("dcgan", **COMMON, recipe=CONV_RECIPE, reference=RADFORD)
 def dcgan(image_shape=(28, 28, 1), latent_dim=100, filters=(128, 64), dropout=0.3,
           label_smoothing=0.0, seed=None, name="dcgan"):
@@ -51,6 +80,7 @@ def dcgan(image_shape=(28, 28, 1), latent_dim=100, filters=(128, 64), dropout=0.
                                         seed=seed, name=name)
 
 
+@search_space(dense_gan_space)
 @register("cgan", **COMMON, recipe=RECIPE, reference=MIRZA, num_classes=10)
 def cgan(image_shape=(28, 28, 1), latent_dim=100, num_classes=10,
          hidden_units=(256, 512, 1024), dropout=0.3, label_smoothing=0.0, seed=None,
@@ -65,6 +95,7 @@ def cgan(image_shape=(28, 28, 1), latent_dim=100, num_classes=10,
                                         label_smoothing=label_smoothing, seed=seed, name=name)
 
 
+@search_space(conv_gan_space)
 @register("conditional_dcgan", **COMMON, recipe=CONV_RECIPE, reference=MIRZA, num_classes=10)
 def conditional_dcgan(image_shape=(28, 28, 1), latent_dim=100, num_classes=10,
                       filters=(128, 64), dropout=0.3, label_smoothing=0.0, seed=None,

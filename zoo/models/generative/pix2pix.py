@@ -5,7 +5,8 @@ corrupt=...)`); `benchmarks/image_to_image.py` measures the restored test images
 classical answer and beside the same U-Net trained on L1 alone.
 """
 
-from zoo.registry import Recipe, Reference, register
+from zoo.models._common import scaled_widths
+from zoo.registry import Recipe, Reference, register, search_space
 
 ISOLA = Reference("Image-to-image translation with conditional adversarial networks",
                   "Isola, P., Zhu, J.-Y., Zhou, T. and Efros, A. A.", 2017,
@@ -18,6 +19,17 @@ COMMON = dict(family="pix2pix", task="image-to-image", api="subclass", input_nam
               dataset="mnist", reference=ISOLA)
 
 
+def pix2pix_space(hp) -> dict:
+    """The U-Net's width (its 32-64 filters scaled), its bottleneck and the weight of the L1
+    term against the adversarial one: Isola et al. (2017, section 4.2) compare L1 alone,
+    the GAN alone and the two at lambda = 100."""
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {"filters": scaled_widths((32, 64), width),
+            "bottleneck": hp.Choice("bottleneck", [64, 128, 256], default=128),
+            "l1_weight": hp.Choice("l1_weight", [10.0, 50.0, 100.0, 200.0], default=100.0)}
+
+
+@search_space(pix2pix_space)
 @register("pix2pix_super_resolution", **COMMON, input_shape=(14, 14, 1),
           recipe=Recipe(**{**RECIPE.__dict__, "dataset_options": {"corrupt": "downsample"}}))
 def pix2pix_super_resolution(input_shape=(14, 14, 1), output_shape=(28, 28, 1),
@@ -32,6 +44,7 @@ def pix2pix_super_resolution(input_shape=(14, 14, 1), output_shape=(28, 28, 1),
                            adversarial_weight, name=name)
 
 
+@search_space(pix2pix_space)
 @register("pix2pix_inpainting", **COMMON, input_shape=(28, 28, 1),
           recipe=Recipe(**{**RECIPE.__dict__, "dataset_options": {"corrupt": "mask"}}))
 def pix2pix_inpainting(input_shape=(28, 28, 1), output_shape=(28, 28, 1), filters=(32, 64),

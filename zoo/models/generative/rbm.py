@@ -5,7 +5,7 @@ binarise every training image anew each epoch; the card's figure is the test mea
 error of the mean-field reconstruction.
 """
 
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Recipe, Reference, register, search_space
 
 HINTON_CD = Reference("Training products of experts by minimizing contrastive divergence",
                       "Hinton, G. E.", 2002, "https://doi.org/10.1162/089976602760128018")
@@ -26,6 +26,15 @@ COMMON = dict(family="rbm", task="reconstruction", api="subclass", input_shape=(
               input_name="image", dataset="mnist", recipe=RECIPE)
 
 
+def rbm_space(hp) -> dict:
+    """The number of hidden units and the Gibbs steps of CD-k, the model's choices in
+    Hinton's practical guide to RBMs (2010). `persistent` is what tells `rbm` from
+    `rbm_pcd`, so it is not searched, nor the chains that only PCD keeps."""
+    return {"hidden_units": hp.Choice("hidden_units", [250, 500, 1000], default=500),
+            "cd_steps": hp.Int("cd_steps", 1, 3)}
+
+
+@search_space(rbm_space)
 @register("rbm", **COMMON, reference=HINTON_CD)
 @register("rbm_pcd", **COMMON, reference=TIELEMAN, defaults={"persistent": True})
 def rbm(input_shape=(28, 28, 1), hidden_units=500, cd_steps=1, persistent=False, chains=100,

@@ -9,7 +9,8 @@ conditional one).
 
 import dataclasses
 
-from zoo.registry import Recipe, Reference, register
+from zoo.models._common import scaled_widths
+from zoo.registry import Recipe, Reference, register, search_space
 
 KINGMA_WELLING = Reference("Auto-encoding variational Bayes", "Kingma, D. P. and Welling, M.",
                            2014, "https://arxiv.org/abs/1312.6114")
@@ -27,6 +28,28 @@ COMMON = dict(family="vae", task="density-estimation", api="subclass",
               reference=KINGMA_WELLING)
 
 
+def dense_vae_space(hp) -> dict:
+    """The code size, the depth (the first 1 or 2 of the 512-256 layers) and width of the
+    encoder and decoder MLPs, and their activation: Kingma and Welling (2014, section 5)
+    compare code sizes and use one tanh layer, where these default to two ReLU ones."""
+    layers = hp.Int("layers", 1, 2, default=2)
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {"latent_dim": hp.Choice("latent_dim", [8, 16, 32, 64], default=32),
+            "hidden_units": scaled_widths((512, 256)[:layers], width),
+            "activation": hp.Choice("activation", ["relu", "tanh"])}
+
+
+def conv_vae_space(hp) -> dict:
+    """The code size, the convolutions' width (their 32-64 filters scaled) and the dense
+    layer's units: the bottleneck and the capacity on either side of it (Kingma and
+    Welling, 2014). Two convolutions stay, which 28x28 images need."""
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {"latent_dim": hp.Choice("latent_dim", [8, 16, 32, 64], default=32),
+            "filters": scaled_widths((32, 64), width),
+            "hidden_units": (hp.Choice("units", [128, 256, 512], default=256),)}
+
+
+@search_space(dense_vae_space)
 @register("vae", **COMMON, recipe=RECIPE)
 def vae(input_shape=(28, 28, 1), latent_dim=32, hidden_units=(512, 256), activation="relu",
         seed=None, name="vae"):
@@ -39,6 +62,7 @@ def vae(input_shape=(28, 28, 1), latent_dim=32, hidden_units=(512, 256), activat
                                          activation=activation, seed=seed, name=name))
 
 
+@search_space(conv_vae_space)
 @register("conv_vae", **COMMON, recipe=CONV_RECIPE)
 def conv_vae(input_shape=(28, 28, 1), latent_dim=32, filters=(32, 64), hidden_units=(256,),
              activation="relu", seed=None, name="conv_vae"):
@@ -50,6 +74,7 @@ def conv_vae(input_shape=(28, 28, 1), latent_dim=32, filters=(32, 64), hidden_un
                                          filters, activation, seed, name=name))
 
 
+@search_space(dense_vae_space)
 @register("cvae", **{**COMMON, "reference": SOHN}, recipe=RECIPE, num_classes=10)
 def cvae(input_shape=(28, 28, 1), latent_dim=32, num_classes=10, hidden_units=(512, 256),
          activation="relu", seed=None, name="cvae"):

@@ -26,7 +26,7 @@ from 20,480 to 15,360 and A2C's from 40,000 to 25,000.
 from zoo import _validate
 from zoo._lazy import keras
 from zoo.models._common import check_activation
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Recipe, Reference, register, search_space
 
 A3C = Reference("Asynchronous methods for deep reinforcement learning",
                 "Mnih, V., Badia, A. P., Mirza, M., Graves, A., Lillicrap, T., Harley, T., "
@@ -51,6 +51,17 @@ def _perceptron(input_shape, outputs, hidden_units, activation, output_gain, nam
     )
 
 
+def actor_critic_space(hp) -> dict:
+    """Depth, width and activation of the MLP, around Stable-Baselines3's two layers of 64
+    tanh units: the network choices Andrychowicz et al. (2021) found to matter for on-policy
+    agents. The actor and the critic share this space."""
+    layers = hp.Int("layers", 1, 3, default=2)
+    units = hp.Choice("units", [32, 64, 128], default=64)
+    return {"hidden_units": (units,) * layers,
+            "activation": hp.Choice("activation", ["tanh", "relu"])}
+
+
+@search_space(actor_critic_space)
 @register(
     "policy_network", family="actor_critic", task="policy", api="sequential",
     input_shape=(4,), input_name="observation", dataset="CartPole-v1",
@@ -68,6 +79,7 @@ def policy_network(input_shape=(4,), num_actions=2, hidden_units=(64, 64), activ
                        "logits")
 
 
+@search_space(actor_critic_space)
 @register(
     "value_network", family="actor_critic", task="state-value", api="sequential",
     input_shape=(4,), input_name="observation", dataset="CartPole-v1",

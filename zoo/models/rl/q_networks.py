@@ -10,7 +10,7 @@ multilayer perceptron, as in Stable-Baselines3's `MlpPolicy`: a plain stack, so 
 from zoo import _validate
 from zoo._lazy import keras
 from zoo.models._common import check_activation
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Recipe, Reference, register, search_space
 
 DQN = Reference("Human-level control through deep reinforcement learning",
                 "Mnih, V., Kavukcuoglu, K., Silver, D., Rusu, A. A., Veness, J., Bellemare, "
@@ -18,6 +18,17 @@ DQN = Reference("Human-level control through deep reinforcement learning",
                 "https://doi.org/10.1038/nature14236")
 
 
+def q_network_space(hp) -> dict:
+    """Depth, width and activation of the MLP, around its two layers of 256 ReLU units: for
+    CartPole's four numbers the network's size is the model's share of DQN's settings (the
+    agent's are Mnih et al.'s, 2015, extended data table 1, in `zoo.rl.dqn.DQNConfig`)."""
+    layers = hp.Int("layers", 1, 3, default=2)
+    units = hp.Choice("units", [64, 128, 256, 512], default=256)
+    return {"hidden_units": (units,) * layers,
+            "activation": hp.Choice("activation", ["relu", "tanh"])}
+
+
+@search_space(q_network_space)
 @register(
     "q_network", family="q_network", task="action-values", api="sequential",
     input_shape=(4,), input_name="observation", dataset="CartPole-v1",

@@ -17,8 +17,9 @@ the weights of the epoch with the best validation mean IoU kept; benchmarks/segm
 records the test figure.
 """
 
+from zoo.models._common import recipe_only
 from zoo.models.segmentation._recipe import CANVAS_DATASET, CANVAS_SEGMENTATION_CLASSES, RECIPE
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 LONG_2015 = Reference("Fully convolutional networks for semantic segmentation",
                       "Long, J., Shelhamer, E. and Darrell, T.", 2015,
@@ -27,6 +28,7 @@ LONG_2015 = Reference("Fully convolutional networks for semantic segmentation",
 STRIDES = (8, 16, 32)
 
 
+@search_space(recipe_only)
 @register("fcn8s_resnet18", family="fcn", task="semantic-segmentation", api="functional",
           input_shape=(None, None, 1), input_name="image", dataset=CANVAS_DATASET,
           num_classes=CANVAS_SEGMENTATION_CLASSES, recipe=RECIPE, reference=LONG_2015)

@@ -19,8 +19,9 @@ train the decoder from scratch at 1e-3. The recipe is FCN-8s's
 """
 
 from zoo import _validate
+from zoo.models._common import scaled_widths
 from zoo.models.segmentation._recipe import CANVAS_DATASET, CANVAS_SEGMENTATION_CLASSES, RECIPE
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 RONNEBERGER_2015 = Reference("U-Net: convolutional networks for biomedical image segmentation",
                              "Ronneberger, O., Fischer, P. and Brox, T.", 2015,
@@ -29,6 +30,15 @@ RONNEBERGER_2015 = Reference("U-Net: convolutional networks for biomedical image
 STRIDES = (2, 4, 8, 16, 32)
 
 
+def unet_space(hp) -> dict:
+    """The expanding path's width, its 256-128-64-32-16 channels scaled together: the
+    capacity of the decoder that the backbone's contracting path feeds (Ronneberger et al.,
+    2015, halve the channels level by level, as the default does)."""
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {"decoder_widths": scaled_widths((256, 128, 64, 32, 16), width)}
+
+
+@search_space(unet_space)
 @register("unet_resnet18", family="unet", task="semantic-segmentation", api="functional",
           input_shape=(None, None, 1), input_name="image", dataset=CANVAS_DATASET,
           num_classes=CANVAS_SEGMENTATION_CLASSES, recipe=RECIPE,

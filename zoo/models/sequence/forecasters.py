@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from zoo import _validate
 from zoo._lazy import keras
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Recipe, Reference, register, search_space
 
 CO2_WINDOW = 104  # two years of weeks: the default series' input, see zoo.data.series
 
@@ -66,6 +66,17 @@ def forecaster(body, input_length, horizon, name):
         [forecast, center, scale]), name=name)
 
 
+def recurrent_forecaster_space(hp) -> dict:
+    """Width, depth and dropout of the recurrent layers, the capacity and regularisation
+    knobs of an LSTM or GRU (Greff et al., 2017, "LSTM: a search space odyssey", found the
+    hidden size and the learning rate the ones that matter most). The cell is the
+    registered variant's."""
+    return {"units": hp.Choice("units", [32, 64, 128], default=64),
+            "num_layers": hp.Int("num_layers", 1, 3),
+            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1)}
+
+
+@search_space(recurrent_forecaster_space)
 def recurrent_forecaster(input_length=CO2_WINDOW, horizon=1, cell="lstm", units=64,
                          num_layers=1, dropout=0.0, name="lstm_forecaster"):
     """`num_layers` recurrent layers of `cell` ("lstm" or "gru") over the scaled window; the
@@ -107,6 +118,16 @@ def tcn_dilations(input_length, kernel_size):
     return tuple(dilations)
 
 
+def tcn_space(hp) -> dict:
+    """The channels, kernel size and dropout of the TCN, the knobs Bai, Kolter and Koltun
+    (2018) set task by task; the dilations follow from the kernel size, so that the last
+    step still sees the whole window."""
+    return {"filters": hp.Choice("filters", [16, 32, 64], default=32),
+            "kernel_size": hp.Int("kernel_size", 2, 5, default=3),
+            "dropout": hp.Float("dropout", 0.0, 0.3, step=0.1)}
+
+
+@search_space(tcn_space)
 @register("tcn_forecaster", **_card("conv_forecaster"), reference=TCN)
 def tcn_forecaster(input_length=CO2_WINDOW, horizon=1, filters=32, kernel_size=3, dropout=0.0,
                    name="tcn_forecaster"):
@@ -143,6 +164,20 @@ def tcn_forecaster(input_length=CO2_WINDOW, horizon=1, filters=32, kernel_size=3
     return forecaster(body, input_length, horizon, name)
 
 
+def transformer_forecaster_space(hp) -> dict:
+    """The patch length and the encoder's width, heads, depth and dropout: the knobs of
+    PatchTST (Nie et al., 2023), which shrinks its encoder for small data sets like this
+    one. The feed-forward layer stays twice the width, as by default; every head count
+    divides every width."""
+    embedding_dim = hp.Choice("embedding_dim", [32, 64, 128], default=64)
+    return {"patch_length": hp.Choice("patch_length", [4, 8, 16], default=8),
+            "embedding_dim": embedding_dim, "feed_forward_dim": 2 * embedding_dim,
+            "num_heads": hp.Choice("num_heads", [2, 4, 8], default=4),
+            "num_layers": hp.Int("num_layers", 1, 3, default=2),
+            "dropout": hp.Float("dropout", 0.0, 0.3, step=0.1, default=0.1)}
+
+
+@search_space(transformer_forecaster_space)
 @register("transformer_forecaster", **_card("transformer_forecaster"), reference=PATCH_TST)
 def transformer_forecaster(input_length=CO2_WINDOW, horizon=1, patch_length=8,
                            embedding_dim=64, num_heads=4, feed_forward_dim=128, num_layers=2,

@@ -9,7 +9,7 @@ twice the longest, beside an LSTM of similar size.
 
 from zoo import _validate
 from zoo._lazy import keras
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Recipe, Reference, register, search_space
 
 NTM = Reference("Neural Turing Machines", "Graves, A., Wayne, G. and Danihelka, I.", 2014,
                 "https://arxiv.org/abs/1410.5401")
@@ -40,6 +40,16 @@ def _sequence_input(bits):
     return keras.Input((None, bits + 1), name="sequence")
 
 
+def ntm_space(hp) -> dict:
+    """The controller's width and the memory's rows and row width, the sizes Graves et al.
+    (2014, section 4) choose per task (100 LSTM units and 128 x 20 for copy); every size
+    holds the longest sequences the copy benchmark asks for, twice the trained ones."""
+    return {"controller_units": hp.Choice("controller_units", [50, 100, 200], default=100),
+            "memory_size": hp.Choice("memory_size", [32, 64, 128], default=128),
+            "memory_width": hp.Choice("memory_width", [10, 20, 40], default=20)}
+
+
+@search_space(ntm_space)
 @register("ntm", **_card("memory_network", NTM))
 def ntm(bits=BITS, controller_units=100, memory_size=128, memory_width=20, name="ntm"):
     """A Neural Turing Machine (`zoo.layers.memory.NTMCell`: an LSTM controller, one read and
@@ -59,6 +69,14 @@ def ntm(bits=BITS, controller_units=100, memory_size=128, memory_width=20, name=
     return keras.Model(sequence, keras.layers.Dense(bits, name="bits")(x), name=name)
 
 
+def lstm_sequence_space(hp) -> dict:
+    """Width and depth of the LSTM baseline, which set its capacity against the NTM's; the
+    range reaches Graves et al.'s (2014) copy baseline of three layers of 256 units."""
+    return {"units": hp.Choice("units", [64, 128, 256], default=128),
+            "num_layers": hp.Int("num_layers", 1, 3)}
+
+
+@search_space(lstm_sequence_space)
 @register("lstm_sequence", **_card("recurrent_transducer", LSTM))
 def lstm_sequence(bits=BITS, units=128, num_layers=1, name="lstm_sequence"):
     """`num_layers` LSTM layers over the sequence and a linear layer to the logits of `bits`

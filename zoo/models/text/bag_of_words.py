@@ -6,7 +6,7 @@ chapter 4: 10,000 words, two hidden layers of 64); a plain stack, so a `keras.Se
 from zoo import _validate
 from zoo._lazy import keras
 from zoo.models.text._common import check_text_classifier, text_card, text_input, text_recipe
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 CHOLLET = Reference("Deep Learning with Python, 2nd edition (chapter 4, Reuters)",
                     "Chollet, F.", 2021, "https://www.manning.com/books/deep-learning-with-python-second-edition")
@@ -16,6 +16,17 @@ SALTON = Reference("Term-weighting approaches in automatic text retrieval",
 WEINBERGER = Reference("Feature Hashing for Large Scale Multitask Learning",
                        "Weinberger, K., Dasgupta, A., Langford, J., Smola, A. and Attenberg, J.",
                        2009, "https://arxiv.org/abs/0902.2206")
+
+
+def bag_of_words_space(hp) -> dict:
+    """Whether bigrams join the words, and the depth, width and dropout of the dense layers:
+    bigrams often help a bag of words (Wang and Manning, 2012, "Baselines and bigrams"), and
+    the layers are those of Chollet's Reuters model (Deep Learning with Python, chapter 4).
+    The vocabulary's size and the weighting are the model's own."""
+    layers = hp.Int("layers", 1, 2)
+    units = hp.Choice("units", [32, 64, 128, 256])
+    return {"ngrams": hp.Int("ngrams", 1, 2), "hidden_units": (units,) * layers,
+            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1)}
 
 
 def _bow_mlp(mode, *, max_tokens, ngrams, split, hidden_units, dropout, num_classes,
@@ -34,6 +45,7 @@ def _bow_mlp(mode, *, max_tokens, ngrams, split, hidden_units, dropout, num_clas
         name=name)
 
 
+@search_space(bag_of_words_space)
 @register("text_bow_mlp", **text_card("bag_of_words", api="sequential"),
           recipe=text_recipe(epochs=10, batch_size=64), reference=CHOLLET)
 def text_bow_mlp(num_classes=8, max_tokens=10000, ngrams=1, split="whitespace",
@@ -46,6 +58,7 @@ def text_bow_mlp(num_classes=8, max_tokens=10000, ngrams=1, split="whitespace",
                     classifier_activation=classifier_activation, name=name)
 
 
+@search_space(bag_of_words_space)
 @register("text_tfidf_mlp", **text_card("bag_of_words", api="sequential"),
           recipe=text_recipe(epochs=15, batch_size=64), reference=SALTON)
 def text_tfidf_mlp(num_classes=8, max_tokens=20000, ngrams=2, split="whitespace",
@@ -58,6 +71,7 @@ def text_tfidf_mlp(num_classes=8, max_tokens=20000, ngrams=2, split="whitespace"
                     classifier_activation=classifier_activation, name=name)
 
 
+@search_space(bag_of_words_space)
 @register("text_hashing_mlp", **text_card("bag_of_words", api="sequential"),
           recipe=text_recipe(epochs=10, batch_size=64), reference=WEINBERGER)
 def text_hashing_mlp(num_classes=8, max_tokens=2**16, ngrams=2, split="whitespace",

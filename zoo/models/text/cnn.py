@@ -11,12 +11,25 @@ from zoo.models.text._common import (
     text_input,
     text_recipe,
 )
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 KIM = Reference("Convolutional Neural Networks for Sentence Classification", "Kim, Y.", 2014,
                 "https://arxiv.org/abs/1408.5882")
 
 
+def text_cnn_space(hp) -> dict:
+    """The region sizes (three consecutive widths from `kernel_size`, Kim's 3-4-5 by
+    default), feature maps per size, embedding width and dropout: the knobs of Zhang and
+    Wallace's (2017) practitioners' guide to Kim's CNN, which finds the region size and the
+    number of feature maps the ones to search first."""
+    kernel_size = hp.Int("kernel_size", 2, 5, default=3)
+    return {"kernel_sizes": (kernel_size, kernel_size + 1, kernel_size + 2),
+            "filters": hp.Choice("filters", [50, 100, 200], default=100),
+            "embedding_dim": hp.Choice("embedding_dim", [64, 128, 256], default=128),
+            "dropout": hp.Float("dropout", 0.0, 0.6, step=0.1, default=0.5)}
+
+
+@search_space(text_cnn_space)
 @register("text_cnn", **text_card("text_cnn"),
           recipe=text_recipe(epochs=10, batch_size=50), reference=KIM)
 def text_cnn(num_classes=8, max_tokens=20000, sequence_length=300, embedding_dim=128,

@@ -11,13 +11,22 @@ from zoo.models.text._common import (
     text_input,
     text_recipe,
 )
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 JOULIN = Reference("Bag of Tricks for Efficient Text Classification",
                    "Joulin, A., Grave, E., Bojanowski, P. and Mikolov, T.", 2017,
                    "https://arxiv.org/abs/1607.01759")
 
 
+def embedding_bag_space(hp) -> dict:
+    """The embedding's width and the dropout on the averaged text: fastText's classifier is
+    a linear model on a low-dimensional average (Joulin et al., 2017, use 10 dimensions),
+    so its width is its capacity."""
+    return {"embedding_dim": hp.Choice("embedding_dim", [16, 32, 64, 128], default=64),
+            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=0.2)}
+
+
+@search_space(embedding_bag_space)
 @register("text_embedding_bag", **text_card("embedding_bag"),
           recipe=text_recipe(epochs=30, batch_size=32, learning_rate=3e-3, patience=4),
           reference=JOULIN)

@@ -6,7 +6,7 @@ plays (`zoo.data.load("shakespeare", sequence_length=...)`), validated on held-o
 generating text through `zoo.text.generation` and the exported `generate` signature.
 """
 
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Recipe, Reference, register, search_space
 
 GRAVES = Reference("Generating Sequences With Recurrent Neural Networks", "Graves, A.", 2013,
                    "https://arxiv.org/abs/1308.0850")
@@ -34,6 +34,19 @@ RECURRENT_RECIPE = _recipe(epochs=3, learning_rate=2e-3)
 TRANSFORMER_RECIPE = _recipe(epochs=2, learning_rate=1e-3)
 
 
+def char_language_model_space(hp) -> dict:
+    """The embedding's width, the depth, the width of each step's hidden layer (the
+    recurrent units, or the Transformer's feed-forward layer) and dropout: the sizes
+    Karpathy's char-rnn and nanoGPT expose, each meaningful to every architecture (one
+    space serves the LSTM, the GRU and the Transformer; the heads, 4, divide every width)."""
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {"embedding_dim": hp.Choice("embedding_dim", [64, 128, 256]),
+            "num_layers": hp.Int("num_layers", 1, 4),
+            "units": int(256 * width), "feed_forward_dim": int(512 * width),
+            "dropout": hp.Float("dropout", 0.0, 0.3, step=0.1)}
+
+
+@search_space(char_language_model_space)
 def char_language_model(architecture="lstm", max_tokens=128, sequence_length=128,
                         embedding_dim=64, units=256, num_layers=1, num_heads=4,
                         feed_forward_dim=512, dropout=0.0, vocabulary=None,

@@ -17,7 +17,7 @@ from zoo.models.text._common import (
     text_input,
     text_recipe,
 )
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 CELLS = ("simple_rnn", "lstm", "gru", "lstm_layernorm")
 
@@ -54,6 +54,19 @@ def _recurrent_layer(cell, units, *, return_sequences, recurrent_dropout, name):
                  name=name)
 
 
+def recurrent_classifier_space(hp) -> dict:
+    """The recurrent layers' width, the embedding's, and the dropout on the embedded tokens
+    and before the classifier (Gal and Ghahramani, 2016, tune the rates of their
+    variational dropout). The cell, the directions and the number of layers are what tell
+    the registered variants apart, and recurrent dropout is refused by the layer-normalised
+    LSTM, so they stay."""
+    return {"units": hp.Choice("units", [32, 64, 128], default=64),
+            "embedding_dim": hp.Choice("embedding_dim", [32, 64, 128], default=64),
+            "input_dropout": hp.Float("input_dropout", 0.0, 0.5, step=0.1, default=0.2),
+            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1, default=0.3)}
+
+
+@search_space(recurrent_classifier_space)
 def recurrent_classifier(num_classes=8, cell="lstm", units=64, num_layers=1, bidirectional=False,
                          max_tokens=20000, sequence_length=200, embedding_dim=64,
                          input_dropout=0.2, recurrent_dropout=0.0, dropout=0.3, vocabulary=None,

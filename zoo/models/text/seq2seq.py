@@ -16,7 +16,7 @@ Decoding (greedy and beam search) and the exported `translate` signature are in
 `zoo.text.seq2seq_decoding`.
 """
 
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Recipe, Reference, register, search_space
 
 SUTSKEVER = Reference("Sequence to Sequence Learning with Neural Networks",
                       "Sutskever, I., Vinyals, O. and Le, Q. V.", 2014,
@@ -62,6 +62,19 @@ def _card(recipe):
                 input_shape=(), input_name="text", dataset="cmudict", recipe=recipe)
 
 
+def seq2seq_space(hp) -> dict:
+    """The token vectors' width, the network's width (the recurrent units, or the
+    Transformer's feed-forward layer) and dropout: sizes every architecture has, so one space
+    serves the recurrent models with or without attention and the Transformer (the heads, 4,
+    divide every width). The Transformer's depth is left out: the recurrent ones have none
+    to search. Tokens, vocabularies and lengths define the task."""
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {"embedding_dim": hp.Choice("embedding_dim", [32, 64, 128, 256], default=64),
+            "units": int(128 * width), "feed_forward_dim": int(256 * width),
+            "dropout": hp.Float("dropout", 0.0, 0.3, step=0.1, default=0.1)}
+
+
+@search_space(seq2seq_space)
 def seq2seq(architecture="gru", attention=None, source_tokens="characters",
             target_tokens="words", lowercase_source=True, lowercase_target=False,
             source_max_tokens=64, target_max_tokens=64, max_source_length=32,

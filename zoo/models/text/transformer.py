@@ -12,7 +12,7 @@ from zoo.models.text._common import (
     text_input,
     text_recipe,
 )
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 VASWANI = Reference("Attention Is All You Need", "Vaswani, A. et al.", 2017,
                     "https://arxiv.org/abs/1706.03762")
@@ -34,6 +34,18 @@ def transformer_body(text, *, max_tokens, sequence_length, embedding_dim, num_he
     return x
 
 
+def text_transformer_space(hp) -> dict:
+    """The encoder's width, heads, depth and dropout, the sizes Vaswani et al. (2017,
+    table 3) vary; the feed-forward layer stays twice the width, as by default, and every
+    head count divides every width."""
+    embedding_dim = hp.Choice("embedding_dim", [32, 64, 128], default=64)
+    return {"embedding_dim": embedding_dim, "feed_forward_dim": 2 * embedding_dim,
+            "num_heads": hp.Choice("num_heads", [2, 4, 8], default=4),
+            "num_layers": hp.Int("num_layers", 1, 4, default=2),
+            "dropout": hp.Float("dropout", 0.0, 0.3, step=0.1, default=0.1)}
+
+
+@search_space(text_transformer_space)
 @register("text_transformer", **text_card("transformer"),
           recipe=text_recipe(epochs=20, batch_size=32, learning_rate=5e-4, patience=4),
           reference=VASWANI)

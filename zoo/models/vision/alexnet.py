@@ -43,7 +43,7 @@ from zoo.models._common import (
     imagenet_classifier_card,
     load_weights,
 )
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 # The least inputs that leave pool5 something to pool (a 3x3/2 pooling that rounds up needs
 # 2 rows): AlexNet 35 -> conv1 8 -> pool1 4 -> pool2 2 -> pool5 1, while 34 gives 7 -> 3 -> 1;
@@ -127,6 +127,17 @@ def _build(network, *, input_shape, num_classes, include_top, pooling, classifie
     return load_weights(keras.Model(inputs, x, name=name), weights)
 
 
+def alexnet_space(hp) -> dict:
+    """The dense layers' width and dropout, where most of the parameters are, and the
+    normalisation: the paper's local response normalisation (Krizhevsky et al., 2012,
+    section 3.3, which Simonyan and Zisserman, 2015, found did not help) and batch
+    normalisation instead, neither of them the default. The convolutions are the papers'."""
+    return {"fc_units": hp.Choice("fc_units", [256, 512, 1024, 2048], default=512),
+            "dropout": hp.Float("dropout", 0.0, 0.7, step=0.1, default=0.5),
+            "lrn": hp.Boolean("lrn"), "batch_norm": hp.Boolean("batch_norm")}
+
+
+@search_space(alexnet_space)
 @register("alexnet", reference=KRIZHEVSKY_2012, **CARD)
 def alexnet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pooling=None,
             classifier_activation="softmax", weights=None, lrn=False, batch_norm=False,
@@ -144,6 +155,7 @@ def alexnet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pooli
                   batch_norm=batch_norm, fc_units=fc_units, dropout=dropout, name=name)
 
 
+@search_space(alexnet_space)
 @register("zfnet", reference=ZEILER_2014, **CARD)
 def zfnet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pooling=None,
           classifier_activation="softmax", weights=None, lrn=False, batch_norm=False,

@@ -26,9 +26,10 @@ from zoo.models._common import (
     image_input,
     imagenet_classifier_card,
     load_weights,
+    recipe_only,
 )
 from zoo.models.vision._porting import check_imagenet_weights, load_imagenet_weights
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 MIN_SIZE = (32, 32)  # keras.applications' minimum: the stem and three transitions divide by 32.
 GROWTH_RATE = 32
@@ -68,6 +69,7 @@ def _stem(x):
     return keras.layers.MaxPooling2D(3, strides=2, name="pool1")(x)
 
 
+@search_space(recipe_only)
 @register("densenet121", defaults={"depth": 121}, **CARD)
 @register("densenet169", defaults={"depth": 169}, **CARD)
 @register("densenet201", defaults={"depth": 201}, **CARD)

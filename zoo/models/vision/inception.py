@@ -40,9 +40,10 @@ from zoo.models._common import (
     image_input,
     imagenet_classifier_card,
     load_weights,
+    recipe_only,
 )
 from zoo.models.vision._porting import check_imagenet_weights, load_imagenet_weights
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 # GoogLeNet's five stride-2 stages reduce the grid 32-fold: at 32x32 the last stage sees 1x1.
 GOOGLENET_MIN_SIZE = (32, 32)
@@ -94,6 +95,7 @@ def _auxiliary_classifier(x, *, num_classes, classifier_activation, prefix, name
     return keras.layers.Dense(num_classes, activation=classifier_activation, name=name)(x)
 
 
+@search_space(recipe_only)
 @register("googlenet", input_shape=(224, 224, 3), reference=SZEGEDY_2015,
           recipe=_fashion_mnist_recipe(32, epochs=10, batch_size=128), **CARD)
 def googlenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pooling=None,
@@ -141,6 +143,7 @@ def googlenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poo
     return load_weights(model, weights)
 
 
+@search_space(recipe_only)
 @register("inception_v3", input_shape=(299, 299, 3), reference=SZEGEDY_2016,
           recipe=_fashion_mnist_recipe(75, epochs=10, batch_size=64), **CARD)
 def inception_v3(input_shape=(299, 299, 3), num_classes=1000, include_top=True, pooling=None,

@@ -20,7 +20,7 @@ from zoo.models._common import (
     image_input,
     load_weights,
 )
-from zoo.registry import Recipe, Reference, register
+from zoo.registry import Recipe, Reference, register, search_space
 
 MIN_SIZE = (28, 28)  # C1 same, S2 /2, C3 valid -4, S4 /2, C5 needs 5x5: 28 is the least.
 APIS = ("sequential", "functional", "subclass")
@@ -59,8 +59,17 @@ CARD = dict(family="lenet", task="image-classification", input_shape=(28, 28, 1)
             reference=LECUN_1998)
 
 
+def lenet5_space(hp) -> dict:
+    """The activation and the subsampling: today's ReLU and max-pooling, or the original's
+    squashing function and averaging (LeCun et al., 1998, section II.B). The widths are the
+    paper's, and `api` tells the three registered builds apart."""
+    return {"activation": hp.Choice("activation", ["relu", "tanh"]),
+            "pool": hp.Choice("pool", ["max", "avg"])}
+
+
 # One factory, three registered names: the sweep then covers every API. `lenet5` is the
 # Sequential build; `lenet5(api=...)` reaches the others too.
+@search_space(lenet5_space)
 @register("lenet5", api="sequential", **CARD)
 @register("lenet5_functional", api="functional",
           defaults={"api": "functional", "name": "lenet5_functional"}, **CARD)

@@ -39,7 +39,7 @@ from zoo.models._common import (
     load_weights,
 )
 from zoo.models.vision._porting import check_imagenet_weights, load_imagenet_weights
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 MIN_SIZE = (32, 32)  # keras.applications' minimum: five halvings.
 # MobileNet (table 1): a 32-filter 3x3/2 convolution, then (pointwise filters, stride) of the
@@ -135,6 +135,16 @@ def _v1_top(x, *, num_classes, classifier_activation, dropout):
     return keras.layers.Activation(classifier_activation, name="predictions")(x)
 
 
+def mobilenet_space(hp) -> dict:
+    """The width multiplier alpha, the depthwise filters per channel and the dropout before
+    the classifier: alpha is the knob Howard et al. (2017, section 3.3) give for trading
+    accuracy for size."""
+    return {"alpha": hp.Choice("alpha", [0.5, 0.75, 1.0, 1.25], default=1.0),
+            "depth_multiplier": hp.Choice("depth_multiplier", [1, 2]),
+            "dropout": hp.Float("dropout", 0.0, 0.5, step=0.1)}
+
+
+@search_space(mobilenet_space)
 @register("mobilenet", reference=HOWARD_2017, **CARD)
 def mobilenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pooling=None,
               classifier_activation="softmax", weights=None, alpha=1.0, depth_multiplier=1,
@@ -194,6 +204,16 @@ def mobilenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poo
     return load_weights(model, weights)
 
 
+def mobilenet_v2_space(hp) -> dict:
+    """The width multiplier alpha (Sandler et al., 2018, section 6.1, sweep it from 0.35 to
+    1.4) and the batch normalisation's momentum, which the recipe lowers to 0.99 so that the
+    moving averages keep up in short training from scratch."""
+    return {"alpha": hp.Choice("alpha", [0.5, 0.75, 1.0, 1.4], default=1.0),
+            "batch_norm_momentum": hp.Choice("batch_norm_momentum", [0.9, 0.99, 0.999],
+                                             default=0.99)}
+
+
+@search_space(mobilenet_v2_space)
 @register("mobilenet_v2", reference=SANDLER_2018, **{**CARD, "recipe": V2_RECIPE})
 def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, include_top=True, pooling=None,
                  classifier_activation="softmax", weights=None, alpha=1.0,

@@ -32,7 +32,7 @@ from zoo.models._common import (
     image_input,
     load_weights,
 )
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 # Two 3x3/2 poolings that round up, each needing 2 rows: 4 -> 2 -> 1, while 3 -> 1 leaves
 # the second nothing to pool. The convolutions are "same" and do not shrink the maps.
@@ -44,6 +44,14 @@ LIN_2014 = Reference("Network in network", "Lin, M., Chen, Q. and Yan, S.", 2014
                      "https://arxiv.org/abs/1312.4400")
 
 
+def nin_space(hp) -> dict:
+    """The dropout after the first two mlpconv layers, the one regulariser of Network in
+    Network besides its global average pooling (Lin, Chen and Yan, 2014, section 4.1). The
+    mlpconv widths are the authors' released model."""
+    return {"dropout": hp.Float("dropout", 0.0, 0.7, step=0.1, default=0.5)}
+
+
+@search_space(nin_space)
 @register("nin", family="nin", task="image-classification", api="functional",
           input_shape=(32, 32, 3), input_name="image", dataset="fashion_mnist", num_classes=10,
           recipe=fashion_mnist_recipe(32),

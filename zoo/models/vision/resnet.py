@@ -30,9 +30,10 @@ from zoo.models._common import (
     image_input,
     imagenet_classifier_card,
     load_weights,
+    recipe_only,
 )
 from zoo.models.vision._porting import check_imagenet_weights, load_imagenet_weights
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 MIN_SIZE = (32, 32)  # keras.applications' minimum: the stem and three stacks divide by 32.
 FILTERS = (64, 128, 256, 512)
@@ -119,6 +120,7 @@ def _stacks(x, depth, version):
     return x
 
 
+@search_space(recipe_only)
 @register("resnet18", reference=HE_2016, defaults={"depth": 18}, **CARD)
 @register("resnet34", reference=HE_2016, defaults={"depth": 34}, **CARD)
 @register("resnet50", reference=HE_2016, defaults={"depth": 50}, **CARD)

@@ -18,9 +18,15 @@ schedule of 64k iterations, which is beyond a 2-core CPU.
 
 from zoo import _validate
 from zoo._lazy import keras
-from zoo.models._common import check_image_classifier, classifier_head, image_input, load_weights
+from zoo.models._common import (
+    check_image_classifier,
+    classifier_head,
+    image_input,
+    load_weights,
+    recipe_only,
+)
 from zoo.models.vision.resnet import HE_2016
-from zoo.registry import Recipe, register
+from zoo.registry import Recipe, register, search_space
 
 FILTERS = (16, 32, 64)
 # n of the paper's 6n + 2 layers: three stacks of n blocks, two 3x3 convolutions each.
@@ -36,6 +42,7 @@ CARD = dict(family="resnet", task="image-classification", api="functional",
             num_classes=10, recipe=RECIPE, reference=HE_2016)
 
 
+@search_space(recipe_only)
 @register("resnet20", defaults={"depth": 20}, **CARD)
 @register("resnet32", defaults={"depth": 32}, **CARD)
 @register("resnet44", defaults={"depth": 44}, **CARD)

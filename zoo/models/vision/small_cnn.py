@@ -10,8 +10,8 @@ Keras "simple MNIST convnet" example has the same shape).
 
 from zoo import _validate
 from zoo._lazy import keras
-from zoo.models._common import check_image_classifier, image_input, load_weights
-from zoo.registry import Recipe, Reference, register
+from zoo.models._common import check_image_classifier, image_input, load_weights, scaled_widths
+from zoo.registry import Recipe, Reference, register, search_space
 
 # Two "valid" 3x3 convolutions (-2 each) and two 2x2 poolings (halving, rounded down):
 # 10 -> 8 -> 4 -> 2 -> 1, while 9 -> 7 -> 3 -> 1 leaves nothing for the second pooling.
@@ -43,6 +43,17 @@ def small_cnn_layers(filters, units, dropout, num_classes, include_top, pooling,
     return layers
 
 
+def small_cnn_space(hp) -> dict:
+    """The convolutions' width (their 32-64 filters scaled), the dense layer's units and
+    the dropout after it: the capacity and regularisation knobs of a small convnet
+    (Goodfellow, Bengio and Courville, Deep Learning, 2016, section 11.4)."""
+    width = hp.Choice("width", [0.5, 1.0, 2.0], default=1.0)
+    return {"filters": scaled_widths((32, 64), width),
+            "units": hp.Choice("units", [64, 128, 256], default=128),
+            "dropout": hp.Float("dropout", 0.0, 0.6, step=0.1, default=0.5)}
+
+
+@search_space(small_cnn_space)
 @register("small_cnn", family="small_cnn", task="image-classification", api="sequential",
           input_shape=(28, 28, 1), input_name="image", dataset="fashion_mnist", num_classes=10,
           recipe=Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",),

@@ -32,7 +32,7 @@ from zoo.models._common import (
     load_weights,
 )
 from zoo.models.vision._porting import check_imagenet_weights, load_imagenet_weights
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 MIN_SIZE = (32, 32)  # five 2x2/2 poolings: 32 ends at 1x1 (keras.applications' minimum too)
 FILTERS = (64, 128, 256, 512, 512)
@@ -89,6 +89,15 @@ def _check_imagenet(depth, batch_norm, include_top, fc_units, input_shape):
         )
 
 
+def vgg_space(hp) -> dict:
+    """The two dense layers' width and dropout, where most of VGG's parameters are
+    (Simonyan and Zisserman, 2015, regularise them with dropout 0.5). The convolutions are
+    the paper's configuration, and batch normalisation tells `vgg16` from `vgg16_bn`."""
+    return {"fc_units": hp.Choice("fc_units", [256, 512, 1024], default=512),
+            "dropout": hp.Float("dropout", 0.0, 0.6, step=0.1, default=0.5)}
+
+
+@search_space(vgg_space)
 @register("vgg11", defaults={"depth": 11}, **PLAIN)
 @register("vgg13", defaults={"depth": 13}, **PLAIN)
 @register("vgg16", defaults={"depth": 16}, **PLAIN)

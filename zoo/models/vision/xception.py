@@ -26,9 +26,10 @@ from zoo.models._common import (
     image_input,
     imagenet_classifier_card,
     load_weights,
+    recipe_only,
 )
 from zoo.models.vision._porting import check_imagenet_weights, load_imagenet_weights
-from zoo.registry import Reference, register
+from zoo.registry import Reference, register, search_space
 
 MIN_SIZE = (71, 71)  # keras.applications' minimum: 71 -> 35 -> 33 -> 17 -> 9 -> 5 -> 3.
 ENTRY_FLOW = (128, 256, 728)  # blocks 2-4, each two separable convolutions
@@ -59,6 +60,7 @@ def _separable_conv_bn_relu(x, filters, name):
     return keras.layers.Activation("relu", name=f"{name}_act")(x)
 
 
+@search_space(recipe_only)
 @register("xception", **imagenet_classifier_card(
     "xception", input_shape=(299, 299, 3), recipe=RECIPE, reference=CHOLLET_2017))
 def xception(input_shape=(299, 299, 3), num_classes=1000, include_top=True, pooling=None,
