@@ -44,7 +44,7 @@ def test_errors_are_one_line_with_exit_code_2():
 
 def test_help_explains_every_command():
     result = zoo_cli("--help")
-    for command in ("list", "info", "datasets", "train", "evaluate", "export"):
+    for command in ("list", "info", "datasets", "train", "tune", "evaluate", "export"):
         assert command in result.stdout
     assert "zoo train lenet5 --epochs 3 --export" in result.stdout
 

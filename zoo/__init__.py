@@ -5,6 +5,7 @@
     model = zoo.get_model("lenet5", num_classes=10)
     result = zoo.train("lenet5", "fashion_mnist", epochs=3)
     zoo.export(result.model, "lenet5")
+    best = zoo.tune("mlp", tuner="bayesian", max_trials=10)
 
 `import zoo` is light: the registry is read without TensorFlow, and the training, data and
 export parts are imported on first use.
@@ -19,12 +20,13 @@ from zoo.registry import (
     list_models,
     model_card,
     register,
+    search_space,
 )
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    # zoo.train and zoo.export are packages that are also callable (see _callable_module).
+    # zoo.train, zoo.export and zoo.tune are packages that are also callable (see _callable_module).
     "train": ("zoo.train", None),
     "evaluate": ("zoo.train", "evaluate"),
     "export": ("zoo.export", None),
@@ -35,11 +37,12 @@ _LAZY = {
     "fine_tune": ("zoo.transfer_learning", "fine_tune"),
     "visualize": ("zoo.visualize", None),
     "hub": ("zoo.hub", None),
+    "tune": ("zoo.tune", None),
 }
 
 __all__ = [
     "ModelCard", "Recipe", "Reference", "UnknownModelError", "get_model", "list_models",
-    "model_card", "register", *_LAZY,
+    "model_card", "register", "search_space", *_LAZY,
 ]
 
 

@@ -1,4 +1,4 @@
-"""The `zoo` command line: list, info, datasets, data prepare, train, evaluate, export.
+"""The `zoo` command line: list, info, datasets, data prepare, train, tune, evaluate, export.
 
 `zoo list` and `zoo info` read the registry without importing TensorFlow; the commands that
 build or train import it when they run.
@@ -21,6 +21,8 @@ EPILOG = """examples:
   zoo datasets                            every dataset: task, sizes, where it comes from
   zoo data prepare reuters_r8             build a text corpus into the TFDS data directory
   zoo train lenet5 --epochs 3 --export    train on the card's dataset, export to saved_models/
+  zoo tune mlp --tuner bayesian --max-trials 12 --epochs 5
+                                          search, then train, test and export the best
   zoo evaluate runs/lenet5-<time>         test metrics of a run's best checkpoint
   zoo export runs/lenet5-<time> --name lenet5
 """
@@ -181,6 +183,37 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_tune(args) -> int:
+    _quiet_tensorflow()
+    import zoo
+
+    result = zoo.tune(args.name, args.dataset, tuner=args.tuner, max_trials=args.max_trials,
+                      epochs=args.epochs, final_epochs=args.final_epochs,
+                      objective=args.objective, seed=args.seed, directory=args.directory,
+                      project_name=args.project, overwrite=args.overwrite,
+                      export_root=None if args.no_export else args.export_root)
+    if result.role == "worker":
+        print(f"worker done: its trials are in {result.project_dir}; the chief trains, tests "
+              "and exports the best.")
+        return 0
+    print(f"{len(result.trials)} trials by {result.objective} ({result.direction}), best first:")
+    for trial in result.trials:
+        score = "-" if trial["score"] is None else f"{trial['score']:.4f}"
+        drawn = ", ".join(f"{k}={_short(v)}" for k, v in trial["hyperparameters"].items())
+        print(f"  trial {trial['trial_id']:>3}  {score:>8}  {drawn}")
+    print(f"best: zoo.train({args.name!r}, model_options={result.model_options!r}, "
+          f"learning_rate={result.learning_rate:.3g})")
+    print(f"run directory: {result.run_dir}")
+    print("test metrics: " + ", ".join(f"{k} {v:.4f}" for k, v in result.test_metrics.items()))
+    if result.export_path:
+        print(f"exported: {result.export_path}")
+    return 0
+
+
+def _short(value):
+    return f"{value:.3g}" if isinstance(value, float) else value
+
+
 def cmd_evaluate(args) -> int:
     _quiet_tensorflow()
     import zoo
@@ -288,6 +321,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export", action="store_true", help="export the trained model afterwards")
     p.add_argument("--export-root", default="saved_models", help="default: saved_models")
     p.set_defaults(run=cmd_train)
+
+    p = commands.add_parser("tune", help="search a model's hyperparameters with keras-tuner, "
+                            "then train, test and export the best")
+    p.add_argument("name", help="a registered model, see `zoo list`")
+    p.add_argument("--dataset", help="dataset name (default: the model card's)")
+    p.add_argument("--tuner", default="random", choices=("random", "hyperband", "bayesian"))
+    p.add_argument("--max-trials", type=int,
+                   help="configurations to try (default 10; not for hyperband)")
+    p.add_argument("--epochs", type=int, help="each trial's epochs (default: the recipe's)")
+    p.add_argument("--final-epochs", type=int,
+                   help="the best configuration's training (default: the recipe's epochs)")
+    p.add_argument("--objective", help="validation figure to score trials by "
+                   "(default: the recipe's monitor)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--directory", default="runs/tuning",
+                   help="keras-tuner's folder (default: runs/tuning)")
+    p.add_argument("--project", help="the search's name in it (default: NAME-TUNER); an "
+                   "existing one resumes")
+    p.add_argument("--overwrite", action="store_true", help="start the search afresh")
+    p.add_argument("--export-root", default="saved_models", help="default: saved_models")
+    p.add_argument("--no-export", action="store_true", help="do not export the best model")
+    p.set_defaults(run=cmd_tune)
 
     p = commands.add_parser("evaluate", help="test metrics of a saved model")
     p.add_argument("model", help="a .keras file, a run directory or an exported version")

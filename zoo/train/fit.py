@@ -187,9 +187,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     card = card_of(model)
     _refuse_interactive(card)
     if isinstance(model, str):
-        model = get_model(model, **{**card.recipe.model_options, **_classes_of(card, dataset),
-                                    **_window_of(card, dataset, dataset_options),
-                                    **(model_options or {})})
+        model = build_for_dataset(card, dataset, dataset_options, model_options)
     elif model_options:
         raise ValueError("model_options= only applies when model is given by name.")
     recipe = card.recipe if card else None
@@ -293,6 +291,16 @@ def evaluation_pipeline(model, card, dataset: str, split="test", batch_size=256,
     # Augmentation is for training: evaluation sees the images as they are.
     options = evaluation_options(recipe_dataset_options(card, dataset, dataset_options))
     return data.load(dataset, split, batch_size=batch_size, **options)
+
+
+def build_for_dataset(card: ModelCard, dataset=None, dataset_options=None,
+                      model_options=None) -> keras.Model:
+    """A registered model built to train on `dataset` (default: its card's): the recipe's
+    `model_options`, then what the dataset fixes (its classes, a forecaster's window), then
+    the caller's `model_options`."""
+    return get_model(card.name, **{**card.recipe.model_options, **_classes_of(card, dataset),
+                                   **_window_of(card, dataset, dataset_options),
+                                   **(model_options or {})})
 
 
 def _classes_of(card, dataset) -> dict:
