@@ -25,6 +25,8 @@ EPILOG = """examples:
                                           search, then train, test and export the best
   zoo evaluate runs/lenet5-<time>         test metrics of a run's best checkpoint
   zoo export runs/lenet5-<time> --name lenet5
+  zoo export runs/lenet5-<time> --format tflite_int8
+                                          or tflite, onnx: saved_models/lenet5_int8.tflite
 """
 
 
@@ -247,6 +249,8 @@ def cmd_export(args) -> int:
     config = Path(args.model) / "config.json"  # a run directory says what it trained on
     dataset = args.dataset or (json.loads(config.read_text()).get("dataset")
                                if config.is_file() else None)
+    if args.format != "saved_model":
+        return _export_format(model, dataset, args)
     warmup = _warmup_batch(model, dataset, args.warmup) if args.warmup is not None else None
     path = zoo.export(model, args.name, args.version, root=args.root, overwrite=args.overwrite,
                       labels=_class_names(dataset, model), warmup=warmup)
@@ -255,6 +259,34 @@ def cmd_export(args) -> int:
         from zoo.export.tf_serving import write_models_config
 
         print(write_models_config(args.root, base_path=args.serving_base_path))
+    return 0
+
+
+def _export_format(model, dataset, args) -> int:
+    """A TFLite or ONNX file `ROOT/<name>[_int8].<suffix>`; int8 calibrates on the first
+    examples of the training split of `dataset` (default: the run's or the card's)."""
+    from zoo.export.formats import CALIBRATION_EXAMPLES, FORMATS, export_format
+    from zoo.registry import card_of
+    from zoo.train.fit import evaluation_pipeline
+
+    for option in ("warmup", "version", "models_config"):
+        if getattr(args, option):
+            raise ValueError(f"--{option.replace('_', '-')} is for SavedModels, not "
+                             f"--format {args.format}.")
+    calibration = None
+    if args.format == "tflite_int8":
+        card = card_of(model)
+        dataset = dataset or (card.dataset if card else None)
+        if dataset is None:
+            raise ValueError("--format tflite_int8 calibrates on real inputs: pass --dataset "
+                             "for a model that is not in the registry.")
+        calibration = evaluation_pipeline(model, card, dataset, "train",
+                                          batch_size=CALIBRATION_EXAMPLES).take(1)
+    name = (args.name or model.name) + ("_int8" if args.format == "tflite_int8" else "")
+    path = Path(args.root) / f"{name}{FORMATS[args.format]}"
+    if path.exists() and not args.overwrite:
+        raise ValueError(f"{path} exists: pass --overwrite to replace it.")
+    print(export_format(model, path, args.format, representative_data=calibration))
     return 0
 
 
@@ -360,6 +392,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write N test examples as TF Serving warm-up requests")
     p.add_argument("--dataset", help="the warm-up examples' dataset (default: the run's or "
                    "the model card's)")
+    p.add_argument("--format", default="saved_model",
+                   choices=("saved_model", "tflite", "tflite_int8", "onnx"),
+                   help="a SavedModel version for TF Serving (default), or a file "
+                   "ROOT/NAME.tflite, ROOT/NAME_int8.tflite (calibrated on --dataset's "
+                   "training images) or ROOT/NAME.onnx")
     p.add_argument("--models-config", action="store_true",
                    help="then write ROOT/models.config listing every model under --root")
     p.add_argument("--serving-base-path", metavar="PATH",

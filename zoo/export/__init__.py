@@ -2,15 +2,25 @@
 
 The package is callable: `zoo.export(...)` is `zoo.export.export(...)`. TF Serving's models
 config and warm-up requests: `zoo.export.tf_serving`; the `image_bytes` signature of image
-classifiers (encoded JPEG or PNG in): `zoo.export.image_bytes`.
+classifiers (encoded JPEG or PNG in): `zoo.export.image_bytes`. TFLite (float or int8) and
+ONNX files, with runners in LiteRT and ONNX Runtime: `zoo.export.formats`.
 """
 
 from zoo._callable_module import make_callable
+from zoo.export.formats import (
+    FORMATS,
+    LiteRTRunner,
+    ONNXRunner,
+    export_format,
+    run_onnx,
+    run_tflite,
+)
 from zoo.export.saved_model import export, load_model, versions
 from zoo.export.signatures import input_spec, serving_function
 from zoo.export.tf_serving import write_models_config
 
-__all__ = ["export", "load_model", "versions", "input_spec", "serving_function",
+__all__ = ["FORMATS", "LiteRTRunner", "ONNXRunner", "export", "export_format", "load_model",
+           "versions", "input_spec", "run_onnx", "run_tflite", "serving_function",
            "write_models_config"]
 
 make_callable(__name__, export)
