@@ -169,7 +169,8 @@ def cmd_train(args) -> int:
                        learning_rate=args.learning_rate, deterministic=args.deterministic,
                        steps_per_execution=args.steps_per_execution,
                        jit_compile={"true": True, "false": False}.get(args.jit_compile,
-                                                                       args.jit_compile))
+                                                                       args.jit_compile),
+                       precision=args.precision)
     metrics = zoo.evaluate(result.model, args.dataset)
     print(f"run directory: {result.run_dir}")
     speed = result.history.get("examples_per_second")
@@ -348,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="batches per call of the compiled step (default: the card's recipe)")
     p.add_argument("--jit-compile", choices=("auto", "true", "false"),
                    help="compile the step with XLA (default: the card's recipe)")
+    p.add_argument("--precision", choices=("float32", "mixed_float16", "mixed_bfloat16"),
+                   help="mixed precision: 16-bit compute, float32 variables (default float32)")
     p.add_argument("--out", default="runs", help="folder for run directories (default: runs)")
     p.add_argument("--run-dir", help="exact run directory; an interrupted run's resumes it")
     p.add_argument("--export", action="store_true", help="export the trained model afterwards")

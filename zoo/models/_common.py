@@ -134,8 +134,14 @@ def check_activation(activation):
 
 def produces_probabilities(model) -> bool:
     """Whether a classifier's output is already a probability distribution (a softmax or
-    sigmoid last layer, an ensemble of such models, a vote) rather than logits."""
-    layer = model.layers[-1] if model.layers else None
+    sigmoid last layer, an ensemble of such models, a vote) rather than logits. Trailing
+    linear `Activation` layers change no value (mixed precision's cast of the outputs to
+    float32 is one), so the layer before them decides."""
+    layers = list(model.layers)
+    while len(layers) > 1 and isinstance(layers[-1], keras.layers.Activation) and \
+            layers[-1].activation is keras.activations.linear:
+        layers.pop()
+    layer = layers[-1] if layers else None
     if isinstance(layer, keras.Model):
         return produces_probabilities(layer)
     if type(layer).__name__ == "MajorityVote":

@@ -20,6 +20,7 @@ from zoo.data.augment import evaluation_options
 from zoo.registry import ModelCard, Recipe, card_of, get_model
 from zoo.tasks import get_task
 from zoo.train.callbacks import standard_callbacks
+from zoo.train.precision import dtype_policy, float32_outputs
 from zoo.train.rundir import new_run_dir, plot_history
 
 
@@ -147,7 +148,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
           model_options: Mapping[str, Any] | None = None, early_stopping: bool = True,
           tensorboard: bool = True, deterministic: bool = False,
           steps_per_execution: int | None = None, jit_compile: bool | str | None = None,
-          verbose="auto") -> TrainResult:
+          precision: str | None = None, verbose="auto") -> TrainResult:
     """Train a model on a dataset with the standard callbacks.
 
     Args:
@@ -172,6 +173,10 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
             seed end with bit-identical weights on any device; slower on GPUs, and ops that
             have no deterministic kernel raise instead of running.
         steps_per_execution, jit_compile: override the recipe's (see `zoo.registry.Recipe`).
+        precision: "mixed_float16" or "mixed_bfloat16" build a named model for mixed
+            precision (`zoo.train.precision`: 16-bit compute, float32 variables and outputs,
+            loss scaling for float16); default float32. A `keras.Model` given keeps the
+            policy it was built with, which must then match.
 
     Each epoch's history holds `epoch_seconds` and `examples_per_second` beside the losses
     and metrics (`zoo.train.callbacks.Throughput`).
@@ -187,9 +192,16 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     card = card_of(model)
     _refuse_interactive(card)
     if isinstance(model, str):
-        model = build_for_dataset(card, dataset, dataset_options, model_options)
+        with dtype_policy(precision or "float32"):
+            model = build_for_dataset(card, dataset, dataset_options, model_options)
+            if precision not in (None, "float32"):
+                model = float32_outputs(model)
     elif model_options:
         raise ValueError("model_options= only applies when model is given by name.")
+    elif precision is not None and model.dtype_policy.name != precision:
+        raise ValueError(f"precision={precision!r}, but {model.name} was built with "
+                         f"{model.dtype_policy.name!r}: pass its name to build it for "
+                         f"{precision!r}.")
     recipe = card.recipe if card else None
     epochs = epochs or (recipe.epochs if recipe else 10)
     batch_size = batch_size or (recipe.batch_size if recipe else 128)
@@ -218,6 +230,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         "validation_fraction": validation_fraction, "monitor": monitor,
         "optimizer": keras.optimizers.serialize(model.optimizer),
         "steps_per_execution": model.steps_per_execution, "jit_compile": model.jit_compile,
+        "precision": model.dtype_policy.name,
         "versions": _versions(),
     })
 

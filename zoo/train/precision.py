@@ -1,0 +1,49 @@
+"""Mixed precision (Micikevicius et al. 2018, "Mixed precision training"): layers compute in
+float16 or bfloat16 while their variables stay float32, so a step moves half the bytes and
+runs on the accelerator's 16-bit units.
+
+What zoo adds to Keras' dtype policies: the policy holds only while a model is built (Keras'
+is a process-wide setting that would leak into every model built afterwards), and the
+model's outputs are cast back to float32, as Keras' guide asks, so that losses, metrics and
+served outputs keep float32's range. Loss scaling is Keras' own: `compile` wraps the
+optimizer in a `LossScaleOptimizer` for a model built under "mixed_float16" (bfloat16 has
+float32's exponent range and needs none).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import keras
+
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+@contextlib.contextmanager
+def dtype_policy(precision: str):
+    """Keras' global dtype policy set to `precision` for the block, then as it was."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r} is not one of {list(PRECISIONS)}.")
+    previous = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy(precision)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous)
+
+
+def float32_outputs(model: keras.Model) -> keras.Model:
+    """`model` with every output cast to float32 by a last float32 layer: the same layers and
+    weights in a Functional graph, under the model's name. A model whose outputs are float32
+    already comes back as it is."""
+    outputs = getattr(model, "outputs", None)
+    if not outputs:
+        raise ValueError(
+            f"{model.name} is a subclassed model, whose outputs zoo cannot cast: build it "
+            "under keras.mixed_precision.set_dtype_policy(...) and cast its outputs to "
+            "float32 in call().")
+    if all(output.dtype == "float32" for output in outputs):
+        return model
+    cast = [keras.layers.Activation("linear", dtype="float32", name=f"float32_output_{i}")(o)
+            for i, o in enumerate(outputs)]
+    return keras.Model(model.inputs, cast if len(cast) > 1 else cast[0], name=model.name)
