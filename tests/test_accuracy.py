@@ -4,7 +4,7 @@ the foundation promises, and check that the figure recorded on the card is repro
 import pytest
 
 import zoo
-from zoo.benchmark import measure, measure_ensemble, measure_transfer
+from zoo.benchmark import measure, measure_transfer
 
 FLOORS = {"lenet5": 0.89, "mlp": 0.87, "logistic_regression": 0.83}
 # Same seed and recipe; what remains is nondeterminism of multi-threaded CPU kernels.
@@ -14,8 +14,7 @@ ENSEMBLE_MEMBER, ENSEMBLE_SEEDS = "lenet5", (0, 1, 2)
 
 @pytest.fixture(scope="module")
 def recipe_trained(tmp_path_factory):
-    """`zoo.train(name, seed=seed)` with the card's recipe, once per module: LeNet-5 trained
-    with seed 0 is both the floor test's model and the ensemble's first member."""
+    """`zoo.train(name, seed=seed)` with the card's recipe, once per module."""
     results = {}
 
     def trained(name, seed=0):
@@ -46,10 +45,15 @@ def test_transfer_from_fashion_mnist_beats_training_from_scratch(tmp_path):
         assert abs(recorded[row["metric"]]["value"] - row["value"]) <= 2 * REPRODUCE_WITHIN
 
 
-@pytest.mark.slow
-def test_an_ensemble_of_three_beats_its_best_member(recipe_trained):
-    members = {seed: recipe_trained(ENSEMBLE_MEMBER, seed) for seed in ENSEMBLE_SEEDS}
-    average, _ = measure_ensemble(ENSEMBLE_MEMBER, ENSEMBLE_SEEDS, trained=members)
-    assert average["value"] > average["best_member"], average
-    recorded = zoo.model_card("ensemble").measured["accuracy"]["value"]
-    assert abs(recorded - average["value"]) <= REPRODUCE_WITHIN
+def test_the_recorded_ensemble_of_three_beats_its_best_member():
+    # benchmarks/ensemble.py trains three LeNet-5s with the full recipe (seeds 0-2): a
+    # measurement that DESIGN keeps out of CI, whose recorded figures are checked here. Its
+    # seed-0 member is the floor test's LeNet-5, retrained above; the card figure of LeNet-5
+    # and that member must agree as two runs of one recipe do.
+    rows = {row["method"]: row for row in zoo.model_card("ensemble").measured.values()}
+    for row in rows.values():
+        assert row["best_member"] == max(row["members"].values())
+        assert row["seed"] == list(ENSEMBLE_SEEDS) and row["test_examples"] == 10000
+    assert rows["average"]["value"] > rows["average"]["best_member"], rows["average"]
+    lenet = zoo.model_card(ENSEMBLE_MEMBER).measured["accuracy"]["value"]
+    assert abs(rows["average"]["members"]["lenet5_seed0"] - lenet) <= REPRODUCE_WITHIN
