@@ -341,7 +341,8 @@ def test_the_tuned_mlp_beats_its_default_recipe_as_recorded_and_quoted():
             row[split]["tuned"][figure] > row[split]["default"][figure])
         assert row["tuned_beats_default"][split], f"tuning did not pay on {split}"
     higher_every_seed = all(tuned["test"]["accuracy"] > default["test"]["accuracy"]
-                            for default, tuned in zip(runs["default"], runs["tuned"]))
+                            for default, tuned in zip(runs["default"], runs["tuned"],
+                                                      strict=True))
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     assert ("higher on every seed" in readme) == higher_every_seed
     quoted = (f"median accuracy {row['validation']['tuned']['val_accuracy']:.4f} against "
@@ -350,3 +351,62 @@ def test_the_tuned_mlp_beats_its_default_recipe_as_recorded_and_quoted():
     assert (f"({row['test']['tuned']['accuracy']:.4f} against "
             f"{row['test']['default']['accuracy']:.4f}" in readme)
     assert f"{row['trials']} trials of {row['trial_epochs']}" in readme
+
+
+def test_the_serving_measurement_is_recorded_and_quoted_as_measured():
+    # benchmarks/serving.py (issue 17): ratios recomputed from the rounds, the formats'
+    # accuracies consistent with the SavedModel's, README's rows and claims built from the file.
+    path = Path(__file__).parents[1] / "benchmarks" / "results" / "serving.json"
+    recorded = json.loads(path.read_text())
+    assert recorded["command"].startswith("python benchmarks/serving.py")
+    rows = {row["model"]: row for row in recorded["results"]}
+    assert set(rows) == set(SERVING_NAMES)
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for row in rows.values():
+        rounds = row["rounds"]
+        assert len(rounds) == recorded["rounds"] >= 5
+        ratios = [r["saved_model"]["p50_ms"] / r["keras"]["p50_ms"] for r in rounds]
+        assert row["saved_model_vs_keras_p50"] == [round(v, 3) for v in median_interval(ratios)]
+        figures = row["runtimes"]
+        # One model in four runtimes: the float ones give the SavedModel's answers.
+        for runtime in ("keras", "tflite", "onnx"):
+            assert abs(figures[runtime]["accuracy"] - figures["saved_model"]["accuracy"]) <= 2e-4
+        assert row["int8_accuracy_change"] == round(
+            figures["tflite_int8"]["accuracy"] - figures["saved_model"]["accuracy"], 4)
+        assert figures["tflite_int8"]["bytes"] < figures["tflite"]["bytes"] / 3
+        assert _latency_row(row) in readme and _formats_row(row) in readme
+    highest = max(row["saved_model_vs_keras_p50"][2] for row in rows.values())
+    assert highest <= 1.1, "the goal README states as met"
+    assert f"the highest end of the three intervals is {highest:.2f}" in readme
+    mobilenet = rows["mobilenet_v2"]
+    int8 = mobilenet["runtimes"]["tflite_int8"]
+    float_tflite = mobilenet["runtimes"]["tflite"]["p50_ms"] / int8["p50_ms"]
+    speedup = mobilenet["speedup_vs_saved_model_p50"]["tflite_int8"][1]
+    assert speedup >= 2 and abs(mobilenet["int8_accuracy_change"]) < 0.01
+    assert (f"MobileNetV2 in int8 answers a request {speedup:.0f}x faster than the float "
+            f"SavedModel and {float_tflite:.1f}x faster") in readme
+    assert f"changed by {100 * mobilenet['int8_accuracy_change']:+.2f}" in readme
+
+
+SERVING_NAMES = {"lenet5": "LeNet-5", "mlp": "MLP", "mobilenet_v2": "MobileNetV2"}
+FORMATS = ("tflite", "tflite_int8", "onnx")
+
+
+def _latency_row(row) -> str:
+    figures = row["runtimes"]
+    low, median, high = row["saved_model_vs_keras_p50"]
+    return (f"| {SERVING_NAMES[row['model']]} | {figures['keras']['p50_ms']:.2f} | "
+            f"{figures['saved_model']['p50_ms']:.2f} | {median:.2f} ({low:.2f}-{high:.2f}) | "
+            f"{figures['keras']['p99_ms']:.2f} | {figures['saved_model']['p99_ms']:.2f} |")
+
+
+def _formats_row(row) -> str:
+    figures = row["runtimes"]
+    p50 = " / ".join(f"{figures[f]['p50_ms']:.3f}" for f in FORMATS)
+    speed = " / ".join(f"{row['speedup_vs_saved_model_p50'][f][1]:.1f}x" for f in FORMATS)
+    batch = " / ".join(f"{row['speedup_vs_saved_model_throughput'][f][1]:.1f}x"
+                       for f in FORMATS)
+    sizes = " / ".join(f"{figures[f]['bytes'] / 1024:,.0f}" for f in ("saved_model", *FORMATS))
+    return (f"| {SERVING_NAMES[row['model']]} | {p50} | {speed} | {batch} | {sizes} | "
+            f"{figures['saved_model']['accuracy']:.4f} | "
+            f"{100 * row['int8_accuracy_change']:+.2f} points |")
