@@ -410,3 +410,36 @@ def _formats_row(row) -> str:
     return (f"| {SERVING_NAMES[row['model']]} | {p50} | {speed} | {batch} | {sizes} | "
             f"{figures['saved_model']['accuracy']:.4f} | "
             f"{100 * row['int8_accuracy_change']:+.2f} points |")
+
+
+def test_the_precision_measurement_is_recorded_and_quoted_as_measured():
+    # benchmarks/precision.py (issue 17): each speed-up recomputed from the rounds, README's
+    # table rows and its claim about bfloat16 built from the file.
+    path = Path(__file__).parents[1] / "benchmarks" / "results" / "precision.json"
+    recorded = json.loads(path.read_text())
+    assert recorded["command"].startswith("python benchmarks/precision.py")
+    rows = {row["model"]: row for row in recorded["results"]}
+    assert set(rows) == {"lenet5", "resnet20"}
+    for row in rows.values():
+        assert len(row["rounds"]) == recorded["rounds"] >= 5
+        for config, speedup in row["speedup_vs_float32"].items():
+            for kind in ("train", "infer"):
+                ratios = [r["float32"][kind] / r[config][kind] for r in row["rounds"]]
+                assert speedup[kind] == [round(v, 3) for v in median_interval(ratios)]
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+
+    def cell(interval):
+        return f"{interval[1]:.2f} ({interval[0]:.2f}-{interval[2]:.2f})"
+
+    for config in rows["lenet5"]["speedup_vs_float32"]:
+        if config == "float32":
+            continue
+        cells = [cell(rows[m]["speedup_vs_float32"][config][kind])
+                 for m in ("lenet5", "resnet20") for kind in ("train", "infer")]
+        assert f"| {config} | " + " | ".join(cells) + " |" in readme
+    bfloat16 = rows["resnet20"]["speedup_vs_float32"]["mixed_bfloat16"]["train"]
+    assert bfloat16[0] > 1.0, "README says bfloat16 trains faster here"
+    assert f"trains ResNet-20 {bfloat16[1]:.2f}x as fast as float32" in readme
+    xla_training = [row["speedup_vs_float32"][config]["train"][2] for row in rows.values()
+                    for config in row["speedup_vs_float32"] if config.endswith("+xla")]
+    assert max(xla_training) < 1.0, "README says XLA slows training in every configuration"
