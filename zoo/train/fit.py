@@ -192,7 +192,8 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     card = card_of(model)
     _refuse_interactive(card)
     if isinstance(model, str):
-        with dtype_policy(precision or "float32"):
+        # No precision given: the policy the caller set, if any, as Keras would build with.
+        with dtype_policy(precision) if precision else contextlib.nullcontext():
             model = build_for_dataset(card, dataset, dataset_options, model_options)
             if precision not in (None, "float32"):
                 model = float32_outputs(model)
