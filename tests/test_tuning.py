@@ -105,6 +105,7 @@ def test_a_trial_reports_the_figures_of_its_objectives_best_epoch():
     (dict(name="mlp", tuner="hyperband", max_trials=5), "max_trials does not apply"),
     (dict(name="mlp", max_trials=0), "max_trials=0"),
     (dict(name="mlp", epochs=-1), "epochs=-1"),
+    (dict(name="mlp", final_epochs=0), "final_epochs=0"),
     (dict(name="mlp", objective="val_f2"), "direction of objective 'val_f2' is unknown"),
     (dict(name="dcgan"), "logs no figure that tracks its quality"),
     (dict(name="q_network"), "learns by acting in CartPole-v1"),

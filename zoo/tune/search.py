@@ -89,8 +89,10 @@ def tune(name: str, dataset: str | None = None, *, tuner: str = "random",
         raise ValueError("max_trials does not apply to tuner='hyperband': its number of trials "
                          f"follows from epochs (with factor {HYPERBAND_FACTOR}).")
     max_trials = _validate.positive_int("max_trials", 10 if max_trials is None else max_trials)
-    epochs = _validate.positive_int("epochs", epochs or card.recipe.epochs)
-    final_epochs = _validate.positive_int("final_epochs", final_epochs or card.recipe.epochs)
+    # None means the recipe's; 0 is refused, not read as "the recipe's".
+    epochs = _validate.positive_int("epochs", card.recipe.epochs if epochs is None else epochs)
+    final_epochs = _validate.positive_int(
+        "final_epochs", card.recipe.epochs if final_epochs is None else final_epochs)
     objective = _objective(objective, card, task)
     role = distributed_role()
     project_name = project_name or f"{name}-{tuner}"
