@@ -1,5 +1,7 @@
 """Training: `zoo.train(model, dataset)` and `zoo.evaluate(model, dataset)`;
-`cross_validate` (stratified, iterated K-fold on the training split); by hand,
+`cross_validate` (stratified, iterated K-fold on the training split);
+`classification_report` and `regression_report` (per-class precision, recall, F1, the
+confusion matrix, ROC and PR areas, calibration; MAE, RMSE, R²); by hand,
 `fit_with_gradient_tape` (the steps `fit` takes, written out) and `overfit_one_batch` (the
 check before a long run).
 
@@ -10,8 +12,10 @@ from zoo._callable_module import make_callable
 from zoo.train.cross_validation import CrossValidation, cross_validate
 from zoo.train.fit import TrainResult, compile_with_recipe, evaluate, train
 from zoo.train.loops import fit_with_gradient_tape, overfit_one_batch
+from zoo.train.report import classification_report, regression_report
 
-__all__ = ["CrossValidation", "TrainResult", "compile_with_recipe", "cross_validate", "evaluate",
-           "fit_with_gradient_tape", "overfit_one_batch", "train"]
+__all__ = ["CrossValidation", "TrainResult", "classification_report", "compile_with_recipe",
+           "cross_validate", "evaluate", "fit_with_gradient_tape", "overfit_one_batch",
+           "regression_report", "train"]
 
 make_callable(__name__, train)
