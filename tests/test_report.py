@@ -8,6 +8,7 @@ import zoo
 from zoo.train.report import (
     classification_report,
     expected_calibration_error,
+    majority_baseline,
     regression_report,
 )
 
@@ -62,3 +63,32 @@ def test_expected_calibration_error_by_hand():
     # Two bins of two: 90% confident and half right (0.4 off), 60% and all right (0.4 off).
     assert expected_calibration_error([0.9, 0.9, 0.6, 0.6], [1, 0, 1, 1]) == pytest.approx(0.4)
     assert expected_calibration_error([0.75] * 4, [1, 1, 1, 0]) == pytest.approx(0.0)
+
+
+@pytest.mark.slow
+def test_on_imbalanced_spam_accuracy_flatters_and_class_weights_trade_precision_for_recall(
+        tmp_path):
+    # SMS spam: 13% of the test messages are spam. Answering "ham" always is 87% accurate
+    # and finds no spam at all.
+    baseline = majority_baseline("sms_spam")
+    assert baseline.accuracy > 0.85 and baseline.per_class[1]["f1"] == 0.0
+    reports = {}
+    for weighting in (None, "balanced"):
+        run = zoo.train("text_bow_mlp", "sms_spam", epochs=1, class_weight=weighting,
+                        verbose=0, tensorboard=False, runs_root=tmp_path)
+        reports[weighting] = classification_report(run.model, "sms_spam").per_class[1]
+    plain, weighted = reports[None], reports["balanced"]
+    assert plain["f1"] > 0.5, "a trained classifier does find spam"
+    # Each spam message weighs as much as ~6.5 ham messages: more spam found, at the price
+    # of more ham called spam (King and Zeng 2001).
+    assert weighted["recall"] > plain["recall"] + 0.05, reports
+    assert weighted["precision"] < plain["precision"], reports
+
+
+def test_class_weights_are_checked(tmp_path):
+    with pytest.raises(ValueError, match="class_weight='equal' is not allowed"):
+        zoo.train("logistic_regression", class_weight="equal", dataset_options={"limit": 256},
+                  runs_root=tmp_path)
+    with pytest.raises(ValueError, match="class_weight= applies to classifiers, not to regression"):
+        zoo.train("mlp_regressor", class_weight="balanced", runs_root=tmp_path)
+    assert not any(tmp_path.iterdir())

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from zoo import _validate, data, objectives
@@ -148,7 +149,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
           model_options: Mapping[str, Any] | None = None, early_stopping: bool = True,
           tensorboard: bool = True, deterministic: bool = False,
           steps_per_execution: int | None = None, jit_compile: bool | str | None = None,
-          precision: str | None = None, verbose="auto") -> TrainResult:
+          precision: str | None = None, class_weight=None, verbose="auto") -> TrainResult:
     """Train a model on a dataset with the standard callbacks.
 
     Args:
@@ -177,6 +178,9 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
             precision (`zoo.train.precision`: 16-bit compute, float32 variables and outputs,
             loss scaling for float16); default float32. A `keras.Model` given keeps the
             policy it was built with, which must then match.
+        class_weight: weigh each training example's loss by its class, against imbalance:
+            "balanced" (King and Zeng 2001's n / (classes x count), counted on the training
+            split) or a {class: weight} dict; default unweighted.
 
     Each epoch's history holds `epoch_seconds` and `examples_per_second` beside the losses
     and metrics (`zoo.train.callbacks.Throughput`).
@@ -219,6 +223,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
                             loss=loss, metrics=metrics, steps_per_execution=steps_per_execution,
                             jit_compile=jit_compile)
 
+    class_weight = class_weights(class_weight, train_data, task)
     run_dir = Path(run_dir) if run_dir else new_run_dir(runs_root, model.name)
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     monitor = _monitor(recipe, validation_data)
@@ -232,6 +237,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         "optimizer": keras.optimizers.serialize(model.optimizer),
         "steps_per_execution": model.steps_per_execution, "jit_compile": model.jit_compile,
         "precision": model.dtype_policy.name,
+        "class_weight": class_weight,
         "versions": _versions(),
     })
 
@@ -242,6 +248,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         fit = model.fit(
             train_data, validation_data=validation_data, epochs=epochs, verbose=verbose,
             shuffle=False,  # zoo's pipelines shuffle themselves; Keras cannot shuffle them
+            class_weight=class_weight,
             callbacks=[*standard_callbacks(run_dir, monitor=monitor,
                                            mode=monitor_mode(monitor, task),
                                            patience=recipe.patience if recipe else 5,
@@ -256,6 +263,26 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     if history:
         plot_history(history, run_dir / "curves.png")
     return TrainResult(model=model, history=history, run_dir=run_dir)
+
+
+def class_weights(class_weight, train_data, task) -> dict[int, float] | None:
+    """`fit`'s class weights from zoo.train's `class_weight`: None, "balanced" (each class
+    weighs n / (classes x its count) in the training split, so all classes weigh the same in
+    total), or a {class: weight} dict, checked."""
+    if class_weight is None:
+        return None
+    if task is None or not task.name.endswith("classification"):
+        raise ValueError("class_weight= applies to classifiers, not to "
+                         f"{task.name if task else 'a model without a task'} models.")
+    if isinstance(class_weight, Mapping):
+        weights = {int(k): _validate.positive(f"class_weight[{k!r}]", v)
+                   for k, v in class_weight.items()}
+        return weights
+    _validate.choice("class_weight", class_weight, ("balanced",))
+    labels = np.concatenate([np.asarray(y).reshape(-1) for _, y in train_data])
+    counts = np.bincount(labels.astype(int))
+    present = np.flatnonzero(counts)
+    return {int(c): float(len(labels) / (len(present) * counts[c])) for c in present}
 
 
 @contextlib.contextmanager
