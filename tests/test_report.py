@@ -9,6 +9,7 @@ from zoo.train.report import (
     classification_report,
     expected_calibration_error,
     majority_baseline,
+    plot_report,
     regression_report,
 )
 
@@ -22,7 +23,7 @@ def logistic(tmp_path_factory):
                      runs_root=tmp_path_factory.mktemp("runs")).model
 
 
-def test_a_classifiers_report_agrees_with_keras_and_with_its_definitions(logistic):
+def test_a_classifiers_report_agrees_with_keras_and_with_its_definitions(logistic, tmp_path):
     report = classification_report(logistic, dataset_options=FEW)
     keras_accuracy = zoo.evaluate(logistic, dataset_options=FEW)["accuracy"]
     assert report.accuracy == pytest.approx(keras_accuracy, abs=1e-6)
@@ -37,6 +38,9 @@ def test_a_classifiers_report_agrees_with_keras_and_with_its_definitions(logisti
     assert [r["support"] for r in report.per_class] == confusion.sum(axis=1).tolist()
     assert report.accuracy < report.roc_auc <= 1.0  # ranking is easier than the top-1 pick
     assert 0.0 <= report.calibration_error <= 1.0
+    figure = plot_report(report, tmp_path / "report.png",
+                         class_names=zoo.data.dataset_info("fashion_mnist").class_names)
+    assert len(figure.axes) == 3 and (tmp_path / "report.png").stat().st_size > 10_000
 
 
 def test_a_margin_classifier_is_ranked_but_not_calibrated(tmp_path):
@@ -46,6 +50,7 @@ def test_a_margin_classifier_is_ranked_but_not_calibrated(tmp_path):
     assert report.accuracy == pytest.approx(zoo.evaluate(perceptron)["accuracy"], abs=1e-6)
     assert report.confusion.shape == (2, 2)
     assert report.calibration_error is None, "signed margins are not probabilities"
+    assert len(plot_report(report).axes) == 3
 
 
 def test_a_regressors_report_agrees_with_keras(tmp_path):

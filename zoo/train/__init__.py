@@ -12,10 +12,15 @@ from zoo._callable_module import make_callable
 from zoo.train.cross_validation import CrossValidation, cross_validate
 from zoo.train.fit import TrainResult, compile_with_recipe, evaluate, train
 from zoo.train.loops import fit_with_gradient_tape, overfit_one_batch
-from zoo.train.report import classification_report, majority_baseline, regression_report
+from zoo.train.report import (
+    classification_report,
+    majority_baseline,
+    plot_report,
+    regression_report,
+)
 
 __all__ = ["CrossValidation", "TrainResult", "classification_report", "compile_with_recipe",
            "cross_validate", "evaluate", "fit_with_gradient_tape", "majority_baseline",
-           "overfit_one_batch", "regression_report", "train"]
+           "overfit_one_batch", "plot_report", "regression_report", "train"]
 
 make_callable(__name__, train)

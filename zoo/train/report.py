@@ -39,6 +39,8 @@ class ClassificationReport:
     calibration_error: float | None
     labels: np.ndarray = field(repr=False)
     scores: np.ndarray = field(repr=False)
+    predicted: np.ndarray = field(repr=False)
+    confidence: np.ndarray | None = field(repr=False)
 
 
 @dataclass
@@ -119,7 +121,7 @@ def _report(labels, predicted, roc_auc, pr_auc, confidence, scores) -> Classific
         roc_auc=float(roc_auc), pr_auc=float(pr_auc),
         calibration_error=None if confidence is None else
         expected_calibration_error(confidence, predicted == labels),
-        labels=labels, scores=scores)
+        labels=labels, scores=scores, predicted=predicted, confidence=confidence)
 
 
 def regression_report(model, dataset=None, *, split="test", dataset_options=None,
@@ -147,6 +149,61 @@ def expected_calibration_error(confidence, correct, bins: int = CALIBRATION_BINS
         if in_bin.any():
             error += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
     return float(error)
+
+
+def plot_report(report: ClassificationReport, path=None, class_names=None):
+    """Three panels as a matplotlib Figure (saved as a PNG when `path` is given): the
+    confusion matrix with each true class's row as shares, the ROC curve (one per class
+    against the rest for more than two), and the reliability diagram (accuracy against
+    confidence per bin; a margin classifier has none)."""
+    from matplotlib.figure import Figure  # no pyplot: drawing must not change the backend
+    from sklearn.metrics import roc_curve
+
+    figure = Figure(figsize=(14, 4.2), layout="constrained")
+    matrix_axis, roc_axis, reliability_axis = figure.subplots(1, 3)
+    shares = report.confusion / np.maximum(report.confusion.sum(axis=1, keepdims=True), 1)
+    matrix_axis.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    names = list(class_names) if class_names is not None else \
+        [str(row["class"]) for row in report.per_class]
+    matrix_axis.set(xticks=range(len(names)), yticks=range(len(names)), xlabel="predicted",
+                    ylabel="true", title=f"confusion (accuracy {report.accuracy:.3f})")
+    matrix_axis.set_xticklabels(names, rotation=90)
+    matrix_axis.set_yticklabels(names)
+
+    scores = report.scores
+    if scores.ndim == 1:
+        curves = {names[-1]: roc_curve(report.labels, scores)[:2]}
+    else:
+        curves = {names[c]: roc_curve(report.labels == c, scores[:, c])[:2]
+                  for c in np.unique(report.labels)}
+    for name, (false_positive, true_positive) in curves.items():
+        roc_axis.plot(false_positive, true_positive, lw=1, label=name)
+    roc_axis.plot([0, 1], [0, 1], "k:", lw=1)
+    roc_axis.set(xlabel="false positive rate", ylabel="true positive rate",
+                 title=f"ROC (area {report.roc_auc:.3f})")
+    if len(curves) <= 10:
+        roc_axis.legend(fontsize=7)
+
+    if report.confidence is None:
+        reliability_axis.text(0.5, 0.5, "signed margins:\nno probabilities to calibrate",
+                              ha="center", va="center")
+    else:
+        edges = np.linspace(0, 1, CALIBRATION_BINS + 1)
+        which = np.clip(np.digitize(report.confidence, edges[1:-1], right=True), 0,
+                        CALIBRATION_BINS - 1)
+        correct = report.predicted == report.labels
+        accuracy = [correct[which == b].mean() if (which == b).any() else 0.0
+                    for b in range(CALIBRATION_BINS)]
+        reliability_axis.bar(edges[:-1], accuracy, width=1 / CALIBRATION_BINS, align="edge",
+                             edgecolor="k", label="accuracy")
+        reliability_axis.plot([0, 1], [0, 1], "r--", lw=1, label="perfect calibration")
+        reliability_axis.legend(fontsize=7)
+    reliability_axis.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence", ylabel="accuracy",
+                         title="reliability" + ("" if report.calibration_error is None else
+                                                f" (ECE {report.calibration_error:.3f})"))
+    if path is not None:
+        figure.savefig(path, dpi=100)
+    return figure
 
 
 def _predictions(model, dataset, split, dataset_options, batch_size):
