@@ -443,3 +443,36 @@ def test_the_precision_measurement_is_recorded_and_quoted_as_measured():
     xla_training = [row["speedup_vs_float32"][config]["train"][2] for row in rows.values()
                     for config in row["speedup_vs_float32"] if config.endswith("+xla")]
     assert max(xla_training) < 1.0, "README says XLA slows training in every configuration"
+
+
+def test_the_classical_baselines_study_is_recorded_and_quoted_as_measured():
+    # benchmarks/classical_baselines.py (issue 16): every learner at every size it was run
+    # at, LeNet-5 at the full training split agreeing with its card, and README's crossing
+    # point recomputed from the rows.
+    import importlib.util
+
+    root = Path(__file__).parents[1]
+    spec = importlib.util.spec_from_file_location(
+        "classical_baselines", root / "benchmarks" / "classical_baselines.py")
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    recorded = json.loads((root / "benchmarks" / "results" / "classical_baselines.json")
+                          .read_text())
+    rows = recorded["results"]
+    sizes = sorted({row["size"] for row in rows})
+    assert sizes[0] == 100 and sizes[-1] == 60000
+    for size in sizes:
+        learners = {row["learner"] for row in rows if row["size"] == size}
+        expected = {"logistic_regression", "random_forest", "knn", "lenet5"}
+        expected |= {"svm_rbf"} if size <= recorded["max_svm"] else set()
+        expected |= {"gradient_boosting"} if size <= recorded["max_boosting"] else set()
+        assert learners == expected, size
+    (full,) = [row for row in rows if row["learner"] == "lenet5" and row["size"] == 60000]
+    card = zoo.model_card("lenet5").measured["accuracy"]
+    assert full["train_examples"] == card["train_examples"]
+    assert abs(full["test_accuracy"] - card["value"]) <= 0.015
+    crossing = study.crossover(rows)
+    readme = (root / "README.md").read_text()
+    assert crossing is not None and f"from {crossing:,} training images on" in readme
+    lenet = [f"{row['test_accuracy']:.4f}" for row in rows if row["learner"] == "lenet5"]
+    assert "| LeNet-5 (zoo) | " + " | ".join(lenet) + " |" in readme
