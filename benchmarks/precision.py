@@ -38,9 +38,8 @@ BASELINE = ("float32", False)
 
 def build(name, precision, jit):
     card = zoo.model_card(name)
-    with dtype_policy(precision):
-        model = float32_outputs(zoo.get_model(name, **card.recipe.model_options)) \
-            if precision != "float32" else zoo.get_model(name, **card.recipe.model_options)
+    with dtype_policy(precision):  # float32_outputs returns a float32 model as it is
+        model = float32_outputs(zoo.get_model(name, **card.recipe.model_options))
     return compile_with_recipe(model, card, jit_compile=jit)
 
 

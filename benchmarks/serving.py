@@ -49,7 +49,6 @@ def runtimes_for(model, card, scratch: Path) -> tuple[dict, dict]:
     exported = zoo.export(model, model.name, root=scratch / "saved_models")
     signature = tf.saved_model.load(str(exported)).signatures["serving_default"]
     (input_name,) = signature.structured_input_signature[1]
-    (output_name,) = [k for k in signature.structured_outputs if k != "classes"][:1]
     calibration = evaluation_pipeline(model, card, card.dataset, "train", 256).take(1)
     files = {fmt: export_format(model, scratch / f"{model.name}_{fmt}{suffix}", fmt,
                                 representative_data=calibration)
@@ -57,7 +56,9 @@ def runtimes_for(model, card, scratch: Path) -> tuple[dict, dict]:
                                  ("onnx", ".onnx"))}
     runners = {
         "keras": lambda x: keras_call(tf.constant(x)).numpy(),
-        "saved_model": lambda x: signature(**{input_name: tf.constant(x)})[output_name].numpy(),
+        # A classifier's signature names its outputs "probabilities" and "class_id".
+        "saved_model": lambda x: signature(**{input_name: tf.constant(x)})[
+            "probabilities"].numpy(),
         "tflite": LiteRTRunner(files["tflite"]),
         "tflite_int8": LiteRTRunner(files["tflite_int8"]),
         "onnx": ONNXRunner(files["onnx"]),

@@ -71,6 +71,8 @@ class Throughput(keras.callbacks.Callback):
 
 
 SPEED_LOGS = ("epoch_seconds", "examples_per_second")  # what Throughput adds
+# Logged each epoch beside the losses and metrics, but no measure of the model's quality.
+NOT_FIGURES = ("learning_rate", *SPEED_LOGS)
 
 
 def standard_callbacks(run_dir: Path, *, monitor="val_loss", mode="auto", patience=5,

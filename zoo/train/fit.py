@@ -279,10 +279,12 @@ def class_weights(class_weight, train_data, task) -> dict[int, float] | None:
                    for k, v in class_weight.items()}
         return weights
     _validate.choice("class_weight", class_weight, ("balanced",))
-    labels = np.concatenate([np.asarray(y).reshape(-1) for _, y in train_data])
-    counts = np.bincount(labels.astype(int))
-    present = np.flatnonzero(counts)
-    return {int(c): float(len(labels) / (len(present) * counts[c])) for c in present}
+    from sklearn.utils.class_weight import compute_class_weight
+
+    labels = np.concatenate([np.asarray(y).reshape(-1) for _, y in train_data]).astype(int)
+    present = np.unique(labels)
+    weights = compute_class_weight("balanced", classes=present, y=labels)
+    return {int(c): float(w) for c, w in zip(present, weights, strict=True)}
 
 
 @contextlib.contextmanager

@@ -141,8 +141,7 @@ def expected_calibration_error(confidence, correct, bins: int = CALIBRATION_BINS
     """Guo et al.'s ECE: |accuracy - mean confidence| per equal-width confidence bin,
     weighted by the share of predictions in the bin."""
     confidence, correct = np.asarray(confidence, float), np.asarray(correct, float)
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    which = _confidence_bins(confidence, bins)
     error = 0.0
     for b in range(bins):
         in_bin = which == b
@@ -189,8 +188,7 @@ def plot_report(report: ClassificationReport, path=None, class_names=None):
                               ha="center", va="center")
     else:
         edges = np.linspace(0, 1, CALIBRATION_BINS + 1)
-        which = np.clip(np.digitize(report.confidence, edges[1:-1], right=True), 0,
-                        CALIBRATION_BINS - 1)
+        which = _confidence_bins(report.confidence, CALIBRATION_BINS)
         correct = report.predicted == report.labels
         accuracy = [correct[which == b].mean() if (which == b).any() else 0.0
                     for b in range(CALIBRATION_BINS)]
@@ -204,6 +202,12 @@ def plot_report(report: ClassificationReport, path=None, class_names=None):
     if path is not None:
         figure.savefig(path, dpi=100)
     return figure
+
+
+def _confidence_bins(confidence, bins: int) -> np.ndarray:
+    """The equal-width confidence bin (0 .. bins - 1) of each prediction, (lo, hi] each."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    return np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
 
 
 def _predictions(model, dataset, split, dataset_options, batch_size):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from zoo.train.callbacks import SPEED_LOGS
+from zoo.train.callbacks import NOT_FIGURES
 
 
 def new_run_dir(root, name: str) -> Path:
@@ -27,7 +27,7 @@ def plot_history(history: dict, path: Path) -> None:
 
     # Learning curves only: the learning rate and the speed (Throughput's logs) are not.
     names = [k for k in history
-             if not k.startswith("val_") and k not in ("learning_rate", *SPEED_LOGS)]
+             if not k.startswith("val_") and k not in NOT_FIGURES]
     figure = Figure(figsize=(4.5 * len(names), 3.5))
     axes = figure.subplots(1, len(names), squeeze=False)
     for axis, name in zip(axes[0], names, strict=True):

@@ -21,11 +21,10 @@ import keras
 import keras_tuner
 
 from zoo.registry import ModelCard
-from zoo.train.callbacks import SPEED_LOGS
+from zoo.train.callbacks import NOT_FIGURES
 from zoo.train.fit import build_for_dataset, compile_with_recipe, train
 
 LEARNING_RATE_DECADES = 1.0  # how far either side of the recipe's learning rate to search
-_NOT_FIGURES = (*SPEED_LOGS, "learning_rate")  # logged each epoch, but not what a trial scores
 
 
 class ZooHyperModel(keras_tuner.HyperModel):
@@ -108,7 +107,7 @@ def best_epoch_figures(history: Mapping[str, list[float]], objective: keras_tune
     whose value is not finite never count), leaving out speed and learning rate. An
     objective the history does not hold raises a `ValueError` that stops a search."""
     if objective.name not in history:
-        logged = sorted(k for k in history if k not in _NOT_FIGURES)
+        logged = sorted(k for k in history if k not in NOT_FIGURES)
         # Fatal: keras-tuner stops the search instead of failing every trial the same way.
         raise keras_tuner.errors.FatalValueError(
             f"objective {objective.name!r} is not a figure {model_name} logs while training; "
@@ -120,4 +119,4 @@ def best_epoch_figures(history: Mapping[str, list[float]], objective: keras_tune
     sign = 1 if objective.direction == "min" else -1
     best = min(finite, key=lambda pair: (sign * pair[0], pair[1]))[1]
     return {name: values_[best] for name, values_ in history.items()
-            if name not in _NOT_FIGURES}
+            if name not in NOT_FIGURES}

@@ -138,11 +138,8 @@ def tune(name: str, dataset: str | None = None, *, tuner: str = "random",
 def trial_table(oracle) -> list[dict[str, Any]]:
     """Every trial, best first (those without a score last): id, status, score and the
     hyperparameters it drew."""
-    trials = sorted(oracle.trials.values(),
-                    key=lambda t: (t.score is None,
-                                   0 if t.score is None else
-                                   (t.score if oracle.objective.direction == "min"
-                                    else -t.score)))
+    scored = oracle.get_best_trials(len(oracle.trials))  # keras-tuner's own ranking
+    trials = scored + [t for t in oracle.trials.values() if t not in scored]
     return [{"trial_id": t.trial_id, "status": t.status,
              "score": None if t.score is None else float(t.score),
              "hyperparameters": _drawn(t.hyperparameters.values)}
