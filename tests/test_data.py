@@ -129,7 +129,7 @@ def test_named_augmentations_apply_to_image_datasets_only():
     ({"validation_fraction": 1.0}, r"validation_fraction=1.0"),
     ({"classes": (3,)}, r"at least two"),
     ({"classes": (0, 12)}, r"\[12\] are not labels"),
-    ({"augment": "rotate"}, r"augment='rotate' is not a known augmentation"),
+    ({"augment": "spin"}, r"augment='spin': 'spin' is not a known augmentation"),
     ({"augment": 3}, r"augment=3 must be None, the name of an augmentation"),
 ])
 def test_bad_options_raise_value_error(kwargs, message):

@@ -170,7 +170,12 @@ def cmd_train(args) -> int:
                        steps_per_execution=args.steps_per_execution,
                        jit_compile={"true": True, "false": False}.get(args.jit_compile,
                                                                        args.jit_compile),
-                       precision=args.precision)
+                       precision=args.precision, optimizer=args.optimizer,
+                       optimizer_options=_key_values(args.optimizer_option),
+                       schedule=args.schedule, warmup_epochs=args.warmup_epochs,
+                       weight_decay=args.weight_decay, gradient_clip_norm=args.clip_norm,
+                       label_smoothing=args.label_smoothing,
+                       dataset_options={"augment": args.augment} if args.augment else None)
     metrics = zoo.evaluate(result.model, args.dataset)
     print(f"run directory: {result.run_dir}")
     speed = result.history.get("examples_per_second")
@@ -184,6 +189,22 @@ def cmd_train(args) -> int:
                           labels=_class_names(args.dataset, result.model))
         print(f"exported: {path}")
     return 0
+
+
+def _key_values(pairs) -> dict:
+    """`["momentum=0.9", "nesterov=true"]` -> {"momentum": 0.9, "nesterov": True}: JSON
+    values (numbers, true/false), anything else as a string."""
+    options = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--optimizer-option {pair!r}: write it as KEY=VALUE, e.g. "
+                             "momentum=0.9.")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    return options
 
 
 def cmd_tune(args) -> int:
@@ -351,6 +372,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compile the step with XLA (default: the card's recipe)")
     p.add_argument("--precision", choices=("float32", "mixed_float16", "mixed_bfloat16"),
                    help="mixed precision: 16-bit compute, float32 variables (default float32)")
+    # The training techniques of zoo.train (zoo.train.techniques); names kept here as
+    # literals so that the CLI's help needs no TensorFlow.
+    p.add_argument("--optimizer", help="a Keras optimizer's name, e.g. sgd, adamw (default: "
+                   "the card's recipe)")
+    p.add_argument("--optimizer-option", action="append", metavar="KEY=VALUE",
+                   help="an argument of the optimizer, e.g. momentum=0.9 (repeatable)")
+    p.add_argument("--schedule", choices=("constant", "step", "exponential", "cosine"),
+                   help="learning-rate schedule over the run (default: the card's recipe)")
+    p.add_argument("--warmup-epochs", type=int, help="linear learning-rate warm-up first")
+    p.add_argument("--weight-decay", type=float, help="decoupled weight decay")
+    p.add_argument("--clip-norm", type=float, help="clip each gradient to this L2 norm")
+    p.add_argument("--label-smoothing", type=float, help="for cross-entropy classifiers")
+    p.add_argument("--augment", help="image augmentation, e.g. crop_flip, rotate:30+erase, "
+                   "mixup (see zoo.data.augment)")
     p.add_argument("--out", default="runs", help="folder for run directories (default: runs)")
     p.add_argument("--run-dir", help="exact run directory; an interrupted run's resumes it")
     p.add_argument("--export", action="store_true", help="export the trained model afterwards")

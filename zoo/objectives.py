@@ -93,6 +93,58 @@ class BitErrorRate(keras.metrics.Metric):
         self.counted.assign(0.0)
 
 
+def _label_distribution(y_true, y_pred):
+    """Targets as distributions over the classes of `y_pred`: integer labels (shape
+    (batch,) or (batch, 1)) one-hot, soft labels (shape (batch, classes), as mixup gives
+    them) as they are."""
+    classes = y_pred.shape[-1]
+    if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == classes and classes > 1:
+        return ops.cast(y_true, y_pred.dtype)
+    labels = ops.cast(ops.reshape(y_true, ops.shape(y_pred)[:-1]), "int32")
+    return ops.one_hot(labels, classes, dtype=y_pred.dtype)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class SmoothedCrossentropy(keras.losses.Loss):
+    """Categorical cross-entropy of integer or soft labels, with label smoothing: the target
+    keeps 1 - e of its mass and spreads e evenly over all classes (Szegedy et al., 2016,
+    "Rethinking the Inception architecture", arXiv:1512.00567, section 7). Integer labels
+    for validation and soft ones (mixup's) for training go through the same loss."""
+
+    def __init__(self, label_smoothing=0.0, from_logits=False, name="crossentropy",
+                 reduction="sum_over_batch_size"):
+        super().__init__(name=name, reduction=reduction)
+        self.label_smoothing = float(label_smoothing)
+        self.from_logits = bool(from_logits)
+
+    def call(self, y_true, y_pred):
+        return keras.losses.categorical_crossentropy(
+            _label_distribution(y_true, y_pred), y_pred, from_logits=self.from_logits,
+            label_smoothing=self.label_smoothing)
+
+    def get_config(self):
+        return {**super().get_config(), "label_smoothing": self.label_smoothing,
+                "from_logits": self.from_logits}
+
+
+def _label_accuracy(y_true, y_pred):
+    """1 where the most probable class is the label (a soft label's largest share)."""
+    truth = ops.argmax(_label_distribution(y_true, y_pred), axis=-1)
+    return ops.cast(ops.equal(truth, ops.argmax(y_pred, axis=-1)), "float32")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class LabelAccuracy(keras.metrics.MeanMetricWrapper):
+    """Accuracy against integer or soft labels: the share of examples whose most probable
+    class is the label, or the largest share of a soft label."""
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(_label_accuracy, name=name, dtype=dtype)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+
 # Recipes naming these train on an objective the model computes itself (its `compute_loss`
 # and `train_step`), so nothing is compiled as the loss: a VAE's negative ELBO needs its
 # latent distribution, an RBM's contrastive divergence its Gibbs samples, a GAN's two losses

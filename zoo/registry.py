@@ -56,8 +56,11 @@ class Recipe:
     data (e.g. an ImageNet-sized architecture at 32x32 with 10 classes).
     `gradient_clip_norm` clips each gradient to that L2 norm (Pascanu et al. 2013, for
     recurrent networks); `optimizer_options` go to the optimizer beside the learning rate
-    (Adam's `beta_1` of 0.5 for GANs). `monitor` is the validation figure that picks the best
-    epoch, stops early and lowers the learning rate; None says that no figure logged during
+    (Adam's `beta_1` of 0.5 for GANs). `schedule`, `warmup_epochs`, `weight_decay` and
+    `label_smoothing` are the techniques of `zoo.train.techniques` (no schedule: a constant
+    learning rate that ReduceLROnPlateau halves when the monitor stalls). `monitor` is the
+    validation figure that picks the best epoch, stops early and lowers the learning rate
+    (unless a schedule sets it); None says that no figure logged during
     training tracks quality (a GAN's losses do not), so the recipe's epochs all run and the
     last epoch with finite losses is kept.
 
@@ -79,6 +82,10 @@ class Recipe:
     patience: int = 5
     gradient_clip_norm: float | None = None
     optimizer_options: Mapping[str, Any] = field(default_factory=dict)
+    schedule: str | None = None
+    warmup_epochs: int = 0
+    weight_decay: float | None = None
+    label_smoothing: float = 0.0
     steps_per_execution: int = 1
     jit_compile: bool | str = "auto"
 

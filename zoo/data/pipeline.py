@@ -427,7 +427,8 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
                           num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE)
     if isinstance(augment, str):
-        dataset = augment_batches(dataset, augment, seed)
+        dataset = augment_batches(dataset, augment, seed,
+                                  len(classes) if classes else info.num_classes)
     elif augment is not None:
         dataset = dataset.unbatch().map(augment, num_parallel_calls=tf.data.AUTOTUNE)
         dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)

@@ -152,7 +152,8 @@ def load(info, split="train", *, batch_size=128, shuffle=None, validation_fracti
         dataset = dataset.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     if isinstance(augment, str):
-        dataset = augment_batches(dataset, augment, seed)
+        dataset = augment_batches(dataset, augment, seed,
+                                  len(classes) if classes else info.num_classes)
     batches = count // batch_size if drop_remainder else -(-count // batch_size)
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -123,13 +123,33 @@ def check_classifier(num_classes, classifier_activation):
 
 
 def check_activation(activation):
+    """`activation` for a Keras layer: a Keras activation's name as it is, one of zoo's
+    (`zoo.layers.activations`: "sign") as its function; else a ValueError naming it."""
+    from zoo.layers import activations
+
     try:
-        keras.activations.get(activation)
+        resolved = activations.get(activation)
     except ValueError:
         raise ValueError(
-            f"activation={activation!r} is not a Keras activation (e.g. 'relu', 'tanh')."
+            f"activation={activation!r} is not a Keras activation (e.g. 'relu', 'tanh', "
+            f"'leaky_relu', 'gelu') nor one of zoo's {sorted(activations.ZOO_ACTIVATIONS)}."
         ) from None
-    return activation
+    return resolved if activation in activations.ZOO_ACTIVATIONS else activation
+
+
+def check_initializer(initializer):
+    """None (the layer's default) or a Keras initialiser's name or instance; else a
+    ValueError naming it."""
+    if initializer is None:
+        return None
+    try:
+        keras.initializers.get(initializer)
+    except ValueError:
+        raise ValueError(
+            f"kernel_initializer={initializer!r} is not a Keras initialiser (e.g. "
+            "'glorot_uniform', 'he_normal', 'lecun_normal', 'zeros')."
+        ) from None
+    return initializer
 
 
 def produces_probabilities(model) -> bool:

@@ -76,12 +76,16 @@ NOT_FIGURES = ("learning_rate", *SPEED_LOGS)
 
 
 def standard_callbacks(run_dir: Path, *, monitor="val_loss", mode="auto", patience=5,
-                       tensorboard=True, early_stopping=True, batch_size=None):
+                       tensorboard=True, early_stopping=True, batch_size=None,
+                       scheduled=False):
     """EarlyStopping, ModelCheckpoint (best only), TensorBoard, ReduceLROnPlateau,
     BackupAndRestore, TerminateOnNaN and CSVLogger, writing under `run_dir`; the three that
     follow `monitor` minimise or maximise it as `mode` says ("min", "max", "auto"), and
     `Throughput`, which adds each epoch's seconds (and, given the `batch_size` the data was
     batched with, its examples per second) to the logs.
+
+    `scheduled` says a learning-rate schedule sets the learning rate at every step, so
+    ReduceLROnPlateau, which would set it too, is left out.
 
     `monitor=None` (a recipe with no figure that tracks quality) drops those three: every
     epoch runs at the recipe's learning rate, and `checkpoints/last.keras` holds the last
@@ -98,13 +102,13 @@ def standard_callbacks(run_dir: Path, *, monitor="val_loss", mode="auto", patien
     if monitor is None:
         callbacks.append(LastFiniteCheckpoint(run_dir / "checkpoints" / LAST_CHECKPOINT))
     else:
-        callbacks += [
-            keras.callbacks.ModelCheckpoint(
-                str(run_dir / "checkpoints" / BEST_CHECKPOINT), monitor=monitor, mode=mode,
-                save_best_only=True),
-            keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=mode, factor=0.5,
-                                              patience=max(1, patience // 2), min_lr=1e-6),
-        ]
+        callbacks.append(keras.callbacks.ModelCheckpoint(
+            str(run_dir / "checkpoints" / BEST_CHECKPOINT), monitor=monitor, mode=mode,
+            save_best_only=True))
+        if not scheduled:
+            callbacks.append(keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor, mode=mode, factor=0.5, patience=max(1, patience // 2),
+                min_lr=1e-6))
     callbacks.append(keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True))
     if early_stopping and monitor is not None:
         callbacks.append(keras.callbacks.EarlyStopping(

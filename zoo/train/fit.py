@@ -23,6 +23,13 @@ from zoo.tasks import get_task
 from zoo.train.callbacks import standard_callbacks
 from zoo.train.precision import dtype_policy, float32_outputs
 from zoo.train.rundir import new_run_dir, plot_history
+from zoo.train.schedules import steps_per_epoch
+from zoo.train.techniques import (
+    Techniques,
+    build_optimizer,
+    soft_label_objectives,
+    uses_schedule,
+)
 
 
 @dataclass
@@ -66,21 +73,22 @@ def _refuse_interactive(card: ModelCard | None) -> None:
 
 
 def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learning_rate=None,
-                        loss=None, metrics=None, steps_per_execution=None, jit_compile=None):
-    """Compile `model` with the card's recipe, each part overridable."""
+                        loss=None, metrics=None, steps_per_execution=None, jit_compile=None,
+                        techniques: Techniques | None = None, steps_per_epoch=None,
+                        epochs=None, soft_labels: bool = False):
+    """Compile `model` with the card's recipe, each part overridable: the optimizer, its
+    learning rate and the `techniques` (`zoo.train.techniques`; a schedule needs the run's
+    `epochs` and `steps_per_epoch`). `soft_labels` says the training labels are class
+    distributions (mixup's), which the cross-entropy and accuracy must take."""
     if card is None and loss is None:
         raise ValueError(
             f"model {model.name!r} is not a registered zoo model, so there is no recipe to "
             "compile it with: pass loss= (and optimizer=, metrics=) or compile it yourself."
         )
     recipe = card.recipe if card else Recipe(loss=loss)  # Recipe's defaults: Adam at 1e-3
-    optimizer = optimizer or recipe.optimizer
-    if isinstance(optimizer, str):
-        config = {**recipe.optimizer_options,
-                  "learning_rate": learning_rate or recipe.learning_rate}
-        if recipe.gradient_clip_norm:
-            config["clipnorm"] = recipe.gradient_clip_norm
-        optimizer = _named_optimizer(optimizer, config)
+    techniques = techniques or Techniques()
+    optimizer = build_optimizer(recipe, optimizer, learning_rate, techniques,
+                                steps_per_epoch=steps_per_epoch, epochs=epochs)
     task = card.task if card else None
     if steps_per_execution is None:
         steps_per_execution = recipe.steps_per_execution
@@ -88,28 +96,16 @@ def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learni
     jit_compile = recipe.jit_compile if jit_compile is None else jit_compile
     if not (jit_compile is True or jit_compile is False or jit_compile == "auto"):
         raise ValueError(f"jit_compile={jit_compile!r} must be True, False or 'auto'.")
-    model.compile(
-        optimizer=optimizer,
-        loss=objectives.get_loss(loss or recipe.loss),
-        metrics=objectives.get_metrics(metrics if metrics is not None else recipe.metrics, task,
-                                       num_classes=_output_classes(model)),
-        steps_per_execution=steps_per_execution, jit_compile=jit_compile,
-    )
+    metrics = objectives.get_metrics(metrics if metrics is not None else recipe.metrics, task,
+                                     num_classes=_output_classes(model))
+    loss = loss or recipe.loss
+    label_smoothing = (techniques.label_smoothing if techniques.label_smoothing is not None
+                       else recipe.label_smoothing)
+    if label_smoothing or soft_labels:
+        loss, metrics = soft_label_objectives(loss, metrics, label_smoothing, model.name)
+    model.compile(optimizer=optimizer, loss=objectives.get_loss(loss), metrics=metrics,
+                  steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return model
-
-
-def _named_optimizer(name: str, config: dict):
-    """Keras' optimizer of that name, or a ValueError that lists the names Keras knows
-    (Keras' own says only that it cannot interpret the identifier)."""
-    try:
-        return keras.optimizers.get({"class_name": name, "config": config})
-    except ValueError:
-        # MultiOptimizer and LossScaleOptimizer wrap other optimizers: not choices by name.
-        known = sorted(n.lower() for n, c in vars(keras.optimizers).items()
-                       if isinstance(c, type) and issubclass(c, keras.optimizers.Optimizer)
-                       and n not in ("Optimizer", "MultiOptimizer", "LossScaleOptimizer"))
-        raise ValueError(f"optimizer={name!r} is not a Keras optimizer; choose one of {known} "
-                         "or pass a keras.optimizers.Optimizer.") from None
 
 
 def _output_classes(model) -> int | None:
@@ -149,7 +145,11 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
           model_options: Mapping[str, Any] | None = None, early_stopping: bool = True,
           tensorboard: bool = True, deterministic: bool = False,
           steps_per_execution: int | None = None, jit_compile: bool | str | None = None,
-          precision: str | None = None, class_weight=None, verbose="auto") -> TrainResult:
+          precision: str | None = None, class_weight=None,
+          optimizer_options: Mapping[str, Any] | None = None, schedule: str | None = None,
+          warmup_epochs: int | None = None, weight_decay: float | None = None,
+          gradient_clip_norm: float | None = None, label_smoothing: float | None = None,
+          verbose="auto") -> TrainResult:
     """Train a model on a dataset with the standard callbacks.
 
     Args:
@@ -181,6 +181,15 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         class_weight: weigh each training example's loss by its class, against imbalance:
             "balanced" (King and Zeng 2001's n / (classes x count), counted on the training
             split) or a {class: weight} dict; default unweighted.
+        optimizer_options, schedule, warmup_epochs, weight_decay, gradient_clip_norm,
+            label_smoothing: the training techniques (`zoo.train.techniques`), each the
+            recipe's unless given: the named optimizer's own arguments (SGD's `momentum` and
+            `nesterov`, ...), a learning-rate schedule over the run ("constant", "step",
+            "exponential", "cosine"; `zoo.train.schedules`) after a linear warm-up of
+            `warmup_epochs`, decoupled weight decay, clipping each gradient's L2 norm, and
+            label smoothing for cross-entropy classifiers. Initialisers, activations,
+            dropout, L1/L2 penalties and normalisation are the factory's `model_options`;
+            augmentation (mixup included) is `dataset_options={"augment": ...}`.
 
     Each epoch's history holds `epoch_seconds` and `examples_per_second` beside the losses
     and metrics (`zoo.train.callbacks.Throughput`).
@@ -192,6 +201,10 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
             _validate.positive_int(argument, value)
     if learning_rate is not None:
         _validate.positive("learning_rate", learning_rate)
+    techniques = Techniques(optimizer_options=optimizer_options or {}, schedule=schedule,
+                            warmup_epochs=warmup_epochs, weight_decay=weight_decay,
+                            gradient_clip_norm=gradient_clip_norm,
+                            label_smoothing=label_smoothing)
     keras.utils.set_random_seed(seed)  # before building: the initial weights follow the seed
     card = card_of(model)
     _refuse_interactive(card)
@@ -218,10 +231,16 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         validation_fraction=validation_fraction, dataset_options=dataset_options)
     if task is not None and task.prepare is not None:
         task.prepare(model, train_data)  # e.g. adapt a text vectoriser on the training split
+    soft_labels = _gives_class_distributions(train_data, task)
     if loss is not None or not model.compiled:
-        compile_with_recipe(model, card, optimizer=optimizer, learning_rate=learning_rate,
-                            loss=loss, metrics=metrics, steps_per_execution=steps_per_execution,
-                            jit_compile=jit_compile)
+        compile_with_recipe(
+            model, card, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
+            metrics=metrics, steps_per_execution=steps_per_execution, jit_compile=jit_compile,
+            techniques=techniques, epochs=epochs, soft_labels=soft_labels,
+            steps_per_epoch=_steps_if_scheduled(card, techniques, train_data))
+    elif techniques.given:
+        raise ValueError(f"{model.name} is compiled already, so {techniques.given} would not "
+                         "apply: pass loss= to have zoo compile it again with them.")
 
     class_weight = class_weights(class_weight, train_data, task)
     run_dir = Path(run_dir) if run_dir else new_run_dir(runs_root, model.name)
@@ -254,7 +273,9 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
                                            patience=recipe.patience if recipe else 5,
                                            tensorboard=tensorboard,
                                            early_stopping=early_stopping,
-                                           batch_size=zoo_batch_size),
+                                           batch_size=zoo_batch_size,
+                                           scheduled=_scheduled(card, techniques,
+                                                                model.optimizer)),
                        *callbacks],
         )
     history = {k: [float(v) for v in values] for k, values in fit.history.items()}
@@ -263,6 +284,36 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     if history:
         plot_history(history, run_dir / "curves.png")
     return TrainResult(model=model, history=history, run_dir=run_dir)
+
+
+def _gives_class_distributions(train_data, task) -> bool:
+    """Whether a classifier's training labels are class distributions (batches of shape
+    (batch, classes) in floats, as mixup makes them) rather than class numbers."""
+    if task is None or not task.name.endswith("classification"):
+        return False
+    spec = train_data.element_spec
+    labels = spec[1] if isinstance(spec, tuple) and len(spec) == 2 else None
+    return (isinstance(labels, tf.TensorSpec) and labels.dtype.is_floating
+            and labels.shape.rank == 2 and (labels.shape[-1] or 0) > 1)
+
+
+def _scheduled(card, techniques: Techniques, optimizer) -> bool:
+    """Whether a schedule sets the learning rate (a named one, "constant" included, or the
+    optimizer's own), so that no callback may change it."""
+    recipe_schedule = card.recipe.schedule if card else None
+    return (techniques.schedule or recipe_schedule) is not None or uses_schedule(optimizer)
+
+
+def _steps_if_scheduled(card, techniques: Techniques, train_data) -> int | None:
+    """Batches per epoch where a learning-rate schedule needs them, else None (counting
+    them is free for zoo's pipelines but not for every pipeline a caller gives)."""
+    recipe = card.recipe if card else Recipe(loss=None)
+    schedule = techniques.schedule or recipe.schedule
+    warmup = (techniques.warmup_epochs if techniques.warmup_epochs is not None
+              else recipe.warmup_epochs)
+    if schedule in (None, "constant") and not warmup:
+        return None
+    return steps_per_epoch(train_data)
 
 
 def class_weights(class_weight, train_data, task) -> dict[int, float] | None:

@@ -3,7 +3,12 @@
 
 from zoo import _validate
 from zoo._lazy import keras
-from zoo.models._common import check_activation, check_classifier, image_or_features_input
+from zoo.models._common import (
+    check_activation,
+    check_classifier,
+    check_initializer,
+    image_or_features_input,
+)
 from zoo.registry import Recipe, Reference, register, search_space
 
 BACKPROP = Reference("Learning representations by back-propagating errors",
@@ -11,16 +16,38 @@ BACKPROP = Reference("Learning representations by back-propagating errors",
                      "https://doi.org/10.1038/323533a0")
 
 
-def _hidden_layers(hidden_units, activation, dropout, l2):
-    """Dense (+ Dropout) layers for each hidden width."""
+NORMALIZATIONS = {"batch": "BatchNormalization", "layer": "LayerNormalization"}
+
+
+def _hidden_layers(hidden_units, activation, dropout, l2, l1=0.0, kernel_initializer=None,
+                   normalization=None):
+    """Dense (+ normalisation, activation) (+ Dropout) layers for each hidden width.
+
+    `normalization` ("batch", Ioffe and Szegedy 2015, arXiv:1502.03167; "layer", Ba, Kiros
+    and Hinton 2016, arXiv:1607.06450) goes between each Dense layer and its activation, as
+    Ioffe and Szegedy place it; the Dense layer then has no bias, which batch normalisation's
+    shift replaces."""
     hidden_units = _validate.widths("hidden_units", hidden_units)
     dropout = _validate.fraction("dropout", dropout)
-    regularizer = keras.regularizers.L2(_validate.non_negative("l2", l2)) if l2 else None
-    check_activation(activation)
+    l1 = _validate.non_negative("l1", l1)
+    l2 = _validate.non_negative("l2", l2)
+    regularizer = keras.regularizers.L1L2(l1=l1, l2=l2) if l1 or l2 else None
+    activation = check_activation(activation)
+    initializer = check_initializer(kernel_initializer)
+    if normalization is not None:
+        _validate.choice("normalization", normalization, NORMALIZATIONS)
     layers = []
     for index, units in enumerate(hidden_units, start=1):
-        layers.append(keras.layers.Dense(units, activation=activation,
-                                         kernel_regularizer=regularizer, name=f"dense_{index}"))
+        dense = dict(kernel_regularizer=regularizer, name=f"dense_{index}")
+        if initializer is not None:
+            dense["kernel_initializer"] = initializer
+        if normalization is None:
+            layers.append(keras.layers.Dense(units, activation=activation, **dense))
+        else:
+            norm = getattr(keras.layers, NORMALIZATIONS[normalization])
+            layers += [keras.layers.Dense(units, use_bias=normalization != "batch", **dense),
+                       norm(name=f"{normalization}_norm_{index}"),
+                       keras.layers.Activation(activation, name=f"activation_{index}")]
         if dropout:
             layers.append(keras.layers.Dropout(dropout, name=f"dropout_{index}"))
     return layers
@@ -48,13 +75,18 @@ def mlp_space(hp) -> dict:
     reference=BACKPROP,
 )
 def mlp(input_shape=(28, 28, 1), num_classes=10, hidden_units=(128, 32), activation="relu",
-        dropout=0.0, l2=0.0, classifier_activation="softmax", name="mlp"):
-    """The classic 784-128-32-10 multilayer perceptron classifier, with configurable widths,
-    dropout after each hidden layer and an L2 weight penalty."""
+        dropout=0.0, l2=0.0, l1=0.0, kernel_initializer=None, normalization=None,
+        classifier_activation="softmax", name="mlp"):
+    """The classic 784-128-32-10 multilayer perceptron classifier, with the textbooks' knobs:
+    widths, the hidden activation (any Keras one, or zoo's straight-through "sign"), the
+    hidden layers' initialiser (default Keras' Glorot uniform; "zeros", "he_normal",
+    "lecun_normal", ...), "batch" or "layer" normalisation before each activation, dropout
+    after it, and L1 and L2 weight penalties."""
     check_classifier(num_classes, classifier_activation)
     return keras.Sequential(
         [image_or_features_input(input_shape), keras.layers.Flatten(name="flatten"),
-         *_hidden_layers(hidden_units, activation, dropout, l2),
+         *_hidden_layers(hidden_units, activation, dropout, l2, l1, kernel_initializer,
+                         normalization),
          keras.layers.Dense(num_classes, activation=classifier_activation, name="predictions")],
         name=name,
     )

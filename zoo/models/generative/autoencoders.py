@@ -108,7 +108,7 @@ def _dense_autoencoder(input_shape, hidden_units, code_size, activation, *, name
     input_shape = tuple(inputs.shape[1:])
     hidden_units = _validate.widths("hidden_units", hidden_units) if hidden_units else ()
     _validate.positive_int("code_size", code_size)
-    check_activation(activation)
+    activation = check_activation(activation)
     x = inputs
     if noise_stddev:
         x = keras.layers.GaussianNoise(noise_stddev, name="noise")(x)  # training only
@@ -242,7 +242,7 @@ def conv_autoencoder(input_shape=(28, 28, 1), filters=(32, 64), code_size=32,
         raise ValueError(f"input_shape={tuple(inputs.shape[1:])!r}: height and width must "
                          f"divide by {factor} for {len(filters)} stride-2 convolutions.")
     _validate.positive_int("code_size", code_size)
-    check_activation(activation)
+    activation = check_activation(activation)
     x = inputs
     for index, count in enumerate(filters, start=1):
         x = keras.layers.Conv2D(count, 3, strides=2, padding="same", activation=activation,

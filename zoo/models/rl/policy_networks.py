@@ -37,7 +37,7 @@ def _perceptron(input_shape, outputs, hidden_units, activation, output_gain, nam
                 output_name):
     _validate.shape("input_shape", input_shape, rank=1)
     hidden_units = _validate.widths("hidden_units", hidden_units)
-    check_activation(activation)
+    activation = check_activation(activation)
     output_gain = _validate.positive("output_gain", output_gain)
     hidden = keras.initializers.Orthogonal(gain=2 ** 0.5)
     return keras.Sequential(
