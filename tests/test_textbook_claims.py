@@ -114,12 +114,11 @@ def _validation_crossentropy(model, x, y) -> float:
 
 
 def test_validation_loss_turns_up_and_regularisation_holds_it_down(tmp_path):
-    # A 512-512 MLP on 1,000 images at a constant learning rate: validation loss falls to a
+    # A 512-512 MLP on 1,000 images at a constant learning rate for 40 epochs: validation loss falls to a
     # minimum, then rises as the network fits its training set; dropout lowers the minimum,
     # L2 damps the rise, early stopping keeps the best epoch (Deep Learning, 7.8 and 7.12).
-    # Measured (seed 0): minimum 0.553 at epoch 12, 0.680 after 30 epochs and 0.810 after 40;
-    # over 40 epochs dropout 0.5 reached 0.531 and ended at 0.613, L2 1e-3 reached the same
-    # minimum as none (0.556) and ended at 0.663, and early stopping kept 0.560.
+    # Measured (seed 0): minimum 0.553 at epoch 12, 0.810 after 40; dropout 0.531 then 0.613;
+    # L2 1e-3 reaches the same minimum (0.556) and ends at 0.663; early stopping keeps 0.560.
     x, y = zoo.data.arrays("fashion_mnist", "validation")
     curves = {}
 
@@ -132,14 +131,14 @@ def test_validation_loss_turns_up_and_regularisation_holds_it_down(tmp_path):
             self.curve.append(_validation_crossentropy(self.model, x, y))
 
     def fit(name, early_stopping=False, **model_options):
-        return zoo.train("mlp", epochs=30, schedule="constant", early_stopping=early_stopping,
+        return zoo.train("mlp", epochs=40, schedule="constant", early_stopping=early_stopping,
                          model_options={"hidden_units": (512, 512), **model_options},
                          dataset_options={"limit": 1000}, runs_root=tmp_path,
                          callbacks=[ValidationCrossentropy(name)], **QUIET).model
 
     fit("plain")
     plain = curves["plain"]
-    assert int(np.argmin(plain)) < 20 and plain[-1] > min(plain) + 0.1
+    assert int(np.argmin(plain)) < 20 and plain[-1] > min(plain) + 0.15
     fit("dropout", dropout=0.5)
     assert min(curves["dropout"]) < min(plain)
     assert curves["dropout"][-1] - min(curves["dropout"]) < (plain[-1] - min(plain)) / 2
