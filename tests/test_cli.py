@@ -72,3 +72,20 @@ def test_train_evaluate_export_round_trip(tmp_path, capsys):
     assert main(["export", str(run_dir), "--name", "logreg", "--version", "7",
                  "--root", str(exports)]) == 2
     assert "exists" in capsys.readouterr().err
+
+
+def test_train_takes_the_training_techniques(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    assert main(["train", "logistic_regression", "--epochs", "2", "--out", str(runs),
+                 "--optimizer", "sgd", "--learning-rate", "0.1",
+                 "--optimizer-option", "momentum=0.9", "--optimizer-option", "nesterov=true",
+                 "--schedule", "cosine", "--warmup-epochs", "1", "--weight-decay", "1e-4",
+                 "--clip-norm", "1", "--label-smoothing", "0.1", "--augment", "shift"]) == 0
+    (run_dir,) = runs.iterdir()
+    config = json.loads((run_dir / "config.json").read_text())
+    optimizer = config["optimizer"]["config"]
+    assert (optimizer["momentum"], optimizer["nesterov"]) == (0.9, True)
+    assert optimizer["learning_rate"]["class_name"] == "LinearWarmup"
+    assert config["dataset_options"]["augment"] == "shift"
+    assert main(["train", "mlp", "--optimizer-option", "momentum"]) == 2
+    assert "write it as KEY=VALUE" in capsys.readouterr().err

@@ -198,7 +198,7 @@ def _key_values(pairs) -> dict:
     for pair in pairs or ():
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise SystemExit(f"--optimizer-option {pair!r}: write it as KEY=VALUE, e.g. "
+            raise ValueError(f"--optimizer-option {pair!r}: write it as KEY=VALUE, e.g. "
                              "momentum=0.9.")
         try:
             options[key] = json.loads(value)

@@ -129,9 +129,11 @@ def rotate(images, degrees):
     transforms = tf.stack([cos, sin, centre_x - cos * centre_x - sin * centre_y,
                            -sin, cos, centre_y + sin * centre_x - cos * centre_y,
                            zeros, zeros], axis=1)
-    return tf.raw_ops.ImageProjectiveTransformV3(
+    turned = tf.raw_ops.ImageProjectiveTransformV3(
         images=images, transforms=transforms, output_shape=tf.shape(images)[1:3],
         fill_value=0.0, interpolation="BILINEAR", fill_mode="CONSTANT")
+    # The op forgets the static shape; the augmentations after it need height and width.
+    return tf.ensure_shape(turned, images.shape)
 
 
 def random_rotation(images, seed, degrees=15.0):
