@@ -190,7 +190,7 @@ LABEL_MIXING = {"mixup": (mixup, "alpha")}
 _SEED_OFFSET = 0x5EED
 
 # Options of `zoo.data.load` that only make sense when training: dropped for evaluation.
-TRAINING_ONLY_OPTIONS = ("augment",)
+TRAINING_ONLY_OPTIONS = ("augment", "resample")
 
 
 def _parse(spec: str) -> list[tuple[str, float | None]]:
@@ -289,5 +289,6 @@ def augment_batches(dataset, spec: str, seed: int, num_classes: int | None = Non
 
 
 def evaluation_options(options):
-    """`options` without the training-only ones (augmentation), for validation and test."""
+    """`options` without the training-only ones (augmentation, resampling), for validation
+    and test."""
     return {k: v for k, v in options.items() if k not in TRAINING_ONLY_OPTIONS}

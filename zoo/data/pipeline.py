@@ -32,6 +32,7 @@ import tensorflow as tf
 from zoo import _validate
 from zoo.data.augment import augment_batches, check_augment
 from zoo.data.catalog import SPLITS, dataset_info
+from zoo.data.resample import balanced_order, check_resample, epoch_size
 
 # The share of a training split held out for validation, unless the caller says otherwise
 # (a time series holds out its own default, zoo.data.series.VALIDATION_FRACTION).
@@ -237,21 +238,25 @@ def _algorithmic(info, split, *, batch_size, seed, max_length, **others):
                          **({} if max_length is None else {"max_length": max_length}))
 
 
-def _index_batches(count, batch_size, *, shuffle, seed, drop_remainder):
+def _index_batches(count, batch_size, *, shuffle, seed, drop_remainder, order=None):
     """Batches of example indices; with `shuffle`, a new permutation every epoch (each new
-    iterator draws a fresh seed), the same sequence of permutations for the same `seed`."""
+    iterator draws a fresh seed), the same sequence of permutations for the same `seed`.
+    `order(epoch_seed)` gives an epoch's `count` indices instead (resampling), drawn anew
+    every epoch alike."""
     stop = count - count % batch_size if drop_remainder else count
 
-    def batches(order):
+    def batches(indices):
         return tf.data.Dataset.range(0, stop, batch_size).map(
-            lambda start: order[start:start + batch_size])
+            lambda start: indices[start:start + batch_size])
 
-    if not shuffle:
+    if order is None and not shuffle:
         return batches(tf.range(count, dtype=tf.int64))
+    if order is None:
+        def order(epoch_seed):
+            return tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64),
+                                                            seed=epoch_seed)
     epoch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
-    return epoch_seeds.flat_map(lambda epoch_seed: batches(
-        tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64),
-                                                 seed=tf.stack([epoch_seed, seed]))))
+    return epoch_seeds.flat_map(lambda epoch_seed: batches(order(tf.stack([epoch_seed, seed]))))
 
 
 # "segmentation" and "masks" apply to detection datasets (zoo.data.detection_pipeline).
@@ -270,7 +275,7 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
          seed=0, classes=None, limit=None, image_size=None, channels=None, augment=None,
          drop_remainder=False, feature=None, input_length=None, horizon=None,
          sequence_length=None, max_length=None, targets="labels", corrupt=None,
-         domains=None):
+         domains=None, resample=None):
     """A batched `tf.data.Dataset` of `(inputs, labels)` for one split of a known dataset.
 
     Text classification yields `(text, label)`: `tf.string` [batch] and int64 [batch]. A text
@@ -323,8 +328,15 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         domains: two labels `(a, b)`: `(images of class a, images of class b)` batches with
             no correspondence between them, for unpaired translation (CycleGAN; see
             `zoo.data.unpaired`); `batch_size` images of each.
+        resample: "oversample" or "undersample": every epoch draws as many examples of each
+            class as the largest (smallest) class has, against class imbalance
+            (`zoo.data.resample`); a classification dataset's labels only.
     """
     _validate.choice("targets", targets, TARGETS)
+    if resample is not None and (domains is not None or corrupt is not None
+                                 or targets != "labels"):
+        raise ValueError(f"resample={resample!r} balances the classes of labelled examples; "
+                         "leave domains=, corrupt= and targets= out.")
     if domains is not None:
         from zoo.data.unpaired import check_domains, unpaired_batches
 
@@ -373,6 +385,7 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
                          f"maps), not {name}, a {info.task} dataset.")
     image_options = _image_options(info, image_size, channels)  # image datasets only
     check_window_options(info, input_length, horizon)
+    check_resample(resample, info)
     if info.source == "algorithmic" or max_length is not None:
         return _algorithmic(info, split, batch_size=batch_size, seed=seed,
                             max_length=max_length, classes=classes, limit=limit,
@@ -411,7 +424,7 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
             info, split, batch_size=batch_size, shuffle=shuffle,
             validation_fraction=validation_fraction, seed=seed, classes=classes, limit=limit,
             image_options=image_options, augment=augment, drop_remainder=drop_remainder,
-            feature=feature)
+            feature=feature, resample=resample)
     check_no_feature(info, feature)
     transform = functools.partial(preprocess, **image_options)
     x, y = raw_arrays(name, split, validation_fraction=validation_fraction, seed=seed,
@@ -421,8 +434,11 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
     shuffle = (split == "train") if shuffle is None else shuffle
 
     examples, labels = tf.constant(x), tf.constant(y)
-    dataset = _index_batches(len(x), batch_size, shuffle=shuffle, seed=seed,
-                             drop_remainder=drop_remainder)
+    count = epoch_size(y, resample) if resample else len(x)
+    dataset = _index_batches(count, batch_size, shuffle=shuffle, seed=seed,
+                             drop_remainder=drop_remainder,
+                             order=(lambda epoch_seed: balanced_order(y, resample, epoch_seed))
+                             if resample else None)
     dataset = dataset.map(lambda index: (tf.gather(examples, index), tf.gather(labels, index)),
                           num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE)
@@ -434,6 +450,6 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     # The per-epoch flat_map hides the length from tf.data; stating it gives Keras a progress
     # bar with a total and lets it know an epoch's end without running out of data.
-    batches = len(x) // batch_size if drop_remainder else -(-len(x) // batch_size)
+    batches = count // batch_size if drop_remainder else -(-count // batch_size)
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -29,6 +29,7 @@ import tensorflow_datasets as tfds
 from zoo import _validate
 from zoo.data.augment import augment_batches
 from zoo.data.pipeline import check_classes, check_no_feature
+from zoo.data.resample import per_class_draws
 from zoo.data.tfds_store import open_builder
 
 
@@ -120,6 +121,22 @@ def _select_classes(dataset, classes, info):
     return dataset.apply(tf.data.experimental.assert_cardinality(count)), count
 
 
+def _resampled(dataset, resample: str, seed: int):
+    """`dataset` (unbatched, cached) resampled as `zoo.data.resample` says: each class's
+    examples in a fresh shuffle on every pass, as many passes as its share needs, the classes
+    interleaved in an order drawn anew every epoch; and the epoch's size."""
+    labels = np.concatenate([y for _, y in tfds.as_numpy(dataset.batch(4096))]).astype(int)
+    draws = per_class_draws(labels, resample)
+    present = np.unique(labels)
+    streams = [dataset.filter(lambda x, y, c=int(c): tf.equal(tf.cast(y, tf.int64), c))
+               .shuffle(int((labels == c).sum()), seed=seed + i, reshuffle_each_iteration=True)
+               .repeat() for i, c in enumerate(present)]
+    choices = np.repeat(np.arange(len(present), dtype=np.int64), draws)
+    order = tf.data.Dataset.from_tensor_slices(choices).shuffle(
+        len(choices), seed=seed, reshuffle_each_iteration=True)
+    return tf.data.Dataset.choose_from_datasets(streams, order), len(choices)
+
+
 def scale_image(x, image_size=None, channels=None):
     """A TFDS image (height, width, channels), uint8, as float32 in [0, 1]; resized to
     `image_size` (bilinear) and made `channels` deep (grey <-> RGB) on request."""
@@ -137,12 +154,14 @@ def scale_image(x, image_size=None, channels=None):
 
 def load(info, split="train", *, batch_size=128, shuffle=None, validation_fraction=0.1,
          seed=0, classes=None, limit=None, image_options=None, augment=None,
-         drop_remainder=False, feature=None):
+         drop_remainder=False, feature=None, resample=None):
     """The batched pipeline of a TFDS dataset; see `zoo.data.load` for the arguments."""
     dataset, count = read(info, split, validation_fraction=validation_fraction, seed=seed,
                           classes=classes, limit=limit, feature=feature)
     dataset = dataset.cache()
-    if (split == "train") if shuffle is None else shuffle:
+    if resample:
+        dataset, count = _resampled(dataset, resample, seed)
+    elif (split == "train") if shuffle is None else shuffle:
         dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
     if info.task == "image-classification":
         options = image_options or {}
