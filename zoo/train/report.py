@@ -61,7 +61,8 @@ def classification_report(model, dataset=None, *, split="test", dataset_options=
     (class 1 above 0, as zoo's binary classifiers serve it) or a probability (a sigmoid)."""
     from sklearn import metrics
 
-    model, labels, outputs = _predictions(model, dataset, split, dataset_options, batch_size)
+    model, labels, outputs = predictions_on_split(model, dataset, split, dataset_options,
+                                                      batch_size)
     if outputs.ndim == 1 or outputs.shape[-1] == 1:  # one score: binary
         scores = outputs.reshape(-1)
         probabilities = scores if _is_probability(model) else None
@@ -129,7 +130,8 @@ def regression_report(model, dataset=None, *, split="test", dataset_options=None
     """MAE, MSE, RMSE and R² of a regressor on one split of `dataset`."""
     from sklearn import metrics
 
-    _, targets, predictions = _predictions(model, dataset, split, dataset_options, batch_size)
+    _, targets, predictions = predictions_on_split(model, dataset, split, dataset_options,
+                                                   batch_size)
     predictions = predictions.reshape(targets.shape)
     mse = float(metrics.mean_squared_error(targets, predictions))
     return RegressionReport(mae=float(metrics.mean_absolute_error(targets, predictions)),
@@ -210,7 +212,9 @@ def _confidence_bins(confidence, bins: int) -> np.ndarray:
     return np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
 
 
-def _predictions(model, dataset, split, dataset_options, batch_size):
+def predictions_on_split(model, dataset, split, dataset_options, batch_size):
+    """(model, labels, outputs) of a model (or a registered name, built) on one split of
+    `dataset` (default: its card's), seen as `zoo.evaluate` sees it."""
     card = card_of(model)
     if isinstance(model, str):
         model = get_model(model, **card.recipe.model_options)
