@@ -52,7 +52,8 @@ def _conv3x3(x, filters, stride, *, use_bias, name):
                                name=f"{name}_conv")(x)
 
 
-SHORTCUTS = ("projection", "zero_pad")
+# "none" is the paper's plain network (Section 4.1, Fig. 6): the same layers, no shortcut.
+SHORTCUTS = ("projection", "zero_pad", "none")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -93,10 +94,14 @@ def basic_block(x, filters, stride=1, name="block", shortcut="projection"):
     gives the paper's parameter counts). Where the shape changes, `shortcut="projection"` is a
     1x1 convolution with batch normalization (option B, the ImageNet ResNets) and
     `shortcut="zero_pad"` the parameter-free `ZeroPaddedShortcut` (option A, the CIFAR ResNets).
+    `shortcut="none"` leaves the shortcut out: the plain network's two layers that the paper
+    compares the residual block against.
     """
     if shortcut not in SHORTCUTS:
         raise ValueError(f"shortcut={shortcut!r} must be one of {SHORTCUTS}.")
-    if stride == 1 and x.shape[-1] == filters:
+    if shortcut == "none":
+        residual = None
+    elif stride == 1 and x.shape[-1] == filters:
         residual = x
     elif shortcut == "zero_pad":
         if x.shape[-1] > filters:
@@ -115,7 +120,8 @@ def basic_block(x, filters, stride=1, name="block", shortcut="projection"):
     x = _conv3x3(x, filters, 1, use_bias=False, name=f"{name}_2")
     x = _batch_norm(x, f"{name}_2_bn")
 
-    x = keras.layers.Add(name=f"{name}_add")([residual, x])
+    if residual is not None:
+        x = keras.layers.Add(name=f"{name}_add")([residual, x])
     return keras.layers.Activation("relu", name=f"{name}_out")(x)
 
 

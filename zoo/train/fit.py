@@ -99,8 +99,7 @@ def compile_with_recipe(model, card: ModelCard | None, *, optimizer=None, learni
     metrics = objectives.get_metrics(metrics if metrics is not None else recipe.metrics, task,
                                      num_classes=_output_classes(model))
     loss = loss or recipe.loss
-    label_smoothing = (techniques.label_smoothing if techniques.label_smoothing is not None
-                       else recipe.label_smoothing)
+    label_smoothing = techniques.with_recipe(recipe).label_smoothing
     if label_smoothing or soft_labels:
         loss, metrics = soft_label_objectives(loss, metrics, label_smoothing, model.name)
     model.compile(optimizer=optimizer, loss=objectives.get_loss(loss), metrics=metrics,
@@ -274,8 +273,8 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
                                            tensorboard=tensorboard,
                                            early_stopping=early_stopping,
                                            batch_size=zoo_batch_size,
-                                           scheduled=_scheduled(card, techniques,
-                                                                model.optimizer)),
+                                           scheduled=_chosen(card, techniques).scheduled
+                                           or uses_schedule(model.optimizer)),
                        *callbacks],
         )
     history = {k: [float(v) for v in values] for k, values in fit.history.items()}
@@ -297,23 +296,15 @@ def _gives_class_distributions(train_data, task) -> bool:
             and labels.shape.rank == 2 and (labels.shape[-1] or 0) > 1)
 
 
-def _scheduled(card, techniques: Techniques, optimizer) -> bool:
-    """Whether a schedule sets the learning rate (a named one, "constant" included, or the
-    optimizer's own), so that no callback may change it."""
-    recipe_schedule = card.recipe.schedule if card else None
-    return (techniques.schedule or recipe_schedule) is not None or uses_schedule(optimizer)
+def _chosen(card, techniques: Techniques) -> Techniques:
+    """The techniques the run uses: the caller's, else the card's recipe's."""
+    return techniques.with_recipe(card.recipe if card else Recipe(loss=None))
 
 
 def _steps_if_scheduled(card, techniques: Techniques, train_data) -> int | None:
     """Batches per epoch where a learning-rate schedule needs them, else None (counting
     them is free for zoo's pipelines but not for every pipeline a caller gives)."""
-    recipe = card.recipe if card else Recipe(loss=None)
-    schedule = techniques.schedule or recipe.schedule
-    warmup = (techniques.warmup_epochs if techniques.warmup_epochs is not None
-              else recipe.warmup_epochs)
-    if schedule in (None, "constant") and not warmup:
-        return None
-    return steps_per_epoch(train_data)
+    return steps_per_epoch(train_data) if _chosen(card, techniques).needs_steps else None
 
 
 def class_weights(class_weight, train_data, task) -> dict[int, float] | None:

@@ -65,9 +65,31 @@ class Techniques:
     @property
     def given(self) -> list[str]:
         """The options the caller set (those that only matter when zoo compiles)."""
-        return [name for name in ("optimizer_options", "schedule", "warmup_epochs", "weight_decay",
-                                  "gradient_clip_norm", "label_smoothing")
+        return [name for name in ("optimizer_options", "schedule", "warmup_epochs",
+                                  "weight_decay", "gradient_clip_norm", "label_smoothing")
                 if getattr(self, name) not in (None, {})]
+
+    def with_recipe(self, recipe) -> Techniques:
+        """Every option decided: the caller's where given, else the recipe's."""
+        def pick(name):
+            mine = getattr(self, name)
+            return mine if mine is not None else getattr(recipe, name)
+
+        return Techniques(
+            optimizer_options={**recipe.optimizer_options, **self.optimizer_options},
+            schedule=pick("schedule"), warmup_epochs=pick("warmup_epochs"),
+            weight_decay=pick("weight_decay"), gradient_clip_norm=pick("gradient_clip_norm"),
+            label_smoothing=pick("label_smoothing"))
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether a schedule sets the learning rate ("constant" included)."""
+        return self.schedule is not None or bool(self.warmup_epochs)
+
+    @property
+    def needs_steps(self) -> bool:
+        """Whether the learning rate changes during the run, which needs its length."""
+        return self.schedule not in (None, "constant") or bool(self.warmup_epochs)
 
 
 def build_optimizer(recipe, optimizer=None, learning_rate=None,
@@ -85,26 +107,21 @@ def build_optimizer(recipe, optimizer=None, learning_rate=None,
             raise ValueError(f"{settings} configure an optimizer zoo builds by name; "
                              f"{type(optimizer).__name__} was given built: set them on it.")
         return optimizer
+    chosen = techniques.with_recipe(recipe)
     learning_rate = learning_rate or recipe.learning_rate
-    schedule = techniques.schedule or recipe.schedule
-    warmup_epochs = (techniques.warmup_epochs if techniques.warmup_epochs is not None
-                     else recipe.warmup_epochs)
-    if schedule not in (None, "constant") or warmup_epochs:
+    if chosen.needs_steps:
         if not steps_per_epoch or not epochs:
-            raise ValueError(f"schedule={schedule!r} needs the run's epochs and batches per "
-                             "epoch: zoo.train knows them, compile_with_recipe alone does not.")
-        learning_rate = learning_rate_schedule(schedule or "constant", learning_rate,
+            raise ValueError(f"schedule={chosen.schedule!r} needs the run's epochs and batches "
+                             "per epoch: zoo.train knows them, compile_with_recipe alone "
+                             "does not.")
+        learning_rate = learning_rate_schedule(chosen.schedule or "constant", learning_rate,
                                                epochs * steps_per_epoch,
-                                               warmup_epochs * steps_per_epoch)
-    config = {**recipe.optimizer_options, **techniques.optimizer_options,
-              "learning_rate": learning_rate}
-    clip = techniques.gradient_clip_norm or recipe.gradient_clip_norm
-    if clip:
-        config["clipnorm"] = clip
-    weight_decay = (techniques.weight_decay if techniques.weight_decay is not None
-                    else recipe.weight_decay)
-    if weight_decay:
-        config["weight_decay"] = weight_decay
+                                               chosen.warmup_epochs * steps_per_epoch)
+    config = {**chosen.optimizer_options, "learning_rate": learning_rate}
+    if chosen.gradient_clip_norm:
+        config["clipnorm"] = chosen.gradient_clip_norm
+    if chosen.weight_decay:
+        config["weight_decay"] = chosen.weight_decay
     return named_optimizer(optimizer, config)
 
 

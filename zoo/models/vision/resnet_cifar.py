@@ -49,11 +49,14 @@ CARD = dict(family="resnet", task="image-classification", api="functional",
 @register("resnet56", defaults={"depth": 56}, **CARD)
 @register("resnet110", defaults={"depth": 110}, **CARD)
 def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, include_top=True, pooling=None,
-                 classifier_activation="softmax", weights=None, depth=20, name=None):
+                 classifier_activation="softmax", weights=None, depth=20, residual=True,
+                 name=None):
     """A CIFAR ResNet of `depth` = 6n + 2 layers (20, 32, 44, 56 or 110): a 3x3 convolution,
     three stacks of n basic blocks at 16, 32 and 64 filters with zero-padded identity
-    shortcuts, global average pooling and the classifier. `name` defaults to `resnet{depth}`.
-    `weights` is None or a weight file.
+    shortcuts, global average pooling and the classifier. `residual=False` drops every
+    shortcut: the paper's plain network of the same depth (Section 4.2, Fig. 6, where the
+    plain 56-layer network trains worse than the plain 20-layer one and ResNet-56 does not).
+    `name` defaults to `resnet{depth}` (`plain{depth}`). `weights` is None or a weight file.
     """
     from zoo.layers.residual import (
         BN_EPSILON,
@@ -63,6 +66,7 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, include_top=True, pool
     )
 
     _validate.choice("depth", depth, BLOCKS)
+    _validate.choice("residual", residual, (True, False))
     check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights)
     inputs = image_input(input_shape, min_size=MIN_SIZE, fixed_size=None)
     x = keras.layers.Conv2D(FILTERS[0], 3, padding="same", use_bias=False,
@@ -71,9 +75,10 @@ def resnet_cifar(input_shape=(32, 32, 3), num_classes=10, include_top=True, pool
     x = keras.layers.Activation("relu", name="conv1_relu")(x)
     for index, (filters, stride) in enumerate(zip(FILTERS, (1, 2, 2), strict=True), start=2):
         x = residual_stack(x, basic_block, filters, BLOCKS[depth], stride=stride,
-                           name=f"conv{index}", shortcut="zero_pad")
+                           name=f"conv{index}", shortcut="zero_pad" if residual else "none")
     outputs = classifier_head(x, include_top=include_top, pooling=pooling,
                               num_classes=num_classes,
                               classifier_activation=classifier_activation)
-    model = keras.Model(inputs, outputs, name=name or f"resnet{depth}")
+    model = keras.Model(inputs, outputs,
+                        name=name or f"{'resnet' if residual else 'plain'}{depth}")
     return load_weights(model, weights)
