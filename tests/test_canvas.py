@@ -309,7 +309,7 @@ def test_augmentation_draws_anew_every_epoch_and_the_seed_fixes_them():
     (NAME, {"split": "dev"}, r"split='dev' is not allowed"),
     (NAME, {"limit": 0}, r"limit=0 must be a positive integer"),
     ("mnist", {"targets": "segmentation"}, r"targets='segmentation' applies to detection"),
-    ("mnist", {"augment": "zoom"}, r"augment='zoom' is not a known augmentation"),
+    ("mnist", {"augment": "zoom"}, r"augment='zoom': 'zoom' is not a known augmentation"),
 ])
 def test_bad_options_name_themselves(name, options, message):
     with pytest.raises(ValueError, match=message):
