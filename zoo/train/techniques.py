@@ -25,7 +25,7 @@ import keras
 
 from zoo import _validate
 from zoo.objectives import LabelAccuracy, SmoothedCrossentropy
-from zoo.train.schedules import learning_rate_schedule
+from zoo.train.schedules import SCHEDULES, learning_rate_schedule
 
 # Recipe losses that label smoothing and soft labels can stand in for, and whether the
 # model's outputs are logits.
@@ -50,8 +50,6 @@ class Techniques:
             raise ValueError(f"optimizer_options={self.optimizer_options!r} must be a dict of "
                              "the optimizer's arguments, e.g. {'momentum': 0.9}.")
         if self.schedule is not None:
-            from zoo.train.schedules import SCHEDULES
-
             _validate.choice("schedule", self.schedule, SCHEDULES)
         if self.warmup_epochs is not None:
             _validate.non_negative_int("warmup_epochs", self.warmup_epochs, zero_means="none")
