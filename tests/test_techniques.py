@@ -182,7 +182,8 @@ def test_bad_augmentations_say_what_is_wrong():
                           ("rotate:x", "the degrees of 'rotate' must be a number"),
                           ("mixup+flip", "mixup changes the labels, so it comes last"),
                           ("flip:2", "'flip' takes no parameter"),
-                          ("rotate:-3", "must be positive")):
+                          ("rotate:-3", "must be positive"),
+                          ("crop:1.5", "the scale of 'crop' is a share, at most 1")):
         with pytest.raises(ValueError, match=message):
             zoo.data.load("fashion_mnist", augment=spec)
 

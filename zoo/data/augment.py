@@ -214,6 +214,9 @@ def _parse(spec: str) -> list[tuple[str, float | None]]:
                              f"number, not {value!r}.") from None
         if number is not None and not number > 0:
             raise ValueError(f"augment={spec!r}: the {parameter} of {name!r} must be positive.")
+        if number is not None and parameter in ("p", "scale") and number > 1:
+            raise ValueError(f"augment={spec!r}: the {parameter} of {name!r} is a share, at "
+                             "most 1.")
         steps.append((name, number))
     if any(name in LABEL_MIXING for name, _ in steps[:-1]):
         raise ValueError(f"augment={spec!r}: mixup changes the labels, so it comes last.")
