@@ -445,17 +445,23 @@ def test_the_precision_measurement_is_recorded_and_quoted_as_measured():
     assert max(xla_training) < 1.0, "README says XLA slows training in every configuration"
 
 
+def _benchmark(name: str):
+    """The script benchmarks/<name>.py as a module (benchmarks/ is not a package)."""
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_the_classical_baselines_study_is_recorded_and_quoted_as_measured():
     # benchmarks/classical_baselines.py (issue 16): every learner at every size it was run
     # at, LeNet-5 at the full training split agreeing with its card, and README's crossing
     # point recomputed from the rows.
-    import importlib.util
-
     root = Path(__file__).parents[1]
-    spec = importlib.util.spec_from_file_location(
-        "classical_baselines", root / "benchmarks" / "classical_baselines.py")
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    study = _benchmark("classical_baselines")
     recorded = json.loads((root / "benchmarks" / "results" / "classical_baselines.json")
                           .read_text())
     rows = recorded["results"]
@@ -481,13 +487,8 @@ def test_the_classical_baselines_study_is_recorded_and_quoted_as_measured():
 def test_the_techniques_ablation_is_recorded_and_quoted_as_measured():
     # benchmarks/techniques.py (issue 16): every technique of its tables ran on every seed,
     # and README's table is the one the benchmark prints from the recorded rows.
-    import importlib.util
-
     root = Path(__file__).parents[1]
-    spec = importlib.util.spec_from_file_location(
-        "techniques", root / "benchmarks" / "techniques.py")
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    study = _benchmark("techniques")
     recorded = json.loads((root / "benchmarks" / "results" / "techniques.json").read_text())
     rows = recorded["results"]
     for task, (model, _, variants) in study.TASKS.items():

@@ -32,6 +32,13 @@ import tensorflow as tf
 from zoo import _validate
 from zoo.data.augment import augment_batches, check_augment
 from zoo.data.catalog import SPLITS, dataset_info
+from zoo.data.checks import (
+    check_classes,
+    check_no_feature,
+    check_no_selection,
+    check_not_generated,
+    check_window_options,
+)
 from zoo.data.resample import balanced_order, check_resample, epoch_size
 
 # The share of a training split held out for validation, unless the caller says otherwise
@@ -94,51 +101,6 @@ def raw_arrays(name, split="train", *, validation_fraction=None, seed=0, classes
         _validate.positive_int("limit", limit)
         x, y = x[:limit], y[:limit]
     return x, y
-
-
-def check_not_generated(info):
-    if info.source == "algorithmic":
-        raise ValueError(f"{info.name} is generated batch by batch, each batch of its own "
-                         "sequence length, so it has no arrays; use zoo.data.load.")
-
-
-def check_window_options(info, input_length, horizon):
-    if info.source != "series" and (input_length, horizon) != (None, None):
-        raise ValueError(f"input_length and horizon cut a time series into windows; {info.name}"
-                         f" is a {info.task} dataset.")
-
-
-SERIES_OPTIONS = "input_length, horizon, batch_size, shuffle, seed and validation_fraction"
-
-
-def check_no_selection(info, kind="time series", takes=SERIES_OPTIONS, **options):
-    """The options of stored datasets that do not apply to a dataset cut or generated in its
-    own way (a time series' windows, an algorithmic task's batches) raise, naming themselves
-    and what the dataset takes."""
-    given = sorted(k for k, v in options.items() if v is not None)
-    if given:
-        raise ValueError(f"{', '.join(given)}: not options of the {kind} {info.name}, "
-                         f"which takes {takes}.")
-
-
-def check_no_feature(info, feature):
-    if feature is not None:
-        raise ValueError(f"feature= chooses the text of a corpus; {info.name} is a {info.task} "
-                         "dataset of (input, label) pairs.")
-
-
-def check_classes(classes, info) -> tuple[int, ...]:
-    """`classes` as a tuple of at least two distinct labels of `info`'s dataset."""
-    classes = tuple(classes)
-    if len(classes) < 2 or len(set(classes)) != len(classes):
-        raise ValueError(f"classes={classes!r} must name at least two distinct labels.")
-    unknown = [c for c in classes if not 0 <= c < (info.num_classes or 0)]
-    if unknown:
-        raise ValueError(
-            f"classes={classes!r}: {unknown} are not labels of {info.name} "
-            f"(0..{(info.num_classes or 1) - 1})."
-        )
-    return classes
 
 
 def _select_classes(x, y, classes, info):

@@ -28,7 +28,7 @@ import tensorflow_datasets as tfds
 
 from zoo import _validate
 from zoo.data.augment import augment_batches
-from zoo.data.pipeline import check_classes, check_no_feature
+from zoo.data.checks import check_classes, check_no_feature
 from zoo.data.resample import per_class_draws
 from zoo.data.tfds_store import open_builder
 
@@ -107,11 +107,16 @@ def read(info, split, *, validation_fraction=0.1, seed=0, classes=None, limit=No
     return dataset, count
 
 
+def _labels(dataset) -> np.ndarray:
+    """Every label of an unbatched `(x, y)` dataset, read once, as integers."""
+    return np.concatenate([y for _, y in tfds.as_numpy(dataset.batch(4096))]).astype(int)
+
+
 def _select_classes(dataset, classes, info):
     """Only the examples of `classes`, relabelled 0..k-1 in the order given; their count."""
     classes = check_classes(classes, info)
     wanted = tf.constant(classes, dtype=tf.int64)
-    labels = np.concatenate([y for _, y in tfds.as_numpy(dataset.batch(4096))])
+    labels = _labels(dataset)
     count = int(np.isin(labels, classes).sum())
 
     def relabel(x, y):
@@ -125,7 +130,7 @@ def _resampled(dataset, resample: str, seed: int):
     """`dataset` (unbatched, cached) resampled as `zoo.data.resample` says: each class's
     examples in a fresh shuffle on every pass, as many passes as its share needs, the classes
     interleaved in an order drawn anew every epoch; and the epoch's size."""
-    labels = np.concatenate([y for _, y in tfds.as_numpy(dataset.batch(4096))]).astype(int)
+    labels = _labels(dataset)
     draws = per_class_draws(labels, resample)
     present = np.unique(labels)
     streams = [dataset.filter(lambda x, y, c=int(c): tf.equal(tf.cast(y, tf.int64), c))

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 def check_domains(domains, info) -> tuple[int, int]:
     """`domains` as two distinct labels of `info`'s dataset."""
-    from zoo.data.pipeline import check_classes
+    from zoo.data.checks import check_classes
 
     domains = tuple(domains)
     if len(domains) != 2:
