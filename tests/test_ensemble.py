@@ -24,6 +24,20 @@ def test_vote_counts_each_members_top_class():
         np.testing.assert_allclose(votes[row], expected, atol=1e-6)
 
 
+def test_test_time_flip_pools_each_member_on_the_image_and_its_mirror(tmp_path):
+    members = [zoo.get_model("lenet5"), zoo.get_model("mlp")]
+    model = zoo.get_model("ensemble", members=members, test_time_flip=True)
+    mirrored = X[:, :, ::-1]
+    expected = np.mean([m(x).numpy() for m in members for x in (X, mirrored)], axis=0)
+    np.testing.assert_allclose(model(X).numpy(), expected, atol=1e-6)
+    # The mirror is a layer of the saved model, in inference as in training.
+    path = tmp_path / "flip.keras"
+    model.save(path)
+    np.testing.assert_allclose(zoo.load_model(path)(X).numpy(), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="test_time_flip=1 must be True or False"):
+        zoo.get_model("ensemble", members=members, test_time_flip=1)
+
+
 def test_exported_ensemble_reports_probabilities_not_softmax_of_them(tmp_path):
     import tensorflow as tf
 

@@ -1,5 +1,6 @@
 """Atomic writes: a reader (a model server, a test, a later run) never sees half a file or
-half a directory."""
+half a directory; and groups of variables stored as numpy arrays for checkpoints that are
+written into such a directory (an agent's, an interrupted training run's)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,29 @@ def move_into_place(staging: Path, final: Path) -> None:
     os.rename(final, retired)
     os.rename(staging, final)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def save_variables(path, groups: dict[str, list]) -> None:
+    """Each group's variables (or arrays) as `<group>_<index>` arrays of one `.npz` file."""
+    import numpy as np
+
+    np.savez(path, **{f"{group}_{i}": np.asarray(variable)
+                      for group, variables in groups.items()
+                      for i, variable in enumerate(variables)})
+
+
+def load_variables(path, groups: dict[str, list]) -> None:
+    """Assign what `save_variables` wrote to the same groups of variables."""
+    import numpy as np
+
+    with np.load(path) as arrays:
+        for group, variables in groups.items():
+            stored = sum(1 for key in arrays.files if key.rpartition("_")[0] == group)
+            if stored != len(variables):
+                raise ValueError(f"{path} holds {stored} arrays of {group!r}, not the "
+                                 f"{len(variables)} variables they are for.")
+            for i, variable in enumerate(variables):
+                variable.assign(arrays[f"{group}_{i}"])
 
 
 def _jsonable(value):

@@ -13,6 +13,12 @@ def choice(arg: str, value, allowed: Iterable):
     return value
 
 
+def boolean(arg: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{arg}={value!r} must be True or False.")
+    return value
+
+
 def positive_int(arg: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{arg}={value!r} must be a positive integer.")

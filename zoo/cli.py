@@ -119,7 +119,7 @@ def cmd_train(args) -> int:
                        optimizer_options=_key_values(args.optimizer_option),
                        schedule=args.schedule, warmup_epochs=args.warmup_epochs,
                        weight_decay=args.weight_decay, gradient_clip_norm=args.clip_norm,
-                       label_smoothing=args.label_smoothing,
+                       label_smoothing=args.label_smoothing, backup_every=args.backup_every,
                        dataset_options={"augment": args.augment} if args.augment else None)
     metrics = zoo.evaluate(result.model, args.dataset)
     print(f"run directory: {result.run_dir}")
@@ -332,7 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--augment", help="image augmentation, e.g. crop_flip, rotate:30+erase, "
                    "mixup (see zoo.data.augment)")
     p.add_argument("--out", default="runs", help="folder for run directories (default: runs)")
-    p.add_argument("--run-dir", help="exact run directory; an interrupted run's resumes it")
+    p.add_argument("--run-dir", help="exact run directory; an interrupted run's resumes it "
+                   "where its last backup left it (same arguments)")
+    p.add_argument("--backup-every", type=int, metavar="N",
+                   help="also back the run up every N batches within an epoch (default: at "
+                   "epoch ends only)")
     p.add_argument("--export", action="store_true", help="export the trained model afterwards")
     p.add_argument("--export-root", default="saved_models", help="default: saved_models")
     p.set_defaults(run=cmd_train)

@@ -101,8 +101,7 @@ class SingleShotDetector(TrackedModel):
         self.backbone = _validate.choice("backbone", backbone, BACKBONES)
         self.channels = _validate.choice("channels", channels, CHANNELS)
         self.backbone_options = checked_backbone_options(backbone_options)
-        if not isinstance(feature_pyramid, bool):
-            raise ValueError(f"feature_pyramid={feature_pyramid!r} must be True or False.")
+        _validate.boolean("feature_pyramid", feature_pyramid)
         self.feature_pyramid = feature_pyramid
         self.strides = _checked_strides(strides, feature_pyramid)
         self.anchor_sizes = _validate.positive_numbers("anchor_sizes", anchor_sizes)

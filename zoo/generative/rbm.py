@@ -62,8 +62,7 @@ class RestrictedBoltzmannMachine(keras.Model):
         self.image_shape = _validate.shape("image_shape", image_shape)
         self.hidden_units = _validate.positive_int("hidden_units", hidden_units)
         self.cd_steps = _validate.positive_int("cd_steps", cd_steps)
-        if not isinstance(persistent, bool):
-            raise ValueError(f"persistent={persistent!r} must be True or False.")
+        _validate.boolean("persistent", persistent)
         self.persistent = persistent
         self.chains = _validate.positive_int("chains", chains)
         self.seed = seed

@@ -17,3 +17,16 @@ class MajorityVote(keras.layers.Layer):
 
     def compute_output_shape(self, input_shapes):
         return input_shapes[0]
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class HorizontalFlip(keras.layers.Layer):
+    """The image batch mirrored left to right (NHWC), in training and inference alike: the
+    deterministic half of test-time augmentation, unlike Keras' `RandomFlip`, which is the
+    identity at inference."""
+
+    def call(self, images):
+        return ops.flip(images, axis=2)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

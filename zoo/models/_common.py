@@ -65,8 +65,7 @@ def check_image_classifier(num_classes, include_top, pooling, classifier_activat
     """Validate the keras.applications-style arguments before anything is built. `imagenet`
     says whether the family has ImageNet weights at all (which of its members do is the
     family's own check)."""
-    if not isinstance(include_top, bool):
-        raise ValueError(f"include_top={include_top!r} must be True or False.")
+    _validate.boolean("include_top", include_top)
     _validate.choice("pooling", pooling, POOLINGS)
     if include_top:
         check_classifier(num_classes, classifier_activation)

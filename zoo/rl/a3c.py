@@ -249,6 +249,6 @@ class A3C:
         agent = cls(env, workers=workers, seed=seed, config=PolicyGradientConfig(**config),
                     _env_seed=seed + 1_000 * (state["updates"] + 1))
         agent.progress = Progress.from_dict(state)
-        checkpoints.load_variables(directory / "weights.npz",
+        _io.load_variables(directory / "weights.npz",
                        {"shared": agent.variables, "optimizer": agent.optimizer.variables})
         return agent

@@ -9,8 +9,6 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from zoo import _io
 
 
@@ -43,21 +41,6 @@ def require(directory, names, agent: str) -> Path:
     return directory
 
 
-def save_variables(path, groups: dict[str, list]) -> None:
-    """Each group's variables (or arrays) as `<group>_<index>` arrays of one `.npz` file."""
-    np.savez(path, **{f"{group}_{i}": np.asarray(variable)
-                      for group, variables in groups.items()
-                      for i, variable in enumerate(variables)})
-
-
-def load_variables(path, groups: dict[str, list]) -> None:
-    """Assign what `save_variables` wrote to the same groups of variables."""
-    with np.load(path) as arrays:
-        for group, variables in groups.items():
-            for i, variable in enumerate(variables):
-                variable.assign(arrays[f"{group}_{i}"])
-
-
 def write(staging: Path, config: dict, progress: Progress, variables: dict[str, list],
           **state) -> None:
     """The parts every agent's checkpoint has: `config.json` (how to build the agent again),
@@ -65,7 +48,7 @@ def write(staging: Path, config: dict, progress: Progress, variables: dict[str, 
     `weights.npz` (its `variables`, by group)."""
     _io.write_json(staging / "config.json", config)
     _io.write_json(staging / "state.json", {**asdict(progress), **state})
-    save_variables(staging / "weights.npz", variables)
+    _io.save_variables(staging / "weights.npz", variables)
 
 
 def read(directory, names, agent: str) -> tuple[Path, dict, dict]:

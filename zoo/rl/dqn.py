@@ -317,7 +317,7 @@ class DQN:
         env_rng = state.pop("env_rng")
         agent._episode_return = state.pop("episode_return")
         agent.progress = Progress.from_dict(state)
-        checkpoints.load_variables(directory / "weights.npz", agent._variables())
+        _io.load_variables(directory / "weights.npz", agent._variables())
         with np.load(directory / "replay.npz") as arrays:
             agent.replay = ReplayBuffer.from_state(arrays)
         # The environment continues its generator where the saved run's stood: the next

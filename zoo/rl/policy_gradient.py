@@ -356,7 +356,7 @@ class PolicyGradient:
         agent = cls(env, config=PolicyGradientConfig(**config), seed=seed)
         agent.rng.bit_generator.state = state.pop("rng")
         agent.progress = Progress.from_dict(state)
-        checkpoints.load_variables(directory / "weights.npz", agent._variables())
+        _io.load_variables(directory / "weights.npz", agent._variables())
         with open(directory / "environments.pkl", "rb") as file:
             agent.rollouts = pickle.load(file)
         return agent

@@ -36,6 +36,18 @@ class LastFiniteCheckpoint(keras.callbacks.Callback):
             temporary.unlink(missing_ok=True)
 
 
+class EarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras' EarlyStopping, which also puts the best epoch's weights back at the end of
+    every `fit` call; `hold_restore` holds that back for a call that ends mid-run (a resumed
+    run's interrupted epoch, run by itself before the remaining epochs)."""
+
+    hold_restore = False
+
+    def on_train_end(self, logs=None):
+        if not self.hold_restore:
+            super().on_train_end(logs)
+
+
 class Throughput(keras.callbacks.Callback):
     """Add the epoch's speed to its logs, so that the history, the progress bar and
     history.csv show it: `epoch_seconds` (wall time of the epoch, validation included) and
@@ -77,10 +89,10 @@ NOT_FIGURES = ("learning_rate", *SPEED_LOGS)
 
 def standard_callbacks(run_dir: Path, *, monitor="val_loss", mode="auto", patience=5,
                        tensorboard=True, early_stopping=True, batch_size=None,
-                       scheduled=False):
-    """EarlyStopping, ModelCheckpoint (best only), TensorBoard, ReduceLROnPlateau,
-    BackupAndRestore, TerminateOnNaN and CSVLogger, writing under `run_dir`; the three that
-    follow `monitor` minimise or maximise it as `mode` says ("min", "max", "auto"), and
+                       scheduled=False, backup=None):
+    """TerminateOnNaN, ModelCheckpoint (best only), ReduceLROnPlateau, EarlyStopping, the
+    run's backup, CSVLogger and TensorBoard, writing under `run_dir`; the three that follow
+    `monitor` minimise or maximise it as `mode` says ("min", "max", "auto"), and
     `Throughput`, which adds each epoch's seconds (and, given the `batch_size` the data was
     batched with, its examples per second) to the logs.
 
@@ -91,14 +103,12 @@ def standard_callbacks(run_dir: Path, *, monitor="val_loss", mode="auto", patien
     epoch runs at the recipe's learning rate, and `checkpoints/last.keras` holds the last
     epoch whose losses were finite (`LastFiniteCheckpoint`).
 
-    BackupAndRestore comes first so that a resumed run restores its state before the others
-    start counting; its backup is deleted by Keras when training ends normally.
+    `backup`: the run's `zoo.train.resume.ResumableBackup` (default: one under
+    `run_dir/backup` at every epoch's end). It follows the callbacks whose counters it keeps,
+    so that it saves their state after they have seen the epoch, and comes before CSVLogger,
+    so that a process killed between the two leaves a missing row rather than a repeated one.
     """
-    callbacks = [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-        keras.callbacks.TerminateOnNaN(),
-    ]
-    callbacks.append(Throughput(batch_size))
+    callbacks = [keras.callbacks.TerminateOnNaN(), Throughput(batch_size)]
     if monitor is None:
         callbacks.append(LastFiniteCheckpoint(run_dir / "checkpoints" / LAST_CHECKPOINT))
     else:
@@ -109,10 +119,16 @@ def standard_callbacks(run_dir: Path, *, monitor="val_loss", mode="auto", patien
             callbacks.append(keras.callbacks.ReduceLROnPlateau(
                 monitor=monitor, mode=mode, factor=0.5, patience=max(1, patience // 2),
                 min_lr=1e-6))
-    callbacks.append(keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True))
     if early_stopping and monitor is not None:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor=monitor, mode=mode, patience=patience, restore_best_weights=True))
+        callbacks.append(EarlyStopping(monitor=monitor, mode=mode, patience=patience,
+                                       restore_best_weights=True))
+    if backup is None:
+        from zoo.train.resume import ResumableBackup
+
+        backup = ResumableBackup(run_dir / "backup")
+    backup.track(callbacks)
+    callbacks.append(backup)
+    callbacks.append(keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True))
     if tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "logs")))
     return callbacks

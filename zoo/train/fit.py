@@ -20,8 +20,9 @@ from zoo._io import write_json
 from zoo.data.augment import evaluation_options
 from zoo.registry import ModelCard, Recipe, card_of, get_model
 from zoo.tasks import get_task
-from zoo.train.callbacks import standard_callbacks
+from zoo.train.callbacks import EarlyStopping, standard_callbacks
 from zoo.train.precision import dtype_policy, float32_outputs
+from zoo.train.resume import ResumableBackup, fast_forward
 from zoo.train.rundir import new_run_dir, plot_history
 from zoo.train.schedules import steps_per_epoch
 from zoo.train.techniques import (
@@ -148,7 +149,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
           optimizer_options: Mapping[str, Any] | None = None, schedule: str | None = None,
           warmup_epochs: int | None = None, weight_decay: float | None = None,
           gradient_clip_norm: float | None = None, label_smoothing: float | None = None,
-          verbose="auto") -> TrainResult:
+          backup_every: int | None = None, verbose="auto") -> TrainResult:
     """Train a model on a dataset with the standard callbacks.
 
     Args:
@@ -160,8 +161,13 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
             `(train, validation)` pair of them.
         epochs, batch_size, optimizer, learning_rate, loss, metrics: override the card's recipe.
             A model that is already compiled keeps its compilation unless `loss` is given.
-        run_dir: where this run writes; pass an interrupted run's directory to resume it from
-            its last completed epoch (BackupAndRestore). Default: a new `runs_root/<name>-<time>`.
+        run_dir: where this run writes (default: a new `runs_root/<name>-<time>`). Pass an
+            interrupted run's directory, with the same arguments, to resume it from its last
+            backup: it then ends with the weights an uninterrupted run ends with
+            (`zoo.train.resume`).
+        backup_every: also back the run up every this many training batches within an
+            epoch, so that a run killed mid-epoch loses at most that many (default: at
+            every epoch's end only).
         seed: seeds Python, NumPy, TensorFlow, the validation carve and the shuffle.
         validation_fraction: the share held out for validation (default: the dataset's; see
             `zoo.data.load`).
@@ -195,7 +201,8 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     """
     # None means the recipe's; anything else must be a real choice (epochs=0 or -1 used to
     # train the recipe's epochs or nothing, silently).
-    for argument, value in (("epochs", epochs), ("batch_size", batch_size)):
+    for argument, value in (("epochs", epochs), ("batch_size", batch_size),
+                            ("backup_every", backup_every)):
         if value is not None:
             _validate.positive_int(argument, value)
     if learning_rate is not None:
@@ -261,28 +268,73 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
 
     # The batch size of a pipeline the caller gave is theirs, not `batch_size`.
     zoo_batch_size = batch_size if dataset is None or isinstance(dataset, str) else None
+    backup = ResumableBackup(run_dir / "backup", every=backup_every)
+    run_callbacks = [*standard_callbacks(run_dir, monitor=monitor,
+                                         mode=monitor_mode(monitor, task),
+                                         patience=recipe.patience if recipe else 5,
+                                         tensorboard=tensorboard,
+                                         early_stopping=early_stopping,
+                                         batch_size=zoo_batch_size,
+                                         scheduled=_chosen(card, techniques).scheduled
+                                         or uses_schedule(model.optimizer),
+                                         backup=backup),
+                     *callbacks]
+    progress = backup.restore(model)
     started = time.perf_counter()
     with op_determinism(deterministic):
-        fit = model.fit(
-            train_data, validation_data=validation_data, epochs=epochs, verbose=verbose,
-            shuffle=False,  # zoo's pipelines shuffle themselves; Keras cannot shuffle them
-            class_weight=class_weight,
-            callbacks=[*standard_callbacks(run_dir, monitor=monitor,
-                                           mode=monitor_mode(monitor, task),
-                                           patience=recipe.patience if recipe else 5,
-                                           tensorboard=tensorboard,
-                                           early_stopping=early_stopping,
-                                           batch_size=zoo_batch_size,
-                                           scheduled=_chosen(card, techniques).scheduled
-                                           or uses_schedule(model.optimizer)),
-                       *callbacks],
-        )
-    history = {k: [float(v) for v in values] for k, values in fit.history.items()}
+        history = _fit_resuming(
+            model, train_data, progress, epochs=epochs, callbacks=run_callbacks,
+            validation_data=validation_data, verbose=verbose, class_weight=class_weight)
+    backup.delete()  # the run has ended: nothing to resume
     write_json(run_dir / "history.json",
                {"history": history, "wall_seconds": time.perf_counter() - started})
     if history:
         plot_history(history, run_dir / "curves.png")
     return TrainResult(model=model, history=history, run_dir=run_dir)
+
+
+def _fit_resuming(model, train_data, progress, *, epochs, callbacks, **fit_options) -> dict:
+    """`fit` for `epochs`, from the start or, given the `progress` of an interrupted run
+    whose state is restored already, from where it stopped: the pipeline fast-forwarded past
+    the epochs done, the rest of the interrupted epoch run by itself, then the others. The
+    history covers every epoch of the run (the interrupted epoch's training figures, only
+    its batches run here)."""
+    def fit(data, first, last):
+        # shuffle=False: zoo's pipelines shuffle themselves; Keras cannot shuffle them.
+        return model.fit(data, epochs=last, initial_epoch=first, shuffle=False,
+                         callbacks=callbacks, **fit_options).history
+
+    if progress is None:
+        return _floats(fit(train_data, 0, epochs))
+    fast_forward(train_data, progress.epoch)
+    history = {k: list(v) for k, v in progress.history.items()}
+    first = progress.epoch
+    if progress.batches_done and first < epochs:
+        stoppers = [c for c in callbacks if isinstance(c, EarlyStopping)]
+        for stopper in stoppers:  # the best weights come back when the run ends, not here
+            stopper.hold_restore = True
+        try:
+            _extend(history, fit(train_data.skip(progress.batches_done), first, first + 1))
+        finally:
+            for stopper in stoppers:
+                stopper.hold_restore = False
+        first += 1
+        if model.stop_training:  # stopped early (or on NaN) in that epoch: the run ends
+            for stopper in stoppers:
+                stopper.on_train_end()
+            return history
+    if first < epochs:
+        _extend(history, fit(train_data, first, epochs))
+    return history
+
+
+def _floats(history: dict) -> dict:
+    return {k: [float(v) for v in values] for k, values in history.items()}
+
+
+def _extend(history: dict, more: dict) -> None:
+    for key, values in _floats(more).items():
+        history.setdefault(key, []).extend(values)
 
 
 def _gives_class_distributions(train_data, task) -> bool:

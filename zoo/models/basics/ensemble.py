@@ -25,15 +25,20 @@ METHODS = ("average", "vote")
                         "https://doi.org/10.1007/3-540-45014-9_1"),
 )
 def ensemble(members=("lenet5", "mlp", "logistic_regression"), method="average",
-             name="ensemble"):
+             test_time_flip=False, name="ensemble"):
     """Average (or majority-vote) the class probabilities of `members`.
 
     Args:
         members: two or more classifiers with the same input shape and number of classes:
             `keras.Model`s or registered model names.
         method: "average" (soft voting; trainable end to end) or "vote" (hard voting).
+        test_time_flip: also show every member the image mirrored left to right and pool
+            both views (test-time augmentation, as Krizhevsky et al. 2012 average the
+            predictions of flipped crops); only for members trained on flip-invariant
+            classes (clothes, photographs; not digits or text).
     """
     _validate.choice("method", method, METHODS)
+    _validate.boolean("test_time_flip", test_time_flip)
     if isinstance(members, (str, keras.Model)) or len(members) < 2:
         raise ValueError(f"members={members!r} must be a sequence of two or more models.")
     models = [_member(m) for m in members]
@@ -52,6 +57,11 @@ def ensemble(members=("lenet5", "mlp", "logistic_regression"), method="average",
         raise ValueError(f"member names must differ (they name nested layers): {names}.")
     inputs = keras.Input(shape=shapes.pop(), name="image")
     outputs = [m(inputs) for m in models]
+    if test_time_flip:
+        from zoo.layers.ensemble import HorizontalFlip
+
+        mirrored = HorizontalFlip(name="mirrored")(inputs)
+        outputs += [m(mirrored) for m in models]
     if method == "average":
         combined = keras.layers.Average(name="predictions")(outputs)
     else:

@@ -90,8 +90,7 @@ def recurrent_classifier(num_classes=8, cell="lstm", units=64, num_layers=1, bid
         _validate.positive_int(arg, value)
     input_dropout = _validate.fraction("input_dropout", input_dropout)
     recurrent_dropout = _validate.fraction("recurrent_dropout", recurrent_dropout)
-    if not isinstance(bidirectional, bool):
-        raise ValueError(f"bidirectional={bidirectional!r} must be True or False.")
+    _validate.boolean("bidirectional", bidirectional)
     text = text_input()
     x = token_ids(max_tokens, sequence_length, vocabulary=vocabulary)(text)
     x = keras.layers.Embedding(max_tokens, embedding_dim, mask_zero=True, name="embedding")(x)

@@ -32,6 +32,7 @@ named as keras names them, and its ImageNet weights with `weights="imagenet"`. k
 version has no auxiliary classifier, and neither has this one.
 """
 
+from zoo import _validate
 from zoo._lazy import keras
 from zoo.models._common import (
     check_image_classifier,
@@ -111,8 +112,7 @@ def googlenet(input_shape=(224, 224, 3), num_classes=1000, include_top=True, poo
     from zoo.layers.inception import inception_v1_module, relu_conv
 
     check_image_classifier(num_classes, include_top, pooling, classifier_activation, weights)
-    if not isinstance(aux_logits, bool):
-        raise ValueError(f"aux_logits={aux_logits!r} must be True or False.")
+    _validate.boolean("aux_logits", aux_logits)
     if aux_logits and not include_top:
         raise ValueError(
             "aux_logits=True adds classifiers, which needs include_top=True; "
