@@ -230,8 +230,9 @@ def cmd_export(args) -> int:
 
 
 def _export_format(model, dataset, args) -> int:
-    """A TFLite or ONNX file `ROOT/<name>[_int8].<suffix>`; int8 calibrates on the first
-    examples of the training split of `dataset` (default: the run's or the card's)."""
+    """A TFLite or ONNX file `ROOT/<name>[_int8].<suffix>`, or a TF.js graph model in the
+    folder `ROOT/<name>_tfjs`; int8 calibrates on the first examples of the training split
+    of `dataset` (default: the run's or the card's)."""
     from zoo.export.formats import CALIBRATION_EXAMPLES, FORMATS, export_format
     from zoo.registry import card_of
     from zoo.train.fit import evaluation_pipeline
@@ -249,6 +250,12 @@ def _export_format(model, dataset, args) -> int:
                              "for a model that is not in the registry.")
         calibration = evaluation_pipeline(model, card, dataset, "train",
                                           batch_size=CALIBRATION_EXAMPLES).take(1)
+    if args.format == "tfjs":
+        from zoo.export.tfjs import export_tfjs
+
+        print(export_tfjs(model, Path(args.root) / f"{args.name or model.name}_tfjs",
+                          overwrite=args.overwrite))
+        return 0
     name = (args.name or model.name) + ("_int8" if args.format == "tflite_int8" else "")
     path = Path(args.root) / f"{name}{FORMATS[args.format]}"
     if path.exists() and not args.overwrite:
@@ -380,10 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="the warm-up examples' dataset (default: the run's or "
                    "the model card's)")
     p.add_argument("--format", default="saved_model",
-                   choices=("saved_model", "tflite", "tflite_int8", "onnx"),
+                   choices=("saved_model", "tflite", "tflite_int8", "onnx", "tfjs"),
                    help="a SavedModel version for TF Serving (default), or a file "
                    "ROOT/NAME.tflite, ROOT/NAME_int8.tflite (calibrated on --dataset's "
-                   "training images) or ROOT/NAME.onnx")
+                   "training images) or ROOT/NAME.onnx, or a TF.js graph model in "
+                   "ROOT/NAME_tfjs/ (needs bash .ci/install-tfjs)")
     p.add_argument("--models-config", action="store_true",
                    help="then write ROOT/models.config listing every model under --root")
     p.add_argument("--serving-base-path", metavar="PATH",

@@ -36,7 +36,9 @@ def export_format(model: keras.Model, path, format: str, *, representative_data=
     path. "tflite_int8" needs `representative_data`: real inputs (an array, or a
     `tf.data.Dataset` of input batches or of (input, label) batches) to calibrate on."""
     if format not in FORMATS:
-        raise ValueError(f"format={format!r} is not one of {sorted(FORMATS)}.")
+        hint = ("; a TF.js model is a folder: zoo.export.tfjs.export_tfjs(model, directory)"
+                if format == "tfjs" else "")
+        raise ValueError(f"format={format!r} is not one of {sorted(FORMATS)}{hint}.")
     if not isinstance(model, keras.Model):
         raise ValueError(f"model must be a keras.Model, got {type(model).__name__}.")
     path = Path(path)
