@@ -120,6 +120,7 @@ def cmd_train(args) -> int:
                        schedule=args.schedule, warmup_epochs=args.warmup_epochs,
                        weight_decay=args.weight_decay, gradient_clip_norm=args.clip_norm,
                        label_smoothing=args.label_smoothing, backup_every=args.backup_every,
+                       strategy=args.strategy,
                        dataset_options={"augment": args.augment} if args.augment else None)
     metrics = zoo.evaluate(result.model, args.dataset)
     print(f"run directory: {result.run_dir}")
@@ -322,6 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="batches per call of the compiled step (default: the card's recipe)")
     p.add_argument("--jit-compile", choices=("auto", "true", "false"),
                    help="compile the step with XLA (default: the card's recipe)")
+    p.add_argument("--strategy", choices=("default", "mirrored", "multiworker", "tpu"),
+                   help="train on several devices; --batch-size is then each replica's "
+                   "(see zoo.train.distribute)")
     p.add_argument("--precision", choices=("float32", "mixed_float16", "mixed_bfloat16"),
                    help="mixed precision: 16-bit compute, float32 variables (default float32)")
     # The training techniques of zoo.train (zoo.train.techniques); names kept here as

@@ -21,6 +21,11 @@ from zoo.data.augment import evaluation_options
 from zoo.registry import ModelCard, Recipe, card_of, get_model
 from zoo.tasks import get_task
 from zoo.train.callbacks import EarlyStopping, standard_callbacks
+from zoo.train.distribute import (
+    check_built_in,
+    distributed_step_options,
+    distribution_strategy,
+)
 from zoo.train.precision import dtype_policy, float32_outputs
 from zoo.train.resume import ResumableBackup, fast_forward
 from zoo.train.rundir import new_run_dir, plot_history
@@ -149,7 +154,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
           optimizer_options: Mapping[str, Any] | None = None, schedule: str | None = None,
           warmup_epochs: int | None = None, weight_decay: float | None = None,
           gradient_clip_norm: float | None = None, label_smoothing: float | None = None,
-          backup_every: int | None = None, verbose="auto") -> TrainResult:
+          backup_every: int | None = None, strategy=None, verbose="auto") -> TrainResult:
     """Train a model on a dataset with the standard callbacks.
 
     Args:
@@ -168,6 +173,11 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         backup_every: also back the run up every this many training batches within an
             epoch, so that a run killed mid-epoch loses at most that many (default: at
             every epoch's end only).
+        strategy: train on several devices: "mirrored" (this machine's GPUs), "tpu", a
+            `tf.distribute.Strategy`, or "default" / None (one device); see
+            `zoo.train.distribute`. `batch_size` is then each replica's: a step trains on
+            `batch_size` x replicas examples. A `keras.Model` given must have been built in
+            the strategy's scope.
         seed: seeds Python, NumPy, TensorFlow, the validation carve and the shuffle.
         validation_fraction: the share held out for validation (default: the dataset's; see
             `zoo.data.load`).
@@ -212,41 +222,52 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
                             gradient_clip_norm=gradient_clip_norm,
                             label_smoothing=label_smoothing)
     keras.utils.set_random_seed(seed)  # before building: the initial weights follow the seed
-    card = card_of(model)
-    _refuse_interactive(card)
-    if isinstance(model, str):
-        # No precision given: the policy the caller set, if any, as Keras would build with.
-        with dtype_policy(precision) if precision else contextlib.nullcontext():
-            model = build_for_dataset(card, dataset, dataset_options, model_options)
-            if precision not in (None, "float32"):
-                model = float32_outputs(model)
-    elif model_options:
-        raise ValueError("model_options= only applies when model is given by name.")
-    elif precision is not None and model.dtype_policy.name != precision:
-        raise ValueError(f"precision={precision!r}, but {model.name} was built with "
-                         f"{model.dtype_policy.name!r}: pass its name to build it for "
-                         f"{precision!r}.")
-    recipe = card.recipe if card else None
-    epochs = epochs or (recipe.epochs if recipe else 10)
-    batch_size = batch_size or (recipe.batch_size if recipe else 128)
+    # Variables are made, and the optimizer built, in the strategy's scope: Keras then
+    # mirrors them over its replicas and `fit` splits every global batch between them.
+    strategy = distribution_strategy(strategy)
+    steps_per_execution, jit_compile = distributed_step_options(strategy, steps_per_execution,
+                                                                jit_compile)
+    with strategy.scope():
+        card = card_of(model)
+        _refuse_interactive(card)
+        if isinstance(model, str):
+            # No precision given: the policy the caller set, if any, as Keras would build with.
+            with dtype_policy(precision) if precision else contextlib.nullcontext():
+                model = build_for_dataset(card, dataset, dataset_options, model_options)
+                if precision not in (None, "float32"):
+                    model = float32_outputs(model)
+        elif model_options:
+            raise ValueError("model_options= only applies when model is given by name.")
+        elif precision is not None and model.dtype_policy.name != precision:
+            raise ValueError(f"precision={precision!r}, but {model.name} was built with "
+                             f"{model.dtype_policy.name!r}: pass its name to build it for "
+                             f"{precision!r}.")
+        else:
+            check_built_in(model, strategy)
+        recipe = card.recipe if card else None
+        epochs = epochs or (recipe.epochs if recipe else 10)
+        # `batch_size` is each replica's; zoo's pipelines batch the global batch.
+        batch_size = (batch_size or (recipe.batch_size if recipe else 128)) \
+            * strategy.num_replicas_in_sync
 
-    task = _task_of(card, dataset if isinstance(dataset, str) else None)
-    dataset_options = shaped_data_options(model, task, dataset_options)
-    train_data, validation_data, dataset_name = _datasets(
-        dataset, card, batch_size=batch_size, seed=seed,
-        validation_fraction=validation_fraction, dataset_options=dataset_options)
-    if task is not None and task.prepare is not None:
-        task.prepare(model, train_data)  # e.g. adapt a text vectoriser on the training split
-    soft_labels = _gives_class_distributions(train_data, task)
-    if loss is not None or not model.compiled:
-        compile_with_recipe(
-            model, card, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
-            metrics=metrics, steps_per_execution=steps_per_execution, jit_compile=jit_compile,
-            techniques=techniques, epochs=epochs, soft_labels=soft_labels,
-            steps_per_epoch=_steps_if_scheduled(card, techniques, train_data))
-    elif techniques.given:
-        raise ValueError(f"{model.name} is compiled already, so {techniques.given} would not "
-                         "apply: pass loss= to have zoo compile it again with them.")
+        task = _task_of(card, dataset if isinstance(dataset, str) else None)
+        dataset_options = shaped_data_options(model, task, dataset_options)
+        train_data, validation_data, dataset_name = _datasets(
+            dataset, card, batch_size=batch_size, seed=seed,
+            validation_fraction=validation_fraction, dataset_options=dataset_options)
+        if task is not None and task.prepare is not None:
+            task.prepare(model, train_data)  # e.g. adapt a text vectoriser on its split
+        soft_labels = _gives_class_distributions(train_data, task)
+        if loss is not None or not model.compiled:
+            compile_with_recipe(
+                model, card, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
+                metrics=metrics, steps_per_execution=steps_per_execution,
+                jit_compile=jit_compile, techniques=techniques, epochs=epochs,
+                soft_labels=soft_labels,
+                steps_per_epoch=_steps_if_scheduled(card, techniques, train_data))
+        elif techniques.given:
+            raise ValueError(f"{model.name} is compiled already, so {techniques.given} would "
+                             "not apply: pass loss= to have zoo compile it again with them.")
 
     class_weight = class_weights(class_weight, train_data, task)
     run_dir = Path(run_dir) if run_dir else new_run_dir(runs_root, model.name)
@@ -257,6 +278,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         "dataset": dataset_name,
         "dataset_options": recipe_dataset_options(card, dataset_name, dataset_options),
         "epochs": epochs, "batch_size": batch_size, "seed": seed,
+        "strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync,
         "deterministic": deterministic,
         "validation_fraction": validation_fraction, "monitor": monitor,
         "optimizer": keras.optimizers.serialize(model.optimizer),
