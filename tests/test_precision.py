@@ -41,6 +41,14 @@ def test_a_mixed_precision_run_computes_in_16_bits_and_serves_float32(
     np.testing.assert_allclose(served["probabilities"].numpy(),
                                model.predict(images, verbose=0), atol=1e-2)
 
+    # A .keras file keeps each layer's policy but not the model's; zoo.load_model puts it
+    # back, so that compiling the reloaded model adds float16's loss scaling again.
+    model.save(tmp_path / "mixed.keras")
+    reloaded = zoo.load_model(tmp_path / "mixed.keras", compile=False)
+    assert reloaded.dtype_policy.name == precision
+    reloaded.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    assert type(reloaded.optimizer).__name__ == optimizer
+
 
 def test_float32_outputs_keeps_the_layers_and_weights():
     with dtype_policy("mixed_bfloat16"):

@@ -133,7 +133,10 @@ def load_model(path, compile: bool = True, safe_mode: bool = True) -> keras.Mode
         path = path / KERAS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"no .keras model at {path}")
+    from zoo.train.precision import restore_model_policy
+
     try:
-        return keras.saving.load_model(path, compile=compile, safe_mode=safe_mode)
+        model = keras.saving.load_model(path, compile=compile, safe_mode=safe_mode)
     except (ValueError, TypeError, OSError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path} could not be loaded as a .keras model: {error}") from error
+    return restore_model_policy(model)

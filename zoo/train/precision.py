@@ -47,3 +47,20 @@ def float32_outputs(model: keras.Model) -> keras.Model:
     cast = [keras.layers.Activation("linear", dtype="float32", name=f"float32_output_{i}")(o)
             for i, o in enumerate(outputs)]
     return keras.Model(model.inputs, cast if len(cast) > 1 else cast[0], name=model.name)
+
+
+def restore_model_policy(model: keras.Model) -> keras.Model:
+    """Give a reloaded model back the mixed policy its layers were built with. Keras saves
+    each layer's policy but not a Functional model's own, so a `.keras` file of a
+    mixed-precision model reloads as a float32 model of mixed layers, and `compile` would
+    then leave out float16's loss scaling. The model's policy is set to the one its
+    computing layers share (the float32 output casts and inputs aside); a model whose layers
+    disagree, or are all float32, is left as it is."""
+    if model.dtype_policy.name != "float32":
+        return model
+    policies = {layer.dtype_policy.name for layer in model.layers
+                if not isinstance(layer, keras.layers.InputLayer)
+                and not layer.name.startswith("float32_output_")}
+    if len(policies) == 1 and (policy := policies.pop()) in PRECISIONS[1:]:
+        model.dtype_policy = policy
+    return model
