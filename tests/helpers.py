@@ -1,5 +1,8 @@
-"""Shared by several test modules: models built the way their recipes train them, and the
-tools of the keras.applications parity tests."""
+"""Shared by several test modules: models built the way their recipes train them, the tools
+of the keras.applications parity tests, and a callback that kills its own process."""
+
+import os
+import signal
 
 import keras
 import numpy as np
@@ -87,3 +90,17 @@ def assert_random_keras_weights_port(application, name, shape, **options):
     x = np.random.default_rng(1).random((2, *shape), dtype=np.float32)
     assert np.abs(source(x).numpy()).max() > 0.1, "outputs large enough to compare"
     assert_same_activations(source, model, x)
+
+
+class KillAt(keras.callbacks.Callback):
+    """Kill this process with SIGKILL (nothing runs after it: no finally, no atexit) after
+    its `batches`-th training batch, as a power cut or an out-of-memory killer would."""
+
+    def __init__(self, batches):
+        super().__init__()
+        self.batches, self.seen = batches, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.batches:
+            os.kill(os.getpid(), signal.SIGKILL)

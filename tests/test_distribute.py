@@ -1,9 +1,13 @@
-"""zoo.train on several devices: MirroredStrategy over two logical CPUs (in a subprocess, since
-logical devices must be made before TensorFlow starts) gives the one-device run's weights on
-the same global batches; the TPU and multi-worker names and ready-made models fail clearly."""
+"""zoo.train on several devices and processes: MirroredStrategy over two logical CPUs (in a
+subprocess, since logical devices must be made before TensorFlow starts) and two workers of a
+MultiWorkerMirroredStrategy on localhost (TF_CONFIG) give the one-device run's weights on the
+same global batches; a two-worker run one of whose workers is killed with SIGKILL resumes to
+the uninterrupted run's weights; the TPU name and ready-made models fail clearly."""
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -15,7 +19,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo.train.distribute import KERAS_MULTIWORKER_ISSUE, distribution_strategy
+from zoo.train.distribute import distribution_strategy
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINER = textwrap.dedent("""
@@ -44,15 +48,18 @@ TRAINER = textwrap.dedent("""
 """)
 
 
+def _env(**more):
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), **more}
+
+
 def _train(tmp_path, mode):
     script = tmp_path / "train.py"
     script.write_text(TRAINER)
     out = tmp_path / mode
     out.mkdir()
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, str(script), mode, str(out)], capture_output=True,
-                          text=True, timeout=600, env=env)
+                          text=True, timeout=600, env=_env())
     assert done.returncode == 0, done.stderr[-3000:]
     with np.load(out / "final.npz") as arrays:
         weights = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
@@ -81,8 +88,6 @@ def test_strategies_by_name_and_object():
 
 @pytest.mark.parametrize(("strategy", "message"), [
     ("tpu", "strategy='tpu' found no TPU to use"),
-    ("multiworker", f"Keras 3's fit fails under MultiWorkerMirroredStrategy "
-                    f"\\({KERAS_MULTIWORKER_ISSUE}\\)"),
     ("horovod", r"strategy='horovod' is not allowed; choose one of \['default', 'mirrored'"),
 ])
 def test_strategies_that_cannot_run_here_say_why(strategy, message):
@@ -102,3 +107,98 @@ def test_a_model_built_outside_the_strategy_is_refused(tmp_path):
     result = zoo.train(model, strategy=strategy, epochs=1, runs_root=tmp_path, verbose=0,
                        tensorboard=False, dataset_options={"limit": 500})
     assert len(result.history["loss"]) == 1 and isinstance(model, keras.Model)
+
+
+# One worker of a cluster on localhost: the same zoo.train call in every worker, its place
+# from TF_CONFIG. Worker 1 can be told to kill itself with SIGKILL after some batches.
+WORKER = textwrap.dedent("""
+    import json, os, sys
+    import numpy as np, zoo
+    from tests.helpers import KillAt
+
+    out, kill_at, shuffled = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "shuffled"
+    index = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
+    data = ({"limit": 2000, "augment": "shift"} if shuffled
+            else {"limit": 2560, "shuffle": False})
+    result = zoo.train("mlp", batch_size=50 if shuffled else 64, strategy="multiworker",
+                       epochs=3 if shuffled else 2, seed=3 if shuffled else 1, verbose=0,
+                       tensorboard=False, run_dir=os.path.join(out, "run"), backup_every=7,
+                       model_options={"dropout": 0.3 if shuffled else 0.0},
+                       dataset_options=data, early_stopping=not shuffled,
+                       callbacks=[KillAt(kill_at)] if kill_at and index == 1 else [])
+    np.savez(os.path.join(out, f"worker{index}.npz"), *result.model.get_weights())
+    json.dump({"history": result.history, "run_dir": str(result.run_dir)},
+              open(os.path.join(out, f"worker{index}.json"), "w"))
+""")
+
+
+def _free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def _start_workers(tmp_path, out, kill_at=0, shuffled=False):
+    """The two workers of a new cluster, started; returns their processes."""
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    ports = _free_ports(2)
+    cluster = {"worker": [f"localhost:{port}" for port in ports]}
+    return [subprocess.Popen(
+        [sys.executable, str(script), str(out), str(kill_at),
+         "shuffled" if shuffled else "in_order"],
+        env=_env(TF_CONFIG=json.dumps({"cluster": cluster,
+                                       "task": {"type": "worker", "index": index}})),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for index in (0, 1)]
+
+
+def _finish(workers):
+    for worker in workers:
+        _, errors = worker.communicate(timeout=600)
+        assert worker.returncode == 0, errors[-3000:]
+
+
+def _worker_weights(out, index):
+    with np.load(out / f"worker{index}.npz") as arrays:
+        return [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
+
+
+@pytest.mark.slow
+def test_two_workers_give_the_one_process_weights(tmp_path):
+    one_weights, one = _train(tmp_path, "single")
+    out = tmp_path / "cluster"
+    _finish(_start_workers(tmp_path, out))
+    for index in (0, 1):  # the workers hold the same mirrored weights
+        for a, b in zip(one_weights, _worker_weights(out, index), strict=True):
+            np.testing.assert_allclose(a, b, atol=1e-5)
+    chief = json.loads((out / "worker0.json").read_text())
+    np.testing.assert_allclose(chief["history"]["val_loss"], one["history"]["val_loss"],
+                               rtol=1e-5)
+    # The chief writes the run; the other worker writes its files apart.
+    assert chief["run_dir"] == str(out / "run") and (out / "run/history.json").exists()
+    assert json.loads((out / "worker1.json").read_text())["run_dir"] != str(out / "run")
+
+
+@pytest.mark.slow
+def test_a_two_worker_run_one_of_whose_workers_is_killed_resumes_exactly(tmp_path):
+    straight = tmp_path / "straight"
+    _finish(_start_workers(tmp_path, straight, shuffled=True))
+
+    resumed = tmp_path / "resumed"
+    chief, worker = _start_workers(tmp_path, resumed, kill_at=30, shuffled=True)
+    worker.wait(timeout=600)
+    assert worker.returncode == -signal.SIGKILL
+    chief.kill()  # it waits for its peer's gradients forever; a scheduler restarts both
+    chief.wait(timeout=60)
+    progress = json.loads((resumed / "run/backup/state/progress.json").read_text())
+    assert (progress["epoch"], progress["batches_done"]) == (1, 7)
+
+    _finish(_start_workers(tmp_path, resumed, shuffled=True))  # the same call, both workers
+    for index in (0, 1):
+        for a, b in zip(_worker_weights(straight, index), _worker_weights(resumed, index),
+                        strict=True):
+            np.testing.assert_array_equal(a, b)

@@ -21,18 +21,9 @@ from zoo.train.resume import ResumableBackup
 # A small MLP run: 1,800 training images in 18 batches per epoch, 3 epochs. One batch per
 # step (the MLP recipe's 32 would end each epoch in one call and leave nothing mid-epoch).
 TRAINER = textwrap.dedent("""
-    import os, signal, sys
-    import keras, numpy as np, zoo
-
-    class KillAt(keras.callbacks.Callback):
-        def __init__(self, batches):
-            super().__init__()
-            self.batches, self.seen = batches, 0
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.seen += 1
-            if self.seen == self.batches:
-                os.kill(os.getpid(), signal.SIGKILL)
+    import os, sys
+    import numpy as np, zoo
+    from tests.helpers import KillAt
 
     run_dir, kill_at, backup_every = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     result = zoo.train("mlp", epochs=3, batch_size=100, seed=3, run_dir=run_dir, verbose=0,

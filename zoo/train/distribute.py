@@ -8,11 +8,11 @@
   large minibatch SGD").
 - "tpu": `tf.distribute.TPUStrategy` on the TPU that `TPUClusterResolver` finds (a Cloud TPU
   VM's own, or `tpu=` a name or grpc:// address), its system initialised first.
-- "multiworker": `tf.distribute.MultiWorkerMirroredStrategy`, the workers named by TF_CONFIG.
-  Keras 3's `fit` fails under it today (keras-team/keras#20585, "Attempt to convert a value
-  (PerReplica...)"; reproduced with TensorFlow 2.21 and Keras 3.15 and two workers on
-  localhost), so the name raises rather than failing inside `fit`; a strategy object passed
-  in is used as it is, for a Keras release that has the fix.
+- "multiworker": `tf.distribute.MultiWorkerMirroredStrategy`, the workers named by TF_CONFIG,
+  each running the same `zoo.train` call. Keras 3's `fit` fails under it today
+  (keras-team/keras#20585, "Attempt to convert a value (PerReplica...)"; reproduced with
+  TensorFlow 2.21 and Keras 3.15 and two workers on localhost), so zoo.train runs its own
+  loop there (`zoo.train.multiworker`).
 
 A `tf.distribute.Strategy` object is taken as it is. `batch_size` stays each replica's
 (`zoo.train` batches `batch_size x num_replicas_in_sync` examples per step), so a recipe
@@ -27,7 +27,6 @@ import tensorflow as tf
 from zoo import _validate
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
-KERAS_MULTIWORKER_ISSUE = "https://github.com/keras-team/keras/issues/20585"
 
 
 def distribution_strategy(strategy=None, *, tpu: str | None = None) -> tf.distribute.Strategy:
@@ -44,11 +43,7 @@ def distribution_strategy(strategy=None, *, tpu: str | None = None) -> tf.distri
         return tf.distribute.MirroredStrategy()
     if strategy == "tpu":
         return _tpu_strategy(tpu)
-    raise ValueError(
-        "strategy='multiworker' is not available: Keras 3's fit fails under "
-        f"MultiWorkerMirroredStrategy ({KERAS_MULTIWORKER_ISSUE}). Pass "
-        "tf.distribute.MultiWorkerMirroredStrategy() itself to try a Keras release with "
-        "the fix.")
+    return tf.distribute.MultiWorkerMirroredStrategy()
 
 
 def _tpu_strategy(tpu: str | None) -> tf.distribute.Strategy:

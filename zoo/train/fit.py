@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import platform
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from zoo.train.distribute import (
     distributed_step_options,
     distribution_strategy,
 )
+from zoo.train.multiworker import fit_across_workers, is_chief, is_multiworker
 from zoo.train.precision import dtype_policy, float32_outputs
 from zoo.train.resume import ResumableBackup, fast_forward
 from zoo.train.rundir import new_run_dir, plot_history
@@ -271,6 +273,11 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
 
     class_weight = class_weights(class_weight, train_data, task)
     run_dir = Path(run_dir) if run_dir else new_run_dir(runs_root, model.name)
+    resume_from = run_dir / "backup"
+    if is_multiworker(strategy) and not is_chief():
+        # Every worker runs the same callbacks; only the chief's files are the run's, and
+        # a restarted worker resumes from the chief's backup (a folder all workers see).
+        run_dir = Path(tempfile.mkdtemp(prefix=f"{model.name}-worker-"))
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     monitor = _monitor(recipe, validation_data)
     write_json(run_dir / "config.json", {
@@ -290,7 +297,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
 
     # The batch size of a pipeline the caller gave is theirs, not `batch_size`.
     zoo_batch_size = batch_size if dataset is None or isinstance(dataset, str) else None
-    backup = ResumableBackup(run_dir / "backup", every=backup_every)
+    backup = ResumableBackup(run_dir / "backup", every=backup_every, restore_from=resume_from)
     run_callbacks = [*standard_callbacks(run_dir, monitor=monitor,
                                          mode=monitor_mode(monitor, task),
                                          patience=recipe.patience if recipe else 5,
@@ -322,13 +329,22 @@ def _fit_resuming(model, train_data, progress, *, epochs, callbacks, **fit_optio
     history covers every epoch of the run (the interrupted epoch's training figures, only
     its batches run here)."""
     def fit(data, first, last):
+        if is_multiworker(model.distribute_strategy):  # which Keras' fit cannot run
+            if fit_options.get("class_weight") is not None:
+                raise ValueError("class_weight= is not available across workers.")
+            return fit_across_workers(model, data, epochs=last, initial_epoch=first,
+                                      callbacks=callbacks,
+                                      validation_data=fit_options["validation_data"],
+                                      verbose=fit_options["verbose"])
         # shuffle=False: zoo's pipelines shuffle themselves; Keras cannot shuffle them.
         return model.fit(data, epochs=last, initial_epoch=first, shuffle=False,
                          callbacks=callbacks, **fit_options).history
 
     if progress is None:
         return _floats(fit(train_data, 0, epochs))
-    fast_forward(train_data, progress.epoch)
+    # zoo's own loop across workers makes one iterator an epoch; Keras' fit, its own count.
+    fast_forward(train_data, progress.epoch,
+                 1 if is_multiworker(model.distribute_strategy) else None)
     history = {k: list(v) for k, v in progress.history.items()}
     first = progress.epoch
     if progress.batches_done and first < epochs:

@@ -65,12 +65,16 @@ class ResumableBackup(keras.callbacks.Callback):
     `tracked`: the callbacks whose counters the backup keeps (those of `CALLBACK_STATE`'s
     kinds among them). Put this callback after them, so that its end-of-epoch backup sees
     their counters for that epoch, and so that restoring them follows their own reset at
-    the start of training.
+    the start of training. `restore_from`: another backup folder to resume from, for a
+    worker of a multi-worker run, which resumes from the chief's backup but writes its own
+    apart.
     """
 
-    def __init__(self, backup_dir, *, every: int | None = None, tracked=()):
+    def __init__(self, backup_dir, *, every: int | None = None, tracked=(),
+                 restore_from=None):
         super().__init__()
         self.backup_dir = Path(backup_dir)
+        self.restore_from = Path(restore_from or backup_dir)
         self.every = None if every is None else _validate.positive_int("backup_every", every)
         self.tracked = []
         self.track(tracked)
@@ -102,20 +106,22 @@ class ResumableBackup(keras.callbacks.Callback):
         if model.optimizer is None:
             raise ValueError(f"{model.name} must be compiled before its run is resumed.")
         if not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)
+            # In the strategy the model was built in: its slots are mirrored like its weights.
+            with model.distribute_strategy.scope():
+                model.optimizer.build(model.trainable_variables)
         try:
-            _io.load_variables(self.backup_dir / STATE / VARIABLES, _groups(model))
+            _io.load_variables(self.restore_from / STATE / VARIABLES, _groups(model))
         except (KeyError, ValueError) as error:
             raise ValueError(
-                f"the backup in {self.backup_dir} does not fit {model.name} as built now "
+                f"the backup in {self.restore_from} does not fit {model.name} as built now "
                 f"({error}); it was written by another model or optimizer. Delete "
-                f"{self.backup_dir} to start the run over.") from error
+                f"{self.restore_from} to start the run over.") from error
         self.history = {k: list(v) for k, v in state["history"].items()}
         self._epoch, self._batch_offset = state["epoch"], state["batches_done"]
         return self.progress()
 
     def _read_state(self) -> dict | None:
-        directory = self.backup_dir / STATE
+        directory = self.restore_from / STATE
         if not directory.exists():
             return None
         try:
@@ -124,7 +130,7 @@ class ResumableBackup(keras.callbacks.Callback):
                 state[key]  # noqa: B018 - present, or the KeyError below
         except (OSError, ValueError, KeyError) as error:
             raise ValueError(f"the training backup {directory} is unreadable ({error!r}); "
-                             f"delete {self.backup_dir} to start the run over.") from error
+                             f"delete {self.restore_from} to start the run over.") from error
         return state
 
     # --- callback hooks ----------------------------------------------------------------------
@@ -138,7 +144,7 @@ class ResumableBackup(keras.callbacks.Callback):
             for name, value in saved.get(str(index), {}).items():
                 setattr(callback, name, value)
             if isinstance(callback, keras.callbacks.EarlyStopping) and state["best_weights"]:
-                with np.load(self.backup_dir / STATE / VARIABLES) as arrays:
+                with np.load(self.restore_from / STATE / VARIABLES) as arrays:
                     callback.best_weights = [arrays[f"best_{i}"]
                                              for i in range(len(self.model.weights))]
 
@@ -180,16 +186,17 @@ class ResumableBackup(keras.callbacks.Callback):
     def delete(self) -> None:
         """Remove the backup: the run it would resume has ended."""
         shutil.rmtree(self.backup_dir, ignore_errors=True)
+        self.restore_from = self.backup_dir
 
 
-def fast_forward(dataset, epochs: int) -> None:
+def fast_forward(dataset, epochs: int, per_epoch: int | None = None) -> None:
     """Make (and drop) the iterators of `dataset` that `fit` made in `epochs` epochs, so that
     its next one draws the order and augmentation seeds of the epoch after them, as in the
     process that was interrupted. zoo's pipelines draw them per iterator from a seeded
     generator (`zoo.data.pipeline`); a pipeline of the caller's that shuffles with a seed and
     reshuffles each iteration behaves alike; one whose randomness comes from elsewhere
     resumes with other draws."""
-    for _ in range(epochs * _iterators_per_epoch(dataset)):
+    for _ in range(epochs * (per_epoch or _iterators_per_epoch(dataset))):
         iter(dataset)
 
 
