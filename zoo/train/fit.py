@@ -175,7 +175,8 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
         backup_every: also back the run up every this many training batches within an
             epoch, so that a run killed mid-epoch loses at most that many (default: at
             every epoch's end only).
-        strategy: train on several devices: "mirrored" (this machine's GPUs), "tpu", a
+        strategy: train on several devices: "mirrored" (this machine's GPUs), "tpu",
+            "multiworker" (every worker runs the same call, its place in TF_CONFIG), a
             `tf.distribute.Strategy`, or "default" / None (one device); see
             `zoo.train.distribute`. `batch_size` is then each replica's: a step trains on
             `batch_size` x replicas examples. A `keras.Model` given must have been built in
@@ -232,20 +233,9 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     with strategy.scope():
         card = card_of(model)
         _refuse_interactive(card)
-        if isinstance(model, str):
-            # No precision given: the policy the caller set, if any, as Keras would build with.
-            with dtype_policy(precision) if precision else contextlib.nullcontext():
-                model = build_for_dataset(card, dataset, dataset_options, model_options)
-                if precision not in (None, "float32"):
-                    model = float32_outputs(model)
-        elif model_options:
-            raise ValueError("model_options= only applies when model is given by name.")
-        elif precision is not None and model.dtype_policy.name != precision:
-            raise ValueError(f"precision={precision!r}, but {model.name} was built with "
-                             f"{model.dtype_policy.name!r}: pass its name to build it for "
-                             f"{precision!r}.")
-        else:
-            check_built_in(model, strategy)
+        model = _model_to_train(model, card, dataset=dataset, dataset_options=dataset_options,
+                                model_options=model_options, precision=precision,
+                                strategy=strategy)
         recipe = card.recipe if card else None
         epochs = epochs or (recipe.epochs if recipe else 10)
         # `batch_size` is each replica's; zoo's pipelines batch the global batch.
@@ -320,6 +310,27 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     if history:
         plot_history(history, run_dir / "curves.png")
     return TrainResult(model=model, history=history, run_dir=run_dir)
+
+
+def _model_to_train(model, card, *, dataset, dataset_options, model_options, precision,
+                    strategy) -> keras.Model:
+    """A registered name built for `dataset` (in `precision`, with float32 outputs), or the
+    caller's model, checked against `precision` and `strategy`."""
+    if isinstance(model, str):
+        # No precision given: the policy the caller set, if any, as Keras would build with.
+        with dtype_policy(precision) if precision else contextlib.nullcontext():
+            model = build_for_dataset(card, dataset, dataset_options, model_options)
+            if precision not in (None, "float32"):
+                model = float32_outputs(model)
+        return model
+    if model_options:
+        raise ValueError("model_options= only applies when model is given by name.")
+    if precision is not None and model.dtype_policy.name != precision:
+        raise ValueError(f"precision={precision!r}, but {model.name} was built with "
+                         f"{model.dtype_policy.name!r}: pass its name to build it for "
+                         f"{precision!r}.")
+    check_built_in(model, strategy)
+    return model
 
 
 def _fit_resuming(model, train_data, progress, *, epochs, callbacks, **fit_options) -> dict:
