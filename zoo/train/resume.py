@@ -26,6 +26,7 @@ while saving leaves the previous backup whole. The backup is deleted once the ru
 from __future__ import annotations
 
 import json
+import numbers
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,7 +223,10 @@ def _state_names(callback) -> tuple[str, ...]:
 
 
 def _plain(value):
-    """A callback's counter or best figure as JSON can hold it (numpy scalars to floats)."""
-    if value is None or isinstance(value, (bool, int, str)):
+    """A callback's counter or best figure as JSON can hold it: NumPy's integers as ints
+    (epochs, waits), other numbers as floats."""
+    if value is None or isinstance(value, (bool, str)):
         return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
     return float(value)
