@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import platform
+import shutil
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -176,7 +177,8 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
             epoch, so that a run killed mid-epoch loses at most that many (default: at
             every epoch's end only).
         strategy: train on several devices: "mirrored" (this machine's GPUs), "tpu",
-            "multiworker" (every worker runs the same call, its place in TF_CONFIG), a
+            "multiworker" (every worker runs the same call, its place in TF_CONFIG, with
+            the same `run_dir` on a folder they all see: the chief writes there), a
             `tf.distribute.Strategy`, or "default" / None (one device); see
             `zoo.train.distribute`. `batch_size` is then each replica's: a step trains on
             `batch_size` x replicas examples. A `keras.Model` given must have been built in
@@ -263,7 +265,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
 
     class_weight = class_weights(class_weight, train_data, task)
     run_dir = Path(run_dir) if run_dir else new_run_dir(runs_root, model.name)
-    resume_from = run_dir / "backup"
+    the_run, resume_from = run_dir, run_dir / "backup"
     if is_multiworker(strategy) and not is_chief():
         # Every worker runs the same callbacks; only the chief's files are the run's, and
         # a restarted worker resumes from the chief's backup (a folder all workers see).
@@ -309,7 +311,9 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
                {"history": history, "wall_seconds": time.perf_counter() - started})
     if history:
         plot_history(history, run_dir / "curves.png")
-    return TrainResult(model=model, history=history, run_dir=run_dir)
+    if run_dir != the_run:  # another worker's scratch copy: the run is the chief's
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return TrainResult(model=model, history=history, run_dir=the_run)
 
 
 def _model_to_train(model, card, *, dataset, dataset_options, model_options, precision,
