@@ -412,6 +412,35 @@ def _formats_row(row) -> str:
             f"{100 * row['int8_accuracy_change']:+.2f} points |")
 
 
+def test_the_tfjs_measurement_is_recorded_and_quoted_as_measured():
+    # benchmarks/tfjs.py (issue 17): ratios recomputed from the rounds, TF.js answering as the
+    # SavedModel does, README's rows built from the file.
+    path = Path(__file__).parents[1] / "benchmarks" / "results" / "tfjs.json"
+    recorded = json.loads(path.read_text())
+    assert recorded["command"].startswith("python benchmarks/tfjs.py")
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for row in recorded["results"]:
+        assert row["test_examples"] == 10000 and len(row["rounds"]) == recorded["rounds"] >= 5
+        ratios = [r["tfjs"]["p50_ms"] / r["saved_model"]["p50_ms"] for r in row["rounds"]]
+        assert row["tfjs_vs_saved_model_p50"] == [round(v, 3) for v in median_interval(ratios)]
+        # The same float32 graph: a class changes only where two probabilities all but tie.
+        assert row["predictions_differing"] <= 2 and abs(row["accuracy_change"]) <= 2e-4
+        assert tfjs_row(row) in readme
+
+
+def tfjs_row(row) -> str:
+    """README's row for one model of benchmarks/results/tfjs.json."""
+    figures = row["runtimes"]
+    low, median, high = row["tfjs_vs_saved_model_p50"]
+    kilobytes = {runtime: figures[runtime]["bytes"] / 1024 for runtime in figures}
+    return (f"| {SERVING_NAMES[row['model']]} | "
+            f"{kilobytes['saved_model']:,.0f} / {kilobytes['tfjs']:,.0f} | "
+            f"{figures['saved_model']['p50_ms']:.2f} / {figures['tfjs']['p50_ms']:.2f} | "
+            f"{median:.1f} ({low:.1f}-{high:.1f}) | "
+            f"{row['tfjs_vs_saved_model_throughput'][1]:.3f} | "
+            f"{figures['saved_model']['accuracy']:.4f} / {figures['tfjs']['accuracy']:.4f} |")
+
+
 def test_the_precision_measurement_is_recorded_and_quoted_as_measured():
     # benchmarks/precision.py (issue 17): each speed-up recomputed from the rounds, README's
     # table rows and its claim about bfloat16 built from the file.
@@ -509,10 +538,18 @@ def test_the_fashion95_attempt_is_recorded_and_quoted_as_measured():
     root = Path(__file__).parents[1]
     recorded = json.loads((root / "benchmarks" / "results" / "fashion95.json").read_text())
     (row,) = recorded["results"]
-    readme = (root / "README.md").read_text()
-    assert f"{row['epochs']} epochs" in readme
-    assert f"reach {row['test_accuracy']:.4f} test accuracy" in readme
-    assert f"best\nvalidation {row['best_val_accuracy']:.3f}" in readme
+    readme = " ".join((root / "README.md").read_text().split())  # line breaks as spaces
+    assert f"{row['epochs']} epochs for each of {len(row['members'])} seeds" in readme
+    assert f"({row['train_seconds']:.0f} seconds of training here" in readme
+    first, second = row["members"].values()
+    assert row["test_accuracy"] == first
+    assert f"seed 0 reaches {first:.4f} test accuracy (best validation " \
+           f"{row['best_val_accuracy']:.3f}) and seed 1 {second:.4f}" in readme
     assert f"against {row['card_recipe_accuracy']:.4f} for the card's recipe in " \
            f"{row['card_recipe_epochs']} epochs" in readme
-    assert row["test_accuracy"] < row["goal"], "README says the goal is not reached yet"
+    assert f"their average scores {row['ensemble_test_accuracy']:.4f}, and " \
+           f"{row['ensemble_flip_test_accuracy']:.4f} when each also sees" in readme
+    best = max(first, second, row["ensemble_test_accuracy"], row["ensemble_flip_test_accuracy"])
+    assert best < row["goal"], "README says the goal is not reached yet"
+
+
