@@ -28,7 +28,8 @@ import tensorflow as tf  # noqa: E402
 import zoo  # noqa: E402
 from zoo._io import write_json  # noqa: E402
 from zoo.benchmark import median_interval, provenance  # noqa: E402
-from zoo.train.fit import compile_with_recipe, evaluation_pipeline  # noqa: E402
+from zoo.train.evaluation import evaluation_pipeline  # noqa: E402
+from zoo.train.fit import compile_with_recipe  # noqa: E402
 from zoo.train.precision import PRECISIONS, dtype_policy, float32_outputs  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "precision.json"

@@ -36,7 +36,7 @@ import zoo  # noqa: E402
 from zoo._io import write_json  # noqa: E402
 from zoo.benchmark import median_interval, provenance  # noqa: E402
 from zoo.export.formats import LiteRTRunner, ONNXRunner, export_format  # noqa: E402
-from zoo.train.fit import evaluation_pipeline  # noqa: E402
+from zoo.train.evaluation import evaluation_pipeline  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "serving.json"
 BATCH = 64

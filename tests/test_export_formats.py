@@ -7,7 +7,7 @@ import pytest
 import zoo
 from zoo.cli import main
 from zoo.export.formats import export_format, run_onnx, run_tflite
-from zoo.train.fit import evaluation_pipeline
+from zoo.train.evaluation import evaluation_pipeline
 
 # One of each kind of layer the image families use: a plain stack, convolutions and pooling,
 # residual blocks with (fused) batch normalisation, and a convolutional decoder.

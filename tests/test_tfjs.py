@@ -10,7 +10,7 @@ import pytest
 import zoo
 from zoo.cli import main
 from zoo.export.tfjs import TFJSRunner, convert_saved_model, export_tfjs
-from zoo.train.fit import evaluation_pipeline
+from zoo.train.evaluation import evaluation_pipeline
 
 
 def _model_and_batch(name, size=16, **options):

@@ -236,7 +236,7 @@ def _export_format(model, dataset, args) -> int:
     of `dataset` (default: the run's or the card's)."""
     from zoo.export.formats import CALIBRATION_EXAMPLES, FORMATS, export_format
     from zoo.registry import card_of
-    from zoo.train.fit import evaluation_pipeline
+    from zoo.train.evaluation import evaluation_pipeline
 
     for option in ("warmup", "version", "models_config"):
         if getattr(args, option):
@@ -269,7 +269,7 @@ def _warmup_batch(model, dataset, count: int):
     """The first `count` test examples of `dataset` (default: the model card's), as the
     model's `serving_default` takes them."""
     from zoo.registry import card_of
-    from zoo.train.fit import evaluation_pipeline
+    from zoo.train.evaluation import evaluation_pipeline
 
     if count < 1:
         raise ValueError(f"--warmup {count}: give a positive number of requests.")

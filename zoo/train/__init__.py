@@ -12,7 +12,8 @@ The package is callable: `zoo.train(...)` is `zoo.train.train(...)`.
 from zoo._callable_module import make_callable
 from zoo.train.calibration import Calibrated, TemperatureScaling, temperature_scale
 from zoo.train.cross_validation import CrossValidation, cross_validate
-from zoo.train.fit import TrainResult, compile_with_recipe, evaluate, train
+from zoo.train.evaluation import evaluate
+from zoo.train.fit import TrainResult, compile_with_recipe, train
 from zoo.train.loops import fit_with_gradient_tape, overfit_one_batch
 from zoo.train.report import (
     classification_report,

@@ -1,5 +1,5 @@
-"""`zoo.train` and `zoo.evaluate`: Keras compile/fit with the card's recipe and the standard
-callbacks, one run directory per run."""
+"""`zoo.train`: Keras compile/fit with the card's recipe and the standard callbacks, one run
+directory per run (`zoo.evaluate` is zoo.train.evaluation's)."""
 
 from __future__ import annotations
 
@@ -22,15 +22,15 @@ from zoo._io import write_json
 from zoo.data.augment import evaluation_options
 from zoo.registry import ModelCard, Recipe, card_of, get_model
 from zoo.tasks import get_task
-from zoo.train.callbacks import EarlyStopping, standard_callbacks
+from zoo.train.callbacks import standard_callbacks
 from zoo.train.distribute import (
     check_built_in,
     distributed_step_options,
     distribution_strategy,
 )
-from zoo.train.multiworker import fit_across_workers, is_chief, is_multiworker
+from zoo.train.multiworker import is_chief, is_multiworker
 from zoo.train.precision import dtype_policy, float32_outputs
-from zoo.train.resume import ResumableBackup, fast_forward
+from zoo.train.resume import ResumableBackup, fit_resuming
 from zoo.train.rundir import new_run_dir, plot_history
 from zoo.train.schedules import steps_per_epoch
 from zoo.train.techniques import (
@@ -303,7 +303,7 @@ def train(model, dataset=None, *, epochs: int | None = None, batch_size: int | N
     progress = backup.restore(model)
     started = time.perf_counter()
     with op_determinism(deterministic):
-        history = _fit_resuming(
+        history = fit_resuming(
             model, train_data, progress, epochs=epochs, callbacks=run_callbacks,
             validation_data=validation_data, verbose=verbose, class_weight=class_weight)
     backup.delete()  # the run has ended: nothing to resume
@@ -335,59 +335,6 @@ def _model_to_train(model, card, *, dataset, dataset_options, model_options, pre
                          f"{precision!r}.")
     check_built_in(model, strategy)
     return model
-
-
-def _fit_resuming(model, train_data, progress, *, epochs, callbacks, **fit_options) -> dict:
-    """`fit` for `epochs`, from the start or, given the `progress` of an interrupted run
-    whose state is restored already, from where it stopped: the pipeline fast-forwarded past
-    the epochs done, the rest of the interrupted epoch run by itself, then the others. The
-    history covers every epoch of the run (the interrupted epoch's training figures, only
-    its batches run here)."""
-    def fit(data, first, last):
-        if is_multiworker(model.distribute_strategy):  # which Keras' fit cannot run
-            if fit_options.get("class_weight") is not None:
-                raise ValueError("class_weight= is not available across workers.")
-            return fit_across_workers(model, data, epochs=last, initial_epoch=first,
-                                      callbacks=callbacks,
-                                      validation_data=fit_options["validation_data"],
-                                      verbose=fit_options["verbose"])
-        # shuffle=False: zoo's pipelines shuffle themselves; Keras cannot shuffle them.
-        return model.fit(data, epochs=last, initial_epoch=first, shuffle=False,
-                         callbacks=callbacks, **fit_options).history
-
-    if progress is None:
-        return _floats(fit(train_data, 0, epochs))
-    # zoo's own loop across workers makes one iterator an epoch; Keras' fit, its own count.
-    fast_forward(train_data, progress.epoch,
-                 1 if is_multiworker(model.distribute_strategy) else None)
-    history = {k: list(v) for k, v in progress.history.items()}
-    first = progress.epoch
-    if progress.batches_done and first < epochs:
-        stoppers = [c for c in callbacks if isinstance(c, EarlyStopping)]
-        for stopper in stoppers:  # the best weights come back when the run ends, not here
-            stopper.hold_restore = True
-        try:
-            _extend(history, fit(train_data.skip(progress.batches_done), first, first + 1))
-        finally:
-            for stopper in stoppers:
-                stopper.hold_restore = False
-        first += 1
-        if model.stop_training:  # stopped early (or on NaN) in that epoch: the run ends
-            for stopper in stoppers:
-                stopper.on_train_end()
-            return history
-    if first < epochs:
-        _extend(history, fit(train_data, first, epochs))
-    return history
-
-
-def _floats(history: dict) -> dict:
-    return {k: [float(v) for v in values] for k, values in history.items()}
-
-
-def _extend(history: dict, more: dict) -> None:
-    for key, values in _floats(more).items():
-        history.setdefault(key, []).extend(values)
 
 
 def _gives_class_distributions(train_data, task) -> bool:
@@ -449,38 +396,6 @@ def op_determinism(enabled: bool):
         yield
     finally:
         tf_config.disable_op_determinism()
-
-
-def evaluate(model, dataset=None, *, split="test", batch_size=256, dataset_options=None,
-             verbose=0) -> dict[str, float]:
-    """Metrics of a model (a `keras.Model`, a registered name's untrained model, or a `.keras`
-    path) on one split of a dataset (default: the card's dataset, test split)."""
-    if isinstance(model, (str, Path)) and str(model).endswith(".keras"):
-        from zoo.export import load_model
-
-        model = load_model(model)
-    card = card_of(model)
-    _refuse_interactive(card)
-    if isinstance(model, str):
-        model = get_model(model, **card.recipe.model_options)
-    dataset = dataset or (card.dataset if card else None)
-    if dataset is None:
-        raise ValueError("dataset= is required for a model that is not in the registry.")
-    if not model.compiled:
-        compile_with_recipe(model, card)
-    pipeline = evaluation_pipeline(model, card, dataset, split, batch_size, dataset_options)
-    return {k: float(v) for k, v in model.evaluate(pipeline, verbose=verbose,
-                                                   return_dict=True).items()}
-
-
-def evaluation_pipeline(model, card, dataset: str, split="test", batch_size=256,
-                        dataset_options=None):
-    """One split of `dataset` as `model` sees it in evaluation: shaped to its input, with its
-    card's dataset options and without augmentation, unshuffled."""
-    dataset_options = shaped_data_options(model, _task_of(card, dataset), dataset_options)
-    # Augmentation is for training: evaluation sees the images as they are.
-    options = evaluation_options(recipe_dataset_options(card, dataset, dataset_options))
-    return data.load(dataset, split, batch_size=batch_size, **options)
 
 
 def build_for_dataset(card: ModelCard, dataset=None, dataset_options=None,

@@ -16,7 +16,8 @@ import numpy as np
 
 from zoo import data
 from zoo.registry import card_of, get_model
-from zoo.train.fit import compile_with_recipe, evaluation_pipeline
+from zoo.train.evaluation import evaluation_pipeline
+from zoo.train.fit import compile_with_recipe
 
 CALIBRATION_BINS = 15  # Guo et al.'s choice
 

@@ -13,7 +13,7 @@ and every `every` batches within one:
 - where the run stands: the epoch and the batches of it done, and the history so far;
 - the standard callbacks' counters (`CALLBACK_STATE`) and early stopping's best weights.
 
-A restarted `zoo.train` with the same `run_dir` then (see `zoo.train.fit`): restores all of
+A restarted `zoo.train` with the same `run_dir` then (`fit_resuming`): restores all of
 it, fast-forwards the training pipeline past the epochs done (`fast_forward`: zoo's pipelines
 draw each epoch's order and augmentation seeds when an iterator is made, so making the
 same number of iterators brings back the same order), and runs the rest of the interrupted
@@ -35,6 +35,8 @@ import keras
 import numpy as np
 
 from zoo import _io, _validate
+from zoo.train.callbacks import EarlyStopping
+from zoo.train.multiworker import fit_across_workers, is_multiworker
 
 STATE = "state"  # the backup directory's one snapshot
 PROGRESS = "progress.json"
@@ -188,6 +190,59 @@ class ResumableBackup(keras.callbacks.Callback):
         """Remove the backup: the run it would resume has ended."""
         shutil.rmtree(self.backup_dir, ignore_errors=True)
         self.restore_from = self.backup_dir
+
+
+def fit_resuming(model, train_data, progress, *, epochs, callbacks, **fit_options) -> dict:
+    """`fit` for `epochs`, from the start or, given the `progress` of an interrupted run
+    whose state is restored already, from where it stopped: the pipeline fast-forwarded past
+    the epochs done, the rest of the interrupted epoch run by itself, then the others. The
+    history covers every epoch of the run (the interrupted epoch's training figures, only
+    its batches run here)."""
+    def fit(data, first, last):
+        if is_multiworker(model.distribute_strategy):  # which Keras' fit cannot run
+            if fit_options.get("class_weight") is not None:
+                raise ValueError("class_weight= is not available across workers.")
+            return fit_across_workers(model, data, epochs=last, initial_epoch=first,
+                                      callbacks=callbacks,
+                                      validation_data=fit_options["validation_data"],
+                                      verbose=fit_options["verbose"])
+        # shuffle=False: zoo's pipelines shuffle themselves; Keras cannot shuffle them.
+        return model.fit(data, epochs=last, initial_epoch=first, shuffle=False,
+                         callbacks=callbacks, **fit_options).history
+
+    if progress is None:
+        return _floats(fit(train_data, 0, epochs))
+    # zoo's own loop across workers makes one iterator an epoch; Keras' fit, its own count.
+    fast_forward(train_data, progress.epoch,
+                 1 if is_multiworker(model.distribute_strategy) else None)
+    history = {k: list(v) for k, v in progress.history.items()}
+    first = progress.epoch
+    if progress.batches_done and first < epochs:
+        stoppers = [c for c in callbacks if isinstance(c, EarlyStopping)]
+        for stopper in stoppers:  # the best weights come back when the run ends, not here
+            stopper.hold_restore = True
+        try:
+            _extend(history, fit(train_data.skip(progress.batches_done), first, first + 1))
+        finally:
+            for stopper in stoppers:
+                stopper.hold_restore = False
+        first += 1
+        if model.stop_training:  # stopped early (or on NaN) in that epoch: the run ends
+            for stopper in stoppers:
+                stopper.on_train_end()
+            return history
+    if first < epochs:
+        _extend(history, fit(train_data, first, epochs))
+    return history
+
+
+def _floats(history: dict) -> dict:
+    return {k: [float(v) for v in values] for k, values in history.items()}
+
+
+def _extend(history: dict, more: dict) -> None:
+    for key, values in _floats(more).items():
+        history.setdefault(key, []).extend(values)
 
 
 def fast_forward(dataset, epochs: int, per_epoch: int | None = None) -> None:

@@ -27,7 +27,8 @@ from zoo import _validate
 from zoo.export import export as export_model
 from zoo.registry import model_card
 from zoo.tasks import get_task
-from zoo.train.fit import evaluate, monitor_mode, train
+from zoo.train.evaluation import evaluate
+from zoo.train.fit import monitor_mode, train
 from zoo.tune.hypermodel import ZooHyperModel, configuration
 
 TUNERS = ("random", "hyperband", "bayesian")
