@@ -8,9 +8,13 @@ Both libraries run with the RL Zoo's tuned CartPole-v1 settings for Stable-Basel
 (rl-baselines3-zoo, hyperparams/dqn.yml, a2c.yml, ppo.yml), which zoo's agents take by
 default on CartPole-v1 (`zoo.rl.policy_gradient.config_for`, `zoo.rl.tuned`): the same
 algorithm with the same settings, so that the steps compare the implementations' details and
-the seconds their speed. Both are judged by the same rule, with the same code
-(`zoo.rl.evaluation.play`): every 5,000 environment steps the greedy policy plays 100
-episodes (seeded 10,000-10,099), and the run stops once their mean return reaches 475.
+the seconds their speed. With the runs, `update_difference` checks that A2C and PPO are the
+same update: from the same weights and the same rollout, the networks after one update differ
+by float32 rounding only (recorded as update_max_difference). Both are judged by the same rule,
+with the same code (`zoo.rl.evaluation.play`), at the same point of the loop: once 5,000
+environment steps have passed since the last check (after the update that ends a rollout for
+A2C and PPO, at the end of an episode for DQN), the greedy policy plays 100 episodes (seeded
+10,000-10,099), and the run stops once their mean return reaches 475.
 
 For each seed the two libraries run back to back, the order alternating from seed to seed, so
 that a machine's slow spell weighs on both. Printed and written to
@@ -75,30 +79,80 @@ def run_sb3(agent: str, seed: int) -> dict:
     model = sb3_model(agent, seed)
 
     class SolvedCheck(BaseCallback):
-        """zoo's rule: every 5,000 steps, 100 greedy episodes; stop at a mean of 475."""
+        """zoo's rule, at the same point of the loop as zoo's agents check it: once 5,000
+        steps have passed since the last check, 100 greedy episodes; stop at a mean of 475.
+        The on-policy agents check after the update that follows a rollout (here: as the next
+        rollout starts), DQN at the end of an episode."""
 
         def __init__(self):
             super().__init__()
             self.last, self.solved_at, self.evaluation_seconds = 0, None, 0.0
 
-        def _on_step(self) -> bool:
+        def _check(self) -> None:
             if self.num_timesteps - self.last < CHECK_EVERY:
-                return True
+                return
             self.last, started = self.num_timesteps, time.perf_counter()
             mean = play(ENV, lambda x: model.predict(x, deterministic=True)[0],
                         episodes=EPISODES).mean_return
             self.evaluation_seconds += time.perf_counter() - started
             if mean >= TARGET:
                 self.solved_at = self.num_timesteps
-                return False
-            return True
+
+        def _on_rollout_start(self) -> None:
+            if agent != "dqn":
+                self._check()
+
+        def _on_step(self) -> bool:
+            if agent == "dqn" and self.locals["dones"][0]:
+                self._check()
+            return self.solved_at is None
 
     check = SolvedCheck()
     started = time.perf_counter()
     model.learn(BUDGETS[agent], callback=check)
     seconds = time.perf_counter() - started
-    return {"solved_at_step": check.solved_at, "steps": int(model.num_timesteps),
+    # An on-policy run stops at the first step after the check that solved it.
+    steps = check.solved_at if check.solved_at is not None else int(model.num_timesteps)
+    return {"solved_at_step": check.solved_at, "steps": steps,
             "seconds": round(seconds - check.evaluation_seconds, 1)}
+
+
+def update_difference(agent: str, seed: int = 0) -> float:
+    """The largest difference between a weight of zoo's and of Stable-Baselines3's networks
+    after one update of `agent` ("a2c" or "ppo": PPO's 20 epochs) from the same weights on the
+    same rollout: 0 up to float32 rounding when the two implement the same update."""
+    import numpy as np
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    sb3, zoo = sb3_model(agent, seed), PolicyGradient(ENV, agent, seed=seed)
+    torch_net = sb3.policy
+    pairs = [*zip([*torch_net.mlp_extractor.policy_net[::2], torch_net.action_net],
+                  zoo.policy.layers, strict=True),
+             *zip([*torch_net.mlp_extractor.value_net[::2], torch_net.value_net],
+                  zoo.value.layers, strict=True)]
+    for linear, dense in pairs:  # torch's (out, in) weights are Keras's (in, out) kernels
+        dense.kernel.assign(linear.weight.detach().numpy().T)
+        dense.bias.assign(linear.bias.detach().numpy())
+
+    class Nothing(BaseCallback):
+        def _on_step(self) -> bool:
+            return True
+
+    sb3._setup_learn(BUDGETS[agent])
+    callback = Nothing()
+    callback.init_callback(sb3)
+    sb3.collect_rollouts(sb3.env, callback, sb3.rollout_buffer, n_rollout_steps=sb3.n_steps)
+    sb3._update_current_progress_remaining(sb3.num_timesteps, sb3._total_timesteps)
+    rollout = sb3.rollout_buffer
+    experience = (rollout.observations.reshape(-1, rollout.observations.shape[-1]),
+                  rollout.actions.reshape(-1).astype(np.int64), rollout.log_probs.reshape(-1),
+                  rollout.advantages.reshape(-1), rollout.returns.reshape(-1))
+    remaining = sb3._current_progress_remaining if zoo.config.anneal else 1.0
+    sb3.train()
+    zoo.train_on(*experience, remaining=remaining)
+    return float(max(max(np.abs(dense.kernel.numpy() - linear.weight.detach().numpy().T).max(),
+                         np.abs(dense.bias.numpy() - linear.bias.detach().numpy()).max())
+                     for linear, dense in pairs))
 
 
 def run_zoo(agent: str, seed: int) -> dict:
@@ -160,8 +214,10 @@ def main(argv=None) -> int:
             runs.append(run)
             print(agent, run, flush=True)
 
+        same_update = ({"update_max_difference": update_difference(agent)}
+                       if agent != "dqn" else {})
         rows.append({"agent": agent, "seeds": args.seeds, "step_budget": BUDGETS[agent],
-                     **summarize(runs), "runs": runs, **provenance(command)})
+                     **same_update, **summarize(runs), "runs": runs, **provenance(command)})
         print({k: v for k, v in rows[-1].items() if k != "runs"}, flush=True)
     if not args.no_record:
         previous = json.loads(RESULTS.read_text())["results"] if RESULTS.is_file() else []

@@ -125,14 +125,42 @@ def test_a_new_policy_finds_every_action_equally_likely():
         zoo.get_model("value_network", output_gain=0)
 
 
-def test_rmsprop_divides_by_the_root_plus_pytorchs_epsilon():
-    # Stable-Baselines3's A2C: sqrt(v) + 1e-5 under the first gradient; Keras's own 1e-5
-    # under the root would divide by about 3.2e-3 and step 300 times less.
+def test_a2c_steps_as_pytorchs_rmsprop_with_sb3s_epsilon():
+    # Stable-Baselines3's A2C: lr * g / (sqrt(v) + 1e-5) with v = 0.01 g^2 at the first step;
+    # Keras's RMSprop puts epsilon under the root and steps otherwise.
     optimizer = make_optimizer(config_for("a2c"))
-    variable = tf.Variable([0.0])
-    optimizer.apply([tf.constant([1e-6])], [variable])
-    torch_like = 7e-4 * 1e-6 / (np.sqrt(0.01 * 1e-12) + 1e-5)
-    np.testing.assert_allclose(-variable.numpy(), torch_like, rtol=0.3)
+    variable = tf.Variable([0.0, 0.0, 0.0])
+    gradient = np.array([1e-6, 1e-5, 0.3], np.float32)  # a norm under the clipping's 0.5
+    optimizer.apply([tf.constant(gradient)], [variable])
+    expected = 7e-4 * gradient / (np.sqrt(0.01 * gradient ** 2) + 1e-5)
+    np.testing.assert_allclose(-variable.numpy(), expected, rtol=1e-5)
+
+
+def test_ppo_steps_as_pytorchs_adam_with_sb3s_epsilon():
+    optimizer = make_optimizer(config_for("ppo"))
+    variable = tf.Variable([0.0, 0.0])
+    m = v = np.zeros(2)
+    expected = np.zeros(2)
+    for step, gradient in enumerate(([1e-6, 0.4], [3e-6, -0.2], [-2e-6, 0.1]), start=1):
+        gradient = np.array(gradient)
+        optimizer.apply([tf.constant(gradient, tf.float32)], [variable])
+        m, v = 0.9 * m + 0.1 * gradient, 0.999 * v + 0.001 * gradient ** 2
+        m_hat, v_hat = m / (1 - 0.9 ** step), v / (1 - 0.999 ** step)
+        expected -= 1e-3 * m_hat / (np.sqrt(v_hat) + 1e-5)  # torch.optim.Adam's update
+    np.testing.assert_allclose(variable.numpy(), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["PyTorchAdam", "PyTorchRMSprop"])
+def test_pytorch_form_optimizers_round_trip_their_config(name):
+    import keras
+
+    from zoo.rl import optimizers
+
+    optimizer = getattr(optimizers, name)(2e-3, epsilon=1e-5, global_clipnorm=0.5)
+    again = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
+    assert type(again) is type(optimizer)
+    assert again.epsilon == 1e-5 and again.global_clipnorm == 0.5
+    assert float(again.learning_rate) == pytest.approx(2e-3)
 
 
 def test_defaults_follow_each_algorithm():

@@ -46,10 +46,13 @@ from zoo.registry import get_model, model_card
 from zoo.rl import checkpoints, softmax, tuned
 from zoo.rl.checkpoints import Progress
 from zoo.rl.evaluation import Episodes, play
+from zoo.rl.optimizers import PyTorchAdam, PyTorchRMSprop
 from zoo.rl.rollouts import Rollouts, advantages, collect_episodes
 
 ALGORITHMS = ("reinforce", "a2c", "ppo")
 CHECKPOINT_FILES = ("config.json", "state.json", "weights.npz", "environments.pkl")
+# Stable-Baselines3's optimizer epsilon for A2C (rms_prop_eps) and PPO (ActorCriticPolicy).
+SB3_EPSILON = 1e-5
 
 
 @dataclass(frozen=True)
@@ -126,18 +129,14 @@ def config_for(algorithm: str, env: str | None = None, **overrides) -> PolicyGra
 
 
 def make_optimizer(config: PolicyGradientConfig) -> keras.optimizers.Optimizer:
-    """Adam, or RMSprop as Stable-Baselines3's A2C has it (PyTorch's, alpha 0.99 and
-    epsilon 1e-5), with the gradient's global norm clipped at `max_grad_norm`.
-
-    PyTorch's RMSprop divides by sqrt(v) + 1e-5, Keras's by sqrt(v + epsilon): epsilon 1e-10
-    is the same guard (equal as v falls to 0, and both vanish as v grows). Keras's with 1e-5
-    under the root makes the first steps up to 300 times smaller, and with it A2C's median
-    steps to solve CartPole-v1 over five seeds rose from 15,000 to 25,000.
-    """
-    if config.optimizer == "adam":
-        return keras.optimizers.Adam(config.learning_rate, global_clipnorm=config.max_grad_norm)
-    return keras.optimizers.RMSprop(config.learning_rate, rho=0.99, epsilon=1e-10,
-                                    global_clipnorm=config.max_grad_norm)
+    """Adam, or RMSprop as Stable-Baselines3's A2C has it (alpha 0.99), in PyTorch's form with
+    Stable-Baselines3's epsilon of 1e-5 (`zoo.rl.optimizers` says why the form matters), with
+    the gradient's global norm clipped at `max_grad_norm`: given the same weights and
+    experience, an update of zoo's A2C or PPO equals Stable-Baselines3's to 4e-7
+    (benchmarks/rl_vs_sb3.py checks it)."""
+    optimizer = PyTorchAdam if config.optimizer == "adam" else PyTorchRMSprop
+    return optimizer(config.learning_rate, epsilon=SB3_EPSILON,
+                     global_clipnorm=config.max_grad_norm)
 
 
 def acting_functions(policy, value, observation_size: int):
@@ -253,12 +252,22 @@ class PolicyGradient:
     def _update(self, total_steps: int) -> None:
         c, progress = self.config, self.progress
         finished_before = len(self.rollouts.finished_returns)
-        observations, actions, log_probs, estimates, targets = self._experience()
-        progress.steps += len(actions)
+        experience = self._experience()
+        progress.steps += len(experience[1])
         for episode_return in self.rollouts.finished_returns[finished_before:]:
             progress.episode_returns.append(episode_return)
             progress.episode_end_steps.append(progress.steps)
         remaining = max(1.0 - progress.steps / total_steps, 0.0) if c.anneal else 1.0
+        self.train_on(*experience, remaining=remaining)
+        progress.updates += 1
+
+    def train_on(self, observations, actions, log_probs, estimates, targets, *,
+                 remaining: float = 1.0) -> None:
+        """One update on a flat batch of experience (as `_experience` returns it): one
+        gradient step for REINFORCE and A2C, `epochs` passes of minibatches for PPO, at the
+        learning rate (and PPO's clip range) times `remaining`, the share of the run left
+        when annealing."""
+        c = self.config
         self.optimizer.learning_rate.assign(c.learning_rate * remaining)
         clip_range = tf.constant(c.clip_range * remaining, tf.float32)
         size = len(actions)
@@ -269,12 +278,12 @@ class PolicyGradient:
                 index = order[start:start + minibatch]
                 advantage = estimates[index]
                 if c.normalize_advantages and len(index) > 1:
-                    advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-8)
+                    # The sample standard deviation, as torch.std (Stable-Baselines3).
+                    advantage = (advantage - advantage.mean()) / (advantage.std(ddof=1) + 1e-8)
                 self._step(tf.constant(observations[index]), tf.constant(actions[index]),
                            tf.constant(log_probs[index]),
                            tf.constant(advantage, tf.float32),
                            tf.constant(targets[index], tf.float32), clip_range)
-        progress.updates += 1
 
     def learn(self, total_steps: int, *, target_return: float | None = None,
               evaluate_every: int = 10_000, evaluation_episodes: int = 100,
