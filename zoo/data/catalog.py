@@ -3,8 +3,10 @@
 Two kinds of source. In-memory datasets (`source="memory"`) have a `reader` that parses their
 files into numpy arrays. TFDS datasets (`source="tfds"`) live in the TFDS data directory
 (`zoo.data.data_dir()`): zoo's own, which it builds there once from a recipe (`corpus`): its
-text corpora from the files of a data package (`zoo.data.corpora`) and its detection canvases
-from real images (`zoo.data.canvas`); and any other prepared TFDS dataset found there, which
+text corpora from the files of a data package (`zoo.data.corpora`), its detection canvases
+composed from real images (`zoo.data.canvas`), and the real nuclei and tree crowns tiled from
+data packages' images (`zoo.data.nuclei`, `zoo.data.tree_crowns`); and any other prepared
+TFDS dataset found there, which
 `dataset_info` describes from TFDS's metadata.
 """
 
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 from zoo.data import corpora, sources
 from zoo.data.canvas import CanvasRecipe
 from zoo.data.corpora import CORPORA, Corpus
+from zoo.data.nuclei import NucleiRecipe
+from zoo.data.tree_crowns import TreeCrownRecipe
 
 SPLITS = ("train", "validation", "test")
 
@@ -58,7 +62,7 @@ class DatasetInfo:
     # "algorithmic" (generated, zoo.data.algorithmic)
     source: str = "memory"
     # How zoo builds the TFDS dataset: a text corpus' or the canvases' recipe.
-    corpus: Corpus | CanvasRecipe | None = None
+    corpus: Corpus | CanvasRecipe | NucleiRecipe | TreeCrownRecipe | None = None
     # TFDS features `load` reads: (input, label) for a labelled set, (image, objects) for
     # detection; for a text corpus its text features, the first one the default.
     keys: tuple[str, ...] = ()
@@ -90,6 +94,36 @@ def _canvas(name, recipe, what):
         "sources' test splits.")
     return DatasetInfo(name, "detection", (side, side, 1), None, CANVAS_CLASSES, description,
                        source="tfds", corpus=recipe, keys=("image", "objects"),
+                       origin=recipe.origin)
+
+
+def _nuclei(name, recipe):
+    """The StarDist nuclei tiles as a detection dataset (boxes, instance masks, class maps)."""
+    from zoo.data import nuclei
+
+    side, sizes = recipe.tile_size, recipe.split_sizes
+    description = (
+        f"Real fluorescence-microscopy cell nuclei (StarDist's 512x512 image, 125 hand-drawn "
+        f"instance masks) cut into {side}x{side} grey tiles with exact boxes, instance masks "
+        f"and class maps of one class; {sizes['train']} train tiles (the image's left "
+        f"{recipe.train_columns * side} columns) / {sizes['test']} test tiles (the rest).")
+    return DatasetInfo(name, "detection", (side, side, 1), None, nuclei.CLASS_NAMES,
+                       description, source="tfds", corpus=recipe, keys=("image", "objects"),
+                       origin=recipe.origin)
+
+
+def _tree_crowns(name, recipe):
+    """DeepForest's aerial tree crowns as a detection dataset of RGB tiles (boxes only)."""
+    from zoo.data import tree_crowns
+
+    side = recipe.tile_size
+    description = (
+        f"Real aerial RGB images of forest (DeepForest's NEON orthophotos, 10 cm a pixel, 951 "
+        f"hand-drawn crown boxes) cut into {side}x{side} tiles with the crowns' boxes, one "
+        f"class; each image's right {recipe.test_share:.0%} of tile columns is test. Boxes "
+        "only, no masks.")
+    return DatasetInfo(name, "detection", (side, side, 3), None, tree_crowns.CLASS_NAMES,
+                       description, source="tfds", corpus=recipe, keys=("image", "objects"),
                        origin=recipe.origin)
 
 
@@ -147,6 +181,8 @@ DATASETS = {
               keys=("word", "phonemes")),
         _canvas("fashion_digits_canvas", CanvasRecipe(),
                 "Fashion-MNIST items and MNIST digits"),
+        _nuclei("stardist_nuclei", NucleiRecipe()),
+        _tree_crowns("deepforest_trees", TreeCrownRecipe()),
         _series("co2"),
         _series("sunspots"),
         _series("elnino"),

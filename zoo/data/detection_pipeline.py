@@ -1,4 +1,5 @@
-"""The pipeline of zoo's detection datasets (`fashion_digits_canvas`), in the canonical order:
+"""The pipeline of zoo's detection datasets (`fashion_digits_canvas`, `stardist_nuclei`,
+`deepforest_trees`), in the canonical order:
 read TFDS's files -> cache -> shuffle -> batch -> map (scale, augment, targets) -> prefetch.
 
     images, targets = next(iter(zoo.data.load("fashion_digits_canvas", "train")))
@@ -55,9 +56,14 @@ def read(info, split, *, validation_fraction, seed, limit, maps):
     """The read step: `(dataset of single examples, count)`, each example a dict of "images"
     uint8 [height, width, 1], "boxes" float32 [max_objects, 4] "xyxy" pixels, "classes" int32
     [max_objects] (both padded with -1), and the `maps` asked for, uint8 [height, width]."""
+    missing = [name for name in maps if name not in info.corpus.features]
+    if missing:
+        raise ValueError(f"{info.name} has no {' or '.join(missing)} maps (its sources draw "
+                         "boxes only): load it with targets='labels'.")
     builder, spec, count = open_split(info, split, validation_fraction, seed, limit)
     skipped = {name: tfds.decode.SkipDecoding()
-               for name in ("instances", "segmentation") if name not in maps}
+               for name in ("instances", "segmentation")
+               if name in info.corpus.features and name not in maps}
     dataset = builder.as_dataset(split=spec, shuffle_files=False, decoders=skipped,
                                  read_config=tfds.ReadConfig(try_autocache=False))
     if limit is not None:
@@ -87,8 +93,10 @@ def to_targets(batch, targets, channels=None):
     """`(images, targets)` from a batch dict: the objects moved ahead of the padding (an
     augmentation may have dropped some), and the targets `targets` names."""
     images = batch["images"]
-    if channels == 3:
+    if channels == 3 and images.shape[-1] == 1:
         images = tf.image.grayscale_to_rgb(images)
+    elif channels == 1 and images.shape[-1] == 3:
+        images = tf.image.rgb_to_grayscale(images)
     if targets == "segmentation":
         return images, tf.cast(batch["segmentation"], tf.int32)
     present = batch["classes"] >= 0

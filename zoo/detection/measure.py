@@ -1,7 +1,8 @@
 """Measure a detector: train it by its card's recipe, detect on every test image and score
 the detections with COCO's mAP@[.5:.95] (the value), COCO's mAP@0.5 and @0.75, and PASCAL
-VOC's all-point mAP@0.5 (`zoo.detection.evaluation`). `benchmarks/detection.py` records the
-rows in `zoo/results/detection.json`, where the cards read them."""
+VOC's all-point mAP@0.5 (`zoo.detection.evaluation`), beside a trivial baseline that knows
+only the training boxes' typical size (`grid_baseline`). `benchmarks/detection.py` records
+the rows in `zoo/results/detection.json`, where the cards read them."""
 
 from __future__ import annotations
 
@@ -33,26 +34,58 @@ def test_detections(model, dataset: str, batch_size: int = 64):
     return predictions, truths
 
 
-def measure_detector(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=None,
-                     command: str | None = None) -> dict:
-    """Train the detector `name` by its recipe and return its results row (see the module
-    docstring); `runs_root` keeps the run's checkpoints (a scratch folder when None)."""
+def grid_baseline(dataset: str, truths, seed: int = 0):
+    """A detector that has seen no image: boxes of the training boxes' median width and
+    height (the most common class) tiled over every test image at half their size's stride,
+    all scored alike. What its mAP reaches is what knowing the objects' size alone gives."""
+    import zoo
+
+    widths, heights, classes = [], [], []
+    for _, targets in zoo.data.load(dataset, "train", batch_size=256, shuffle=False,
+                                    seed=seed):
+        boxes, labels = np.asarray(targets["boxes"]), np.asarray(targets["classes"])
+        real = labels >= 0
+        widths += list((boxes[..., 2] - boxes[..., 0])[real])
+        heights += list((boxes[..., 3] - boxes[..., 1])[real])
+        classes += list(labels[real])
+    width, height = float(np.median(widths)), float(np.median(heights))
+    label = int(np.bincount(classes).argmax())
+    image_height, image_width = zoo.data.dataset_info(dataset).input_shape[:2]
+    xs = np.arange(0.0, max(image_width - width, 0) + 1, width / 2)
+    ys = np.arange(0.0, max(image_height - height, 0) + 1, height / 2)
+    grid = np.array([[x, y, x + width, y + height] for y in ys for x in xs], np.float32)
+    guess = {"boxes": grid, "scores": np.ones(len(grid), np.float32),
+             "classes": np.full(len(grid), label)}
+    return [guess] * len(truths), {"box_width": round(width, 1), "box_height": round(height, 1),
+                                   "boxes_per_image": len(grid)}
+
+
+def measure_detector(name: str, *, dataset: str | None = None, epochs: int | None = None,
+                     seed: int = 0, runs_root=None, command: str | None = None) -> dict:
+    """Train the detector `name` by its recipe on `dataset` (its card's by default; another
+    detection dataset, e.g. "deepforest_trees", gives the row's metric that name:
+    "deepforest_trees_coco_map") and return its results row (see the module docstring);
+    `runs_root` keeps the run's checkpoints (a scratch folder when None)."""
     import zoo
     from zoo.detection.evaluation import coco_map, voc_map
 
     card = zoo.model_card(name)
     if card.task != "object-detection":
         raise ValueError(f"{name} is not a detector (its task is {card.task!r}).")
+    dataset = dataset or card.dataset
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        result = zoo.train(name, epochs=epochs, seed=seed, runs_root=runs_root or scratch,
-                           verbose=0, tensorboard=False)
+        result = zoo.train(name, dataset, epochs=epochs, seed=seed,
+                           runs_root=runs_root or scratch, verbose=0, tensorboard=False)
     trained = time.perf_counter() - started
-    predictions, truths = test_detections(result.model, card.dataset)
+    predictions, truths = test_detections(result.model, dataset)
     coco, voc = coco_map(predictions, truths), voc_map(predictions, truths)
-    names = zoo.data.dataset_info(card.dataset).class_names
+    names = zoo.data.dataset_info(dataset).class_names
     per_class = {names[c]: round(float(ap), 4) for c, ap in coco["map_per_class"].items()}
-    return {"model": name, "dataset": card.dataset, "split": "test", "metric": "coco_map",
+    guesses, grid = grid_baseline(dataset, truths, seed)
+    baseline = coco_map(guesses, truths)
+    metric = "coco_map" if dataset == card.dataset else f"{dataset}_coco_map"
+    return {"model": name, "dataset": dataset, "split": "test", "metric": metric,
             "value": round(float(coco["map"]), 4), "map_50": round(float(coco["map_50"]), 4),
             "map_75": round(float(coco["map_75"]), 4),
             "voc_map_50": round(float(voc["map"]), 4), "coco_map_per_class": per_class,
@@ -61,7 +94,11 @@ def measure_detector(name: str, *, epochs: int | None = None, seed: int = 0, run
                           "equal to pycocotools' COCOeval in the tests)",
             "seed": seed, "epochs_run": len(result.history["loss"]),
             "epochs_max": epochs or card.recipe.epochs,
-            "train_examples": split_size(card.dataset, "train", seed),
+            "baseline": {"coco_map": round(float(baseline["map"]), 4),
+                         "map_50": round(float(baseline["map_50"]), 4), **grid,
+                         "what": "zoo.detection.measure.grid_baseline: the training boxes' "
+                                 "median size tiled over each image, no image seen"},
+            "train_examples": split_size(dataset, "train", seed),
             "test_examples": len(truths), "objects": int(sum(len(t["classes"]) for t in truths)),
             "wall_seconds": round(trained, 1),
             "evaluation_seconds": round(time.perf_counter() - started - trained, 1),

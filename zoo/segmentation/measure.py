@@ -35,31 +35,37 @@ def class_names(dataset: str) -> list[str]:
     return ["background", *zoo.data.dataset_info(dataset).class_names]
 
 
-def measure_segmenter(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=None,
-                      augment: str | None = None, command: str | None = None) -> dict:
-    """Train the segmenter `name` by its recipe and return its results row (see the module
-    docstring); `runs_root` keeps the run's checkpoints (a scratch folder when None);
-    `augment` replaces the recipe's augmentation ("none": none)."""
+def measure_segmenter(name: str, *, dataset: str | None = None, epochs: int | None = None,
+                      seed: int = 0, runs_root=None, augment: str | None = None,
+                      command: str | None = None) -> dict:
+    """Train the segmenter `name` by its recipe on `dataset` (its card's by default; another
+    detection dataset's class maps, e.g. "stardist_nuclei", give the row's metric that name:
+    "stardist_nuclei_mean_iou") and return its results row (see the module docstring);
+    `runs_root` keeps the run's checkpoints (a scratch folder when None); `augment` replaces
+    the recipe's augmentation ("none": none)."""
     import zoo
     from zoo.segmentation.scores import segmentation_scores
 
     card = zoo.model_card(name)
     if card.task != "semantic-segmentation":
         raise ValueError(f"{name} is not a segmenter (its task is {card.task!r}).")
+    dataset = dataset or card.dataset
     options = dict(card.recipe.dataset_options)
     if augment is not None:
         options["augment"] = None if augment == "none" else augment
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        result = zoo.train(name, epochs=epochs, seed=seed, runs_root=runs_root or scratch,
+        result = zoo.train(name, dataset, epochs=epochs, seed=seed,
+                           runs_root=runs_root or scratch,
                            dataset_options=options, verbose=2, tensorboard=False)
     trained = time.perf_counter() - started
-    confusion = split_confusion(result.model, card.dataset)
+    confusion = split_confusion(result.model, dataset)
     scores = segmentation_scores(confusion)
     ious = {label: round(float(iou), 4)
-            for label, iou in zip(class_names(card.dataset), scores["iou_per_class"],
+            for label, iou in zip(class_names(dataset), scores["iou_per_class"],
                                   strict=True)}
-    return {"model": name, "dataset": card.dataset, "split": "test", "metric": "mean_iou",
+    metric = "mean_iou" if dataset == card.dataset else f"{dataset}_mean_iou"
+    return {"model": name, "dataset": dataset, "split": "test", "metric": metric,
             "value": round(scores["mean_iou"], 4),
             "objects_mean_iou": round(scores["objects_mean_iou"], 4),
             "pixel_accuracy": round(scores["pixel_accuracy"], 4), "iou_per_class": ious,
@@ -73,8 +79,8 @@ def measure_segmenter(name: str, *, epochs: int | None = None, seed: int = 0, ru
             "best_validation_mean_iou": round(max(result.history["val_mean_iou"]), 4),
             # Beside the validation figure it shows how much the network learns by heart.
             "last_train_mean_iou": round(result.history["mean_iou"][-1], 4),
-            "train_examples": split_size(card.dataset, "train", seed),
-            "test_examples": split_size(card.dataset, "test", seed),
+            "train_examples": split_size(dataset, "train", seed),
+            "test_examples": split_size(dataset, "test", seed),
             "pixels": int(confusion.sum()), "wall_seconds": round(trained, 1),
             "evaluation_seconds": round(time.perf_counter() - started - trained, 1),
             **provenance(command)}

@@ -404,18 +404,35 @@ def build_for_dataset(card: ModelCard, dataset=None, dataset_options=None,
     `model_options`, then what the dataset fixes (its classes, a forecaster's window), then
     the caller's `model_options`."""
     return get_model(card.name, **{**card.recipe.model_options, **_classes_of(card, dataset),
+                                   **_channels_of(card, dataset),
                                    **_window_of(card, dataset, dataset_options),
                                    **(model_options or {})})
 
 
 def _classes_of(card, dataset) -> dict:
     """`num_classes` of another named classification dataset than the card's, so that
-    `zoo.train("text_cnn", "rotten_tomatoes")` builds two outputs, not R8's eight."""
+    `zoo.train("text_cnn", "rotten_tomatoes")` builds two outputs, not R8's eight (and
+    `zoo.train("unet_resnet18", "stardist_nuclei")` two per pixel: background and nucleus)."""
     if not isinstance(dataset, str) or dataset == card.dataset or \
             "num_classes" not in card.arguments():
         return {}
     classes = data.dataset_info(dataset).num_classes
+    if classes and card.task == "semantic-segmentation":
+        classes += 1  # a class map's 0 is the background (zoo.data.detection_pipeline)
     return {"num_classes": classes} if classes else {}
+
+
+def _channels_of(card, dataset) -> dict:
+    """`channels` of another named image dataset than the card's where the factory takes
+    them, so that `zoo.train("retinanet_resnet18", "deepforest_trees")` sees the aerial
+    tiles in colour rather than the grey of its canvases."""
+    if not isinstance(dataset, str) or dataset == card.dataset or \
+            "channels" not in card.arguments():
+        return {}
+    shape = data.dataset_info(dataset).input_shape
+    if len(shape) != 3 or shape[-1] == card.input_shape[-1]:
+        return {}
+    return {"channels": shape[-1]}
 
 
 def _window_of(card, dataset, dataset_options) -> dict:
