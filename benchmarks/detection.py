@@ -2,7 +2,8 @@
 
     python benchmarks/detection.py                         # every detector
     python benchmarks/detection.py retinanet_resnet18 --epochs 2 --no-record
-    python benchmarks/detection.py retinanet_resnet18 --dataset deepforest_trees --epochs 60
+    python benchmarks/detection.py retinanet_resnet18 --dataset deepforest_trees --epochs 40 \
+        --batch-size 8 --augment crop_flip --schedule cosine --no-early-stopping
 
 COCO's mAP@[.5:.95] is the recorded value; COCO's mAP@0.5 and @0.75 and PASCAL VOC's
 all-point mAP@0.5 stand beside it, and the mAP of a baseline that knows only the training
@@ -18,7 +19,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import zoo  # noqa: E402
-from zoo.benchmark import record  # noqa: E402
+from zoo.benchmark import add_train_option_flags, record, train_options  # noqa: E402
 from zoo.detection.measure import measure_detector  # noqa: E402
 
 DESCRIPTION = ("Detectors trained by their card's recipe on the Fashion-MNIST and MNIST "
@@ -35,13 +36,17 @@ def main(argv=None) -> int:
     parser.add_argument("--dataset", help="another detection dataset (default: each card's, "
                         "the canvases), e.g. deepforest_trees")
     parser.add_argument("--epochs", type=int, help="override the recipes' epochs")
+    add_train_option_flags(parser)
+    parser.add_argument("--augment", help="replace the recipes' augmentation (none: none)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs-root", help="keep the runs' checkpoints here")
     parser.add_argument("--no-record", action="store_true", help="print, do not record")
     args = parser.parse_args(argv)
     command = " ".join(["python benchmarks/detection.py", *(argv or sys.argv[1:])])
     for name in args.models or zoo.list_models(task="object-detection"):
-        row = measure_detector(name, dataset=args.dataset, epochs=args.epochs, seed=args.seed,
+        row = measure_detector(name, dataset=args.dataset, epochs=args.epochs,
+                               augment=args.augment, train_options=train_options(args),
+                               seed=args.seed,
                                runs_root=args.runs_root, command=command)
         print(f"{name}: COCO mAP {row['value']}, mAP@0.5 {row['map_50']}, mAP@0.75 "
               f"{row['map_75']}, VOC mAP@0.5 {row['voc_map_50']} ({row['epochs_run']} epochs, "

@@ -4,14 +4,15 @@ mean IoU:
     python benchmarks/segmentation.py                        # every segmenter
     python benchmarks/segmentation.py fcn8s_resnet18 --epochs 2 --no-record
     python benchmarks/segmentation.py fcn8s_resnet18 --augment zoom_crop   # an ablation
-    python benchmarks/segmentation.py unet_resnet18 --dataset stardist_nuclei --epochs 200
+    python benchmarks/segmentation.py unet_resnet18 --dataset stardist_nuclei --epochs 300 \
+        --batch-size 16 --augment flip --schedule cosine --no-early-stopping
 
 Mean IoU over the 21 classes (background included, as PASCAL VOC counts it) is the recorded
 value; the object classes' mean IoU, pixel accuracy and each class' IoU stand beside it. With
 `--dataset stardist_nuclei` a segmenter trains on the real nuclei tiles instead (two classes,
 background and nucleus; the row's metric is stardist_nuclei_mean_iou).
-Rows land in zoo/results/segmentation.json, where the cards read them; a run with another
-augmentation than the recipe's (`--augment`) lands in
+Rows land in zoo/results/segmentation.json, where the cards read them; a run on the card's
+dataset with another augmentation than the recipe's (`--augment`) lands in
 benchmarks/results/segmentation_ablations.json instead. See zoo.segmentation.measure.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import zoo  # noqa: E402
-from zoo.benchmark import record  # noqa: E402
+from zoo.benchmark import add_train_option_flags, record, train_options  # noqa: E402
 from zoo.segmentation.measure import measure_segmenter  # noqa: E402
 
 DESCRIPTION = ("Segmenters trained by their card's recipe on the class maps of the Fashion-MNIST "
@@ -44,6 +45,7 @@ def main(argv=None) -> int:
     parser.add_argument("--dataset", help="another detection dataset's class maps "
                         "(default: each card's, the canvases), e.g. stardist_nuclei")
     parser.add_argument("--epochs", type=int, help="override the recipes' epochs")
+    add_train_option_flags(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs-root", help="keep the runs' checkpoints here")
     parser.add_argument("--augment", help="replace the recipes' augmentation (none: none)")
@@ -51,7 +53,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     command = " ".join(["python benchmarks/segmentation.py", *(argv or sys.argv[1:])])
     for name in args.models or zoo.list_models(task="semantic-segmentation"):
-        row = measure_segmenter(name, dataset=args.dataset, epochs=args.epochs, seed=args.seed,
+        row = measure_segmenter(name, dataset=args.dataset, epochs=args.epochs,
+                                train_options=train_options(args), seed=args.seed,
                                 runs_root=args.runs_root, augment=args.augment,
                                 command=command)
         print(f"{name}: mean IoU {row['value']}, objects' mean IoU {row['objects_mean_iou']}, "
@@ -59,7 +62,9 @@ def main(argv=None) -> int:
               f"{row['wall_seconds']} s)", flush=True)
         if args.no_record:
             continue
-        if row["augment"] == zoo.model_card(name).recipe.dataset_options.get("augment"):
+        card = zoo.model_card(name)
+        if row["dataset"] != card.dataset or \
+                row["augment"] == card.recipe.dataset_options.get("augment"):
             record([row], "segmentation", DESCRIPTION)
         else:
             record([row], "segmentation_ablations", ABLATIONS, path=ABLATIONS_PATH)

@@ -247,3 +247,20 @@ def test_the_recorded_fcn_scores_every_test_pixel():
                    f"accuracy {row['pixel_accuracy']}", f"{row['last_train_mean_iou']} while",
                    f"never passed {row['best_validation_mean_iou']}"):
         assert figure in " ".join(readme.split()), figure
+
+
+@pytest.mark.parametrize("name", ["fcn8s_resnet18", "unet_resnet18"])
+def test_the_recorded_nuclei_runs_find_the_nuclei(name):
+    """benchmarks/segmentation.py --dataset stardist_nuclei: every pixel of the 16 test tiles,
+    two classes; far above painting everything background (mean IoU 0.415), and quoted."""
+    row = zoo.model_card(name).measured.get("stardist_nuclei_mean_iou")
+    assert row is not None, f"python benchmarks/segmentation.py {name} --dataset stardist_nuclei"
+    assert row["dataset"] == "stardist_nuclei" and row["pixels"] == 16 * 64 * 64
+    assert list(row["iou_per_class"]) == ["background", "nucleus"]
+    assert row["value"] == pytest.approx(np.mean(list(row["iou_per_class"].values())), abs=1e-4)
+    assert row["train_options"]["early_stopping"] is False
+    assert row["iou_per_class"]["nucleus"] > 0.75, row
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    label = {"fcn8s_resnet18": "FCN-8s", "unet_resnet18": "U-Net"}[name]
+    assert (f"| {label} | {row['value']} | {row['iou_per_class']['nucleus']} | "
+            f"{row['pixel_accuracy']} | {round(row['wall_seconds'])} |") in readme

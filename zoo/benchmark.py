@@ -118,6 +118,26 @@ def measure(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=No
     }
 
 
+def add_train_option_flags(parser) -> None:
+    """The flags that change how a benchmark's `zoo.train` run trains, beside its recipe:
+    --batch-size, --schedule and --no-early-stopping (`train_options` reads them)."""
+    parser.add_argument("--batch-size", type=int, help="override the recipes' batch size")
+    parser.add_argument("--schedule", help="a learning-rate schedule over the run "
+                        "(zoo.train.schedules: cosine, ...) instead of the recipes' plateaus")
+    parser.add_argument("--no-early-stopping", action="store_true",
+                        help="run every epoch and score the last")
+
+
+def train_options(args) -> dict:
+    """The `zoo.train` options `add_train_option_flags`' flags set, and only those (the row
+    records them)."""
+    options = {"batch_size": args.batch_size, "schedule": args.schedule}
+    options = {name: value for name, value in options.items() if value is not None}
+    if args.no_early_stopping:
+        options["early_stopping"] = False
+    return options
+
+
 def record(rows: list[dict], benchmark: str = "accuracy", description: str = "",
            path: Path | None = None, combine=None) -> Path:
     """Merge `rows` into `zoo/results/<benchmark>.json` (one row per model and metric),

@@ -61,11 +61,16 @@ def grid_baseline(dataset: str, truths, seed: int = 0):
 
 
 def measure_detector(name: str, *, dataset: str | None = None, epochs: int | None = None,
-                     seed: int = 0, runs_root=None, command: str | None = None) -> dict:
+                     augment: str | None = None, seed: int = 0, runs_root=None,
+                     train_options=None, command: str | None = None) -> dict:
     """Train the detector `name` by its recipe on `dataset` (its card's by default; another
     detection dataset, e.g. "deepforest_trees", gives the row's metric that name:
     "deepforest_trees_coco_map") and return its results row (see the module docstring);
-    `runs_root` keeps the run's checkpoints (a scratch folder when None)."""
+    `runs_root` keeps the run's checkpoints (a scratch folder when None). `augment` (a
+    `zoo.data.box_augment` name, "none": none) replaces the recipe's augmentation, and
+    `train_options` go to `zoo.train` as they are (e.g. `batch_size`, `schedule`,
+    `early_stopping`, for a small dataset whose epochs are a few steps); the row records
+    both."""
     import zoo
     from zoo.detection.evaluation import coco_map, voc_map
 
@@ -73,10 +78,14 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
     if card.task != "object-detection":
         raise ValueError(f"{name} is not a detector (its task is {card.task!r}).")
     dataset = dataset or card.dataset
+    options = dict(card.recipe.dataset_options)
+    if augment is not None:
+        options["augment"] = None if augment == "none" else augment
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        result = zoo.train(name, dataset, epochs=epochs, seed=seed,
-                           runs_root=runs_root or scratch, verbose=0, tensorboard=False)
+        result = zoo.train(name, dataset, epochs=epochs, seed=seed, dataset_options=options,
+                           runs_root=runs_root or scratch, verbose=0, tensorboard=False,
+                           **dict(train_options or {}))
     trained = time.perf_counter() - started
     predictions, truths = test_detections(result.model, dataset)
     coco, voc = coco_map(predictions, truths), voc_map(predictions, truths)
@@ -92,7 +101,9 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
             "evaluation": "COCO: 101-point AP over IoU 0.50:0.05:0.95, 100 detections, area "
                           "all; VOC: all-point AP at IoU 0.5 (zoo.detection.evaluation, "
                           "equal to pycocotools' COCOeval in the tests)",
-            "seed": seed, "epochs_run": len(result.history["loss"]),
+            "seed": seed, "augment": options.get("augment"),
+            "train_options": dict(train_options or {}),
+            "epochs_run": len(result.history["loss"]),
             "epochs_max": epochs or card.recipe.epochs,
             "baseline": {"coco_map": round(float(baseline["map"]), 4),
                          "map_50": round(float(baseline["map_50"]), 4), **grid,

@@ -37,12 +37,15 @@ def class_names(dataset: str) -> list[str]:
 
 def measure_segmenter(name: str, *, dataset: str | None = None, epochs: int | None = None,
                       seed: int = 0, runs_root=None, augment: str | None = None,
-                      command: str | None = None) -> dict:
+                      train_options=None, command: str | None = None) -> dict:
     """Train the segmenter `name` by its recipe on `dataset` (its card's by default; another
     detection dataset's class maps, e.g. "stardist_nuclei", give the row's metric that name:
     "stardist_nuclei_mean_iou") and return its results row (see the module docstring);
     `runs_root` keeps the run's checkpoints (a scratch folder when None); `augment` replaces
-    the recipe's augmentation ("none": none)."""
+    the recipe's augmentation ("none": none). `train_options` go to `zoo.train` as they are
+    (e.g. `batch_size`, `schedule`, `early_stopping`: 43 training tiles make two steps of
+    the recipe's batch of 32 an epoch, too few for a patience counted in epochs); the row
+    records them."""
     import zoo
     from zoo.segmentation.scores import segmentation_scores
 
@@ -56,7 +59,7 @@ def measure_segmenter(name: str, *, dataset: str | None = None, epochs: int | No
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         result = zoo.train(name, dataset, epochs=epochs, seed=seed,
-                           runs_root=runs_root or scratch,
+                           runs_root=runs_root or scratch, **dict(train_options or {}),
                            dataset_options=options, verbose=2, tensorboard=False)
     trained = time.perf_counter() - started
     confusion = split_confusion(result.model, dataset)
@@ -74,6 +77,7 @@ def measure_segmenter(name: str, *, dataset: str | None = None, epochs: int | No
                           "PASCAL VOC); objects_mean_iou leaves the background out "
                           "(zoo.segmentation.scores)",
             "augment": options.get("augment"), "seed": seed,
+            "train_options": dict(train_options or {}),
             "epochs_run": len(result.history["loss"]),
             "epochs_max": epochs or card.recipe.epochs,
             "best_validation_mean_iou": round(max(result.history["val_mean_iou"]), 4),
