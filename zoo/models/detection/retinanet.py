@@ -4,7 +4,7 @@ with a ResNet-18 backbone (He et al. 2016; the paper's backbones are ResNet-50 a
 a feature pyramid at strides 8, 16 and 32, shared class and box heads, the focal loss and
 smooth L1 box regression.
 
-The canvases (issue 14, built on another branch) are 128x128 grey images of 0 to 6 objects,
+The canvases (`zoo.data.canvas`) are 128x128 grey images of 0 to 6 objects,
 Fashion-MNIST items and MNIST digits 14 to 56 pixels on a side, in 20 classes. Their objects
 are smaller than COCO's, so the anchors are too: base sizes 16, 32 and 64 (twice each stride,
 where RetinaNet's are four times), with RetinaNet's three scales an octave apart in thirds and
