@@ -43,7 +43,7 @@ KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models.vision._lenet_su
                        "zoo.generative.pix2pix", "zoo.generative.cyclegan",
                        "zoo.generative.anogan", "zoo.detection.pyramid",
                        "zoo.detection.single_shot", "zoo.segmentation.layers",
-                       "zoo.train.schedules", "zoo.train.calibration")
+                       "zoo.train.schedules", "zoo.train.calibration", "zoo.rl.optimizers")
 
 
 def import_keras_classes() -> None:

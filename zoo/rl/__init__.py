@@ -14,6 +14,8 @@ agents use are registered factories in `zoo.models.rl`.
 - `zoo.rl.policy_gradient`: REINFORCE with a baseline, A2C and PPO, on `zoo.rl.rollouts`
   (environments stepped together, generalised advantage estimation); `zoo.rl.a3c`, the
   asynchronous workers of A3C.
+- `zoo.rl.optimizers`: RMSprop and Adam in PyTorch's form, in which the policy-gradient
+  agents update as Stable-Baselines3's do.
 - `zoo.rl.tuned`: the RL Zoo's settings for CartPole-v1, Acrobot-v1 and LunarLander-v3,
   which the agents take when they are made for those environments.
 - `zoo.rl.evaluation`: many episodes of a policy played side by side, to judge it;
