@@ -2,7 +2,7 @@
 
     python benchmarks/detection.py                         # every detector
     python benchmarks/detection.py retinanet_resnet18 --epochs 2 --no-record
-    python benchmarks/detection.py retinanet_resnet18 --dataset deepforest_trees --epochs 40 \
+    python benchmarks/detection.py retinanet_resnet18 --dataset deepforest_trees --epochs 120 \
         --batch-size 8 --augment crop_flip --schedule cosine --no-early-stopping
 
 COCO's mAP@[.5:.95] is the recorded value; COCO's mAP@0.5 and @0.75 and PASCAL VOC's
