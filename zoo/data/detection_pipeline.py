@@ -54,7 +54,7 @@ def check_options(info, *, classes=None, feature=None, image_size=None):
 
 def read(info, split, *, validation_fraction, seed, limit, maps):
     """The read step: `(dataset of single examples, count)`, each example a dict of "images"
-    uint8 [height, width, 1], "boxes" float32 [max_objects, 4] "xyxy" pixels, "classes" int32
+    uint8 [height, width, channels], "boxes" float32 [max_objects, 4] "xyxy" pixels, "classes" int32
     [max_objects] (both padded with -1), and the `maps` asked for, uint8 [height, width]."""
     missing = [name for name in maps if name not in info.corpus.features]
     if missing:
