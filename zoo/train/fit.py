@@ -402,8 +402,7 @@ def build_for_dataset(card: ModelCard, dataset=None, dataset_options=None,
                       model_options=None) -> keras.Model:
     """A registered model built to train on `dataset` (default: its card's): the recipe's
     `model_options`, then what the dataset fixes (its classes and channels, a forecaster's
-    window), then
-    the caller's `model_options`."""
+    window), then the caller's `model_options`."""
     return get_model(card.name, **{**card.recipe.model_options, **_classes_of(card, dataset),
                                    **_channels_of(card, dataset),
                                    **_window_of(card, dataset, dataset_options),
