@@ -1,6 +1,7 @@
 """Shared by several test modules: models built the way their recipes train them, the tools
 of the keras.applications parity tests, and a callback that kills its own process."""
 
+import contextlib
 import os
 import signal
 
@@ -104,3 +105,16 @@ class KillAt(keras.callbacks.Callback):
         self.seen += 1
         if self.seen == self.batches:
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def prepared_apart(name: str, directory):
+    """`zoo.data.prepare(name)` built into the TFDS data directory `directory` (a test
+    module's own), which `zoo.data` reads while the context lasts; yields the built path."""
+    import pytest
+
+    import zoo.data
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ZOO_TFDS_DIR", str(directory))
+        yield zoo.data.prepare(name)

@@ -8,11 +8,12 @@ import tensorflow_datasets as tfds
 
 import zoo
 import zoo.data
+from tests.helpers import prepared_apart
 from zoo.data import nuclei
 from zoo.data.canvas import tight_box
 from zoo.data.sources import CorruptDatasetError
 from zoo.registry import card_of
-from zoo.train.fit import build_for_dataset
+from zoo.train.dataset_fit import build_for_dataset
 
 NAME = "stardist_nuclei"
 TILE = 64
@@ -20,9 +21,8 @@ TILE = 64
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ZOO_TFDS_DIR", str(tmp_path_factory.mktemp("tensorflow_datasets")))
-        yield zoo.data.prepare(NAME)
+    with prepared_apart(NAME, tmp_path_factory.mktemp("tensorflow_datasets")) as path:
+        yield path
 
 
 def stored(path, split):

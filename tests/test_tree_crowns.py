@@ -7,11 +7,12 @@ import tensorflow_datasets as tfds
 
 import zoo
 import zoo.data
+from tests.helpers import prepared_apart
 from zoo.data import tree_crowns
 from zoo.data.sources import CorruptDatasetError
 from zoo.detection.measure import grid_baseline
 from zoo.registry import card_of
-from zoo.train.fit import build_for_dataset
+from zoo.train.dataset_fit import build_for_dataset
 
 NAME = "deepforest_trees"
 TILE = 200
@@ -19,9 +20,8 @@ TILE = 200
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ZOO_TFDS_DIR", str(tmp_path_factory.mktemp("tensorflow_datasets")))
-        yield zoo.data.prepare(NAME)
+    with prepared_apart(NAME, tmp_path_factory.mktemp("tensorflow_datasets")) as path:
+        yield path
 
 
 def test_the_sources_hold_deepforests_951_crowns_inside_their_images():

@@ -115,6 +115,9 @@ class Task:
             `(x, y)` (the sweep checks it).
         endpoints: `model -> {name: (function, input_signature)}`, signatures exported beside
             `serving_default` (a language model's `generate`).
+        background_class: the model's classes are its dataset's plus a class 0 for the
+            background (a segmenter's class maps), so `zoo.train` on another dataset builds
+            one output more than that dataset names.
         interactive: the model learns from acting in an environment (reinforcement learning):
             its card's dataset is a gymnasium environment id, and an agent (`zoo.rl`) trains
             it, not `zoo.train`.
@@ -141,6 +144,7 @@ class Task:
     output_shape: Callable[..., tuple] | None = field(default=None, repr=False)
     endpoints: Callable[..., dict] | None = field(default=None, repr=False)
     input_signature: Callable[..., list] | None = field(default=None, repr=False)
+    background_class: bool = False
     interactive: bool = False
 
 
@@ -198,7 +202,7 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          "sparse_categorical_crossentropy_from_logits", ("mean_iou", "pixel_accuracy"),
          "mean_iou", True, segmentation_batch, serve_segmentation,
          data_options=segmentation_targets, output_shape=class_logits_shape,
-         endpoints=segmentation_endpoints),
+         endpoints=segmentation_endpoints, background_class=True),
     Task("action-values", "the value of each action for an observation, and the greedy "
          "action (DQN's Q-network); trained by an agent acting in an environment",
          "float32", ("q_values", "action"), "q_values", "huber", (), "mean_return", True,

@@ -101,6 +101,13 @@ def tight_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(columns[0]), int(rows[0]), int(columns[-1]) + 1, int(rows[-1]) + 1
 
 
+def tfds_boxes(boxes: np.ndarray, height: int, width: int) -> np.ndarray:
+    """"xyxy" pixel boxes [n, 4] as TFDS's BBoxFeature keeps them: fractions of the image's
+    sides, (ymin, xmin, ymax, xmax)."""
+    boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+    return boxes[:, [1, 0, 3, 2]] / np.array([height, width, height, width], np.float32)
+
+
 class _Pool:
     """The images of one source split in a fixed random order, each handed out once."""
 
@@ -191,7 +198,7 @@ class CanvasRecipe:
             classes = np.concatenate([[0], labels + 1])[instances]  # 0 stays background
             yield {"image": image[..., None], "instances": instances[..., None],
                    "segmentation": classes.astype(np.uint8)[..., None],
-                   "objects": {"bbox": boxes[:, [1, 0, 3, 2]] / side, "label": labels,
+                   "objects": {"bbox": tfds_boxes(boxes, side, side), "label": labels,
                                "source_index": np.array([o["source_index"] for o in objects],
                                                         np.int32),
                                "size": np.array([o["size"] for o in objects], np.int32)}}

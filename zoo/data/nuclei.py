@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zoo import _validate
-from zoo.data.canvas import tight_box
-from zoo.data.sources import CorruptDatasetError, locate_package_files
+from zoo.data.canvas import tfds_boxes, tight_box
+from zoo.data.sources import CorruptDatasetError, locate_package_files, read_image_file
 
 PACKAGE, VERSION = "stardist", "0.9.2"
 IMAGE_FILE, MASK_FILE = "stardist/data/images/img2d.tif", "stardist/data/images/mask2d.tif"
@@ -45,18 +45,10 @@ PERCENTILES = (1.0, 99.8)
 def read_source() -> tuple[np.ndarray, np.ndarray]:
     """The image and its label image as arrays, (height, width) each: uint16 intensities and
     nucleus numbers (0 background)."""
-    from PIL import Image, UnidentifiedImageError
-
     image_path, mask_path = locate_package_files(
         PACKAGE, VERSION, (IMAGE_FILE, MASK_FILE), "the StarDist nuclei image and masks")
-    arrays = []
-    for path in (image_path, mask_path):
-        try:
-            with Image.open(path) as tiff:
-                arrays.append(np.array(tiff))
-        except (OSError, UnidentifiedImageError) as error:
-            raise CorruptDatasetError(f"{path} is not a readable TIFF image: {error}") from None
-    image, labels = arrays
+    image = read_image_file(image_path, kind="TIFF image")
+    labels = read_image_file(mask_path, kind="TIFF image")
     if image.ndim != 2 or image.shape != labels.shape:
         raise CorruptDatasetError(
             f"{image_path} and {mask_path} must be two 2-D images of one size; they are "
@@ -151,9 +143,7 @@ def tile_example(image: np.ndarray, labels: np.ndarray) -> dict:
         pixels = labels == number
         owners[pixels] = owner
         boxes.append(tight_box(pixels))
-    side = np.array(labels.shape[::-1] * 2, np.float32)  # width, height, width, height
-    boxes = np.array(boxes, np.float32).reshape(-1, 4) / side
     return {"image": image[..., None], "instances": owners[..., None],
             "segmentation": (owners > 0).astype(np.uint8)[..., None],
-            "objects": {"bbox": boxes[:, [1, 0, 3, 2]],
+            "objects": {"bbox": tfds_boxes(boxes, *labels.shape),
                         "label": np.zeros(len(numbers), np.int64)}}

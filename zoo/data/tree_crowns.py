@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from zoo import _validate
-from zoo.data.sources import CorruptDatasetError, locate_package_files
+from zoo.data.canvas import tfds_boxes
+from zoo.data.sources import CorruptDatasetError, locate_package_files, read_image_file
 
 PACKAGE, VERSION = "deepforest", "2.1.0"
 ANNOTATIONS = ("deepforest/data/2019_YELL_2_528000_4978000_image_crop2.xml",
@@ -52,8 +53,6 @@ class AnnotatedImage:
 
 def read_sources() -> list[AnnotatedImage]:
     """The annotated images, each with its boxes clipped to it."""
-    from PIL import Image, UnidentifiedImageError
-
     images = []
     for annotation in locate_package_files(PACKAGE, VERSION, ANNOTATIONS,
                                            "DeepForest's annotated tree-crown images"):
@@ -65,17 +64,11 @@ def read_sources() -> list[AnnotatedImage]:
         except (ElementTree.ParseError, AttributeError, TypeError, ValueError) as error:
             raise CorruptDatasetError(f"{annotation} is not a Pascal VOC annotation with a "
                                       f"filename and numeric boxes: {error}") from None
-        path = Path(annotation).with_name(filename or "")
-        try:
-            with Image.open(path) as image:
-                pixels = np.array(image.convert("RGB"))
-        except (OSError, UnidentifiedImageError) as error:
-            raise CorruptDatasetError(f"{path}, the image of {annotation}, is not readable: "
-                                      f"{error}") from None
+        pixels = read_image_file(Path(annotation).with_name(filename or ""), "RGB")
         height, width = pixels.shape[:2]
         boxes = np.array(boxes, np.float32).reshape(-1, 4)
         boxes = np.clip(boxes, 0, [width, height, width, height]).astype(np.float32)
-        images.append(AnnotatedImage(path.stem, pixels, boxes))
+        images.append(AnnotatedImage(Path(filename).stem, pixels, boxes))
     return images
 
 
@@ -148,9 +141,8 @@ class TreeCrownRecipe:
                             f"{len(boxes)} crowns, more than max_objects={self.max_objects}: "
                             "raise max_objects.")
                     pixels = source.pixels[window[1]:window[3], window[0]:window[2]]
-                    fractions = boxes / side
                     yield {"image": pixels,
-                           "objects": {"bbox": fractions[:, [1, 0, 3, 2]],
+                           "objects": {"bbox": tfds_boxes(boxes, side, side),
                                        "label": np.zeros(len(boxes), np.int64)}}
 
 

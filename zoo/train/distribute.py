@@ -68,8 +68,8 @@ def distributed_step_options(strategy, steps_per_execution, jit_compile) -> tupl
     """`(steps_per_execution, jit_compile)` for `compile` under `strategy`: the caller's, else
     (under a distributing strategy) one step per call without XLA rather than the recipe's,
     which are tuned for one CPU. Keras 3.15's multi-step loop fails under MirroredStrategy
-    (an InvalidArgumentError: "You must feed a value for placeholder tensor" of its while
-    loop's condition), so more than one step per call is refused there; XLA is the caller's
+    (an InvalidArgumentError asking to be fed a value for its while loop's condition
+    tensor), so more than one step per call is refused there; XLA is the caller's
     to ask for (it works per GPU, not across the logical CPUs of one machine)."""
     if not distributes(strategy):
         return steps_per_execution, jit_compile

@@ -8,13 +8,8 @@ from pathlib import Path
 from zoo import data
 from zoo.data.augment import evaluation_options
 from zoo.registry import card_of, get_model
-from zoo.train.fit import (
-    _refuse_interactive,
-    _task_of,
-    compile_with_recipe,
-    recipe_dataset_options,
-    shaped_data_options,
-)
+from zoo.train.dataset_fit import shaped_data_options, task_of
+from zoo.train.fit import _refuse_interactive, compile_with_recipe, recipe_dataset_options
 
 
 def evaluate(model, dataset=None, *, split="test", batch_size=256, dataset_options=None,
@@ -43,7 +38,7 @@ def evaluation_pipeline(model, card, dataset: str, split="test", batch_size=256,
                         dataset_options=None):
     """One split of `dataset` as `model` sees it in evaluation: shaped to its input, with its
     card's dataset options and without augmentation, unshuffled."""
-    dataset_options = shaped_data_options(model, _task_of(card, dataset), dataset_options)
+    dataset_options = shaped_data_options(model, task_of(card, dataset), dataset_options)
     # Augmentation is for training: evaluation sees the images as they are.
     options = evaluation_options(recipe_dataset_options(card, dataset, dataset_options))
     return data.load(dataset, split, batch_size=batch_size, **options)

@@ -22,7 +22,8 @@ import keras_tuner
 
 from zoo.registry import ModelCard
 from zoo.train.callbacks import NOT_FIGURES
-from zoo.train.fit import build_for_dataset, compile_with_recipe, train
+from zoo.train.dataset_fit import build_for_dataset
+from zoo.train.fit import compile_with_recipe, train
 
 LEARNING_RATE_DECADES = 1.0  # how far either side of the recipe's learning rate to search
 
