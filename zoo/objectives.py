@@ -150,9 +150,10 @@ class LabelAccuracy(keras.metrics.MeanMetricWrapper):
 # latent distribution, an RBM's contrastive divergence its Gibbs samples, a GAN's two losses
 # (and pix2pix's, with its L1 term) its two networks, CycleGAN's its four, f-AnoGAN's
 # encoder's its frozen GAN, a one-stage detector's focal and box losses its anchors matched to
-# each image's objects.
+# each image's objects (YOLO's objectness, class and box losses the anchors responsible for
+# each object).
 MODEL_OWN_LOSSES = ("negative_elbo", "contrastive_divergence", "adversarial", "pix2pix",
-                    "cycle_consistency", "izi_f", "focal_and_box")
+                    "cycle_consistency", "izi_f", "focal_and_box", "objectness_class_and_box")
 
 
 def get_loss(name_or_loss):

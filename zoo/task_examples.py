@@ -154,14 +154,17 @@ def class_logits_shape(card, x, y):
 
 def anchor_outputs_shape(card, x, y):
     """A one-stage detector's raw outputs: [batch, anchors, 4 box deltas + classes], with an
-    anchor per scale and aspect ratio at every cell of every stride's grid."""
+    anchor per scale and aspect ratio at every cell of every stride's grid; a YOLO-style
+    detector has one scale and an objectness logit before the classes."""
     from zoo.detection.anchors import feature_shapes
+    from zoo.detection.yolo import OBJECTNESS, PRIOR_SCALES, YOLO_FAMILY
 
-    per_cell = len(_card_argument(card, "anchor_scales", None)) \
+    per_cell = len(_card_argument(card, "anchor_scales", PRIOR_SCALES)) \
         * len(_card_argument(card, "aspect_ratios", None))
     cells = sum(rows * cols for rows, cols in
                 feature_shapes(x.shape[1:3], _card_argument(card, "strides", None)))
-    return (len(x), cells * per_cell, 4 + _model_classes(card))
+    scores = _model_classes(card) + (OBJECTNESS if card.family == YOLO_FAMILY else 0)
+    return (len(x), cells * per_cell, 4 + scores)
 
 
 def text_batch(card, batch_size, rng):

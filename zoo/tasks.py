@@ -190,7 +190,7 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          (), "anomaly_auc", True, reconstruction_batch, serve_anomaly_scores, adapt_to_data,
          output_shape=scores_shape, endpoints=anogan_endpoints),
     Task("object-detection", "boxes and classes of the objects in an image of any size, "
-         "from one-stage detectors (RetinaNet, SSD); served after non-maximum suppression "
+         "from one-stage detectors (RetinaNet, SSD, YOLO); served after non-maximum suppression "
          "under the Object Detection API's names", "float32",
          ("detection_boxes", "detection_scores", "detection_classes", "num_detections",
           "anchor_outputs"), "anchor_outputs", "focal_and_box", (), "coco_map", True,

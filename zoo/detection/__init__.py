@@ -1,4 +1,4 @@
-"""Object detection (issue 14): the building blocks, then a one-stage detector made of them.
+"""Object detection (issue 14): the building blocks, then one-stage detectors made of them.
 
 - `zoo.detection.boxes`: box formats and their conversion, area, IoU, GIoU, clipping.
 - `zoo.detection.anchors`: multi-level anchor grids (for a size known before or inside the
@@ -11,6 +11,10 @@
 - `zoo.detection.backbones`: the registered classifiers a detector extracts maps from.
 - `zoo.detection.pyramid`, `zoo.detection.heads`: the feature pyramid and the shared
   class and box heads.
-- `zoo.detection.single_shot`: `SingleShotDetector`, RetinaNet/SSD-style, and
+- `zoo.detection.roi_align`: Mask R-CNN's RoIAlign, a fixed-size map per region (the
+  second stage of a two-stage detector reads its proposals through it).
+- `zoo.detection.single_shot`: `SingleShotDetector`, RetinaNet/SSD-style;
+  `zoo.detection.yolo`: `YoloDetector`, YOLO-style on the same network (objects learned
+  at their centre's cell by the priors that fit them, an objectness score);
   `zoo.detection.signatures`, what an exported one serves.
 """

@@ -32,7 +32,7 @@ def prediction_head(width: int, depth: int, outputs: int, *, bias: float = 0.0,
                     name: str) -> keras.Model:
     """A head from a map of `width` channels (any height and width) to `outputs` channels per
     cell (anchors per cell times classes, or times 4 box deltas), with its last bias at
-    `bias`."""
+    `bias`: one number, or one per output."""
     def initializer():
         return keras.initializers.RandomNormal(stddev=HEAD_INITIALIZER_STDDEV)
 

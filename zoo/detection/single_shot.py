@@ -138,6 +138,17 @@ class SingleShotDetector(TrackedModel):
     def anchors_per_cell(self) -> int:
         return len(self.anchor_scales) * len(self.aspect_ratios)
 
+    @property
+    def scores_per_anchor(self) -> int:
+        """The logits each anchor predicts beside its box deltas: one per class (a
+        YOLO-style detector adds an objectness logit before them)."""
+        return self.num_classes
+
+    def initial_score_bias(self):
+        """The class head's last bias: every class's logit at `prior_probability`
+        (`heads.prior_bias`)."""
+        return prior_bias(self.prior_probability)
+
     def _network(self) -> keras.Model:
         """Images to [batch, anchors, 4 + num_classes], one Functional model."""
         extractor = backbone_features(self.backbone, self.strides, self.channels,
@@ -145,15 +156,16 @@ class SingleShotDetector(TrackedModel):
         maps = [extractor.output[f"stride_{stride}"] for stride in self.strides]
         levels = feature_pyramid(maps, self.strides, self.width, top_down=self.feature_pyramid)
         k = self.anchors_per_cell
-        class_head = prediction_head(self.width, self.head_depth, k * self.num_classes,
-                                     bias=prior_bias(self.prior_probability), name="class_head")
+        scores = self.scores_per_anchor
+        class_head = prediction_head(self.width, self.head_depth, k * scores,
+                                     bias=self.initial_score_bias(), name="class_head")
         box_head = prediction_head(self.width, self.head_depth, k * BOX_DELTAS, name="box_head")
         # [batch, H, W, k * n] reshapes to [batch, H * W * k, n] in the anchors' own order.
         deltas = keras.layers.Concatenate(axis=1, name="box_deltas")([
             keras.layers.Reshape((-1, BOX_DELTAS), name=f"box_deltas_stride_{s}")(box_head(x))
             for x, s in zip(levels, self.strides, strict=True)])
         logits = keras.layers.Concatenate(axis=1, name="class_logits")([
-            keras.layers.Reshape((-1, self.num_classes), name=f"class_logits_stride_{s}")(
+            keras.layers.Reshape((-1, scores), name=f"class_logits_stride_{s}")(
                 class_head(x)) for x, s in zip(levels, self.strides, strict=True)])
         outputs = keras.layers.Concatenate(name="anchor_outputs")([deltas, logits])
         return keras.Model(extractor.inputs, outputs, name="network")
@@ -180,7 +192,7 @@ class SingleShotDetector(TrackedModel):
         if height is not None and width is not None:
             cells = anchor_ops.feature_shapes((height, width), self.strides)
             count = sum(rows * cols for rows, cols in cells) * self.anchors_per_cell
-        return (input_shape[0], count, BOX_DELTAS + self.num_classes)
+        return (input_shape[0], count, BOX_DELTAS + self.scores_per_anchor)
 
     @staticmethod
     def split_outputs(outputs):

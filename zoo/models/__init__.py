@@ -1,8 +1,8 @@
 """Model families, grouped by domain: `basics/` (perceptron, linear and logistic regression,
 MLP, ensembles), `vision/` (the image classifiers), `text/` (text classifiers, language
 models, seq2seq), `sequence/` (forecasters, memory networks), `generative/` (autoencoders),
-`detection/` (one-stage detectors), and the domains that follow. Each domain holds one public
-module per family.
+`detection/` (one-stage detectors: RetinaNet, YOLO), and the domains that follow. Each domain
+holds one public module per family.
 
 Importing this package imports every public module of every domain, which registers its
 factories; no TensorFlow is imported (factories reach Keras through `zoo._lazy`). Modules
@@ -42,7 +42,8 @@ KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models.vision._lenet_su
                        "zoo.generative.gan", "zoo.generative.dbn",
                        "zoo.generative.pix2pix", "zoo.generative.cyclegan",
                        "zoo.generative.anogan", "zoo.detection.pyramid",
-                       "zoo.detection.single_shot", "zoo.segmentation.layers",
+                       "zoo.detection.single_shot", "zoo.detection.yolo",
+                       "zoo.segmentation.layers",
                        "zoo.train.schedules", "zoo.train.calibration", "zoo.rl.optimizers")
 
 
