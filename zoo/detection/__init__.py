@@ -11,8 +11,10 @@
 - `zoo.detection.backbones`: the registered classifiers a detector extracts maps from.
 - `zoo.detection.pyramid`, `zoo.detection.heads`: the feature pyramid and the shared
   class and box heads.
-- `zoo.detection.roi_align`: Mask R-CNN's RoIAlign, a fixed-size map per region (the
-  second stage of a two-stage detector reads its proposals through it).
+- `zoo.detection.roi_align`, `zoo.detection.proposals`: a two-stage detector's parts
+  (Faster R-CNN, Ren et al. 2015): Mask R-CNN's RoIAlign (a fixed-size map per region), the
+  region proposals made from a proposal network's outputs, and the regions its second stage
+  learns from.
 - `zoo.detection.single_shot`: `SingleShotDetector`, RetinaNet/SSD-style;
   `zoo.detection.yolo`: `YoloDetector`, YOLO-style on the same network (objects learned
   at their centre's cell by the priors that fit them, an objectness score);
