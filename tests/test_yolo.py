@@ -6,6 +6,7 @@ serving and batches without objects are shared with RetinaNet's tests
 (tests/test_single_shot.py)."""
 
 import math
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -159,3 +160,17 @@ def test_bad_arguments_name_themselves(overrides, message):
 def test_retinanet_arguments_are_refused_with_the_reason():
     with pytest.raises(ValueError, match=r"anchor_scales=\(1.0, 2.0\) is RetinaNet's"):
         YoloDetector(**TINY, anchor_scales=(1.0, 2.0))
+
+
+def test_the_recorded_yolo_finds_most_canvas_objects_and_readme_quotes_it():
+    """The recipe's 12 epochs on the canvases (benchmarks/detection.py), scored on all 1,000
+    test canvases, quoted in README beside RetinaNet's on the same network and recipe."""
+    row = zoo.model_card("yolo_resnet18").measured.get("coco_map")
+    assert row is not None, "run python benchmarks/detection.py yolo_resnet18"
+    assert row["dataset"] == "fashion_digits_canvas" and row["test_examples"] == 1_000
+    assert 0.0 < row["value"] <= row["map_75"] <= row["map_50"] <= 1.0
+    assert row["map_50"] > 0.75 and abs(row["voc_map_50"] - row["map_50"]) < 0.02, row
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert (f"YOLO, by the same recipe on the same network ({row['wall_seconds'] / 60:.0f} "
+            f"minutes), COCO mAP {row['value']}, mAP@0.5 {row['map_50']}, mAP@0.75 "
+            f"{row['map_75']}") in readme
