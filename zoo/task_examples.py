@@ -153,17 +153,20 @@ def class_logits_shape(card, x, y):
 
 
 def anchor_outputs_shape(card, x, y):
-    """A one-stage detector's raw outputs: [batch, anchors, 4 box deltas + classes], with an
-    anchor per scale and aspect ratio at every cell of every stride's grid; a YOLO-style
-    detector has one scale and an objectness logit before the classes."""
+    """A detector's raw outputs: [batch, anchors, 4 box deltas + scores], with an anchor per
+    scale and aspect ratio at every cell of every stride's grid. A one-stage detector scores
+    each class (a YOLO-style one objectness first, at one scale); a two-stage one's raw
+    outputs are its proposal network's, objectness alone."""
     from zoo.detection.anchors import feature_shapes
+    from zoo.detection.two_stage import TWO_STAGE_FAMILY
     from zoo.detection.yolo import OBJECTNESS, PRIOR_SCALES, YOLO_FAMILY
 
     per_cell = len(_card_argument(card, "anchor_scales", PRIOR_SCALES)) \
         * len(_card_argument(card, "aspect_ratios", None))
     cells = sum(rows * cols for rows, cols in
                 feature_shapes(x.shape[1:3], _card_argument(card, "strides", None)))
-    scores = _model_classes(card) + (OBJECTNESS if card.family == YOLO_FAMILY else 0)
+    scores = {YOLO_FAMILY: OBJECTNESS + _model_classes(card),
+              TWO_STAGE_FAMILY: OBJECTNESS}.get(card.family, _model_classes(card))
     return (len(x), cells * per_cell, 4 + scores)
 
 

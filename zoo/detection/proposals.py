@@ -91,7 +91,10 @@ def _sample_image(proposals, count, gt_boxes, gt_classes, regions, positives, fo
     valid = gt_classes != PADDING_CLASS
     gt_boxes = tf.boolean_mask(gt_boxes, valid)
     gt_classes = tf.boolean_mask(gt_classes, valid)
-    candidates = tf.concat([proposals[:count], gt_boxes], axis=0)
+    # A degenerate object (no area) is matched but is no region: its box could not be
+    # encoded relative to itself.
+    candidates = tf.concat([proposals[:count],
+                            tf.boolean_mask(gt_boxes, box_ops.area(gt_boxes) > 0)], axis=0)
     overlaps = box_ops.iou(candidates, gt_boxes)  # [N, G]
     # A column of -1 beside the objects: an image without objects matches nothing.
     padded = tf.concat([overlaps, -tf.ones([tf.shape(candidates)[0], 1])], axis=1)

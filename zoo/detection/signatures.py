@@ -6,13 +6,14 @@
 
 Both take images of any height and width (the anchors are computed in the graph for the size
 given) and return the TensorFlow Object Detection API's four outputs after non-maximum
-suppression, as `SingleShotDetector.detections` makes them: `detection_boxes` [batch, max, 4]
+suppression, as the detector's `serving_outputs` makes them: `detection_boxes` [batch, max, 4]
 ("xyxy" in pixels; the API's are relative [y1, x1, y2, x2]), `detection_scores`,
 `detection_classes` (int32, 0-based; the API's are 1-based floats) and `num_detections`
 (int32). Beside them, `anchor_outputs` is what the Keras model returns, the raw per-anchor box
-deltas and class logits (the API exports its `raw_detection_boxes` and `raw_detection_scores`
-likewise, for re-scoring without a second run); a TF Serving client that wants only the
-detections names them in its request's `output_filter`.
+deltas and scores (a two-stage detector's: its proposal network's; the API exports its
+`raw_detection_boxes` and `raw_detection_scores` likewise, for re-scoring without a second
+run); a TF Serving client that wants only the detections names them in its request's
+`output_filter`.
 """
 
 from __future__ import annotations
@@ -30,11 +31,10 @@ def detection_input_signature(model, dtype=tf.float32) -> list[tf.TensorSpec]:
 
 
 def serve_detections(model):
-    """`image -> {output: tensor}` for `OUTPUTS`, for float or uint8 images (the model scales
-    uint8 pixels itself)."""
+    """`image -> {output: tensor}` for `OUTPUTS` (the detector's `serving_outputs`), for float
+    or uint8 images (the model scales uint8 pixels itself)."""
     def serve(image):
-        outputs = model(image, training=False)
-        return {**model.detections(outputs, tf.shape(image)[1:3]), "anchor_outputs": outputs}
+        return model.serving_outputs(image)
 
     return serve
 

@@ -31,40 +31,25 @@ one exported signature, serves every size.
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 import tensorflow as tf
 from keras import ops
 
 from zoo import _validate
 from zoo.detection import anchors as anchor_ops
-from zoo.detection.backbones import BACKBONES, backbone_features, checked_backbone_options
+from zoo.detection.backbones import backbone_features
 from zoo.detection.boxes import clip
+from zoo.detection.detector import BOX_DELTAS, Detector
 from zoo.detection.heads import PRIOR_PROBABILITY, prediction_head, prior_bias
 from zoo.detection.losses import BOX_LOSSES, single_shot_losses
 from zoo.detection.nms import batched_nms
 from zoo.detection.pyramid import feature_pyramid
 from zoo.detection.targets import assign, padded_ground_truth
-from zoo.generative.trackers import TrackedModel, mean_trackers, report
-from zoo.models._common import CHANNELS
-
-BOX_DELTAS = 4
-
-
-def _checked_strides(strides, top_down: bool) -> tuple[int, ...]:
-    strides = _validate.widths("strides", strides)
-    if any(fine >= coarse for fine, coarse in zip(strides, strides[1:], strict=False)):
-        raise ValueError(f"strides={strides!r} must increase, fine to coarse.")
-    if top_down and any(coarse % fine for fine, coarse in zip(strides, strides[1:],
-                                                             strict=False)):
-        raise ValueError(f"strides={strides!r}: with feature_pyramid=True each stride must "
-                         "divide the next (the top-down path upsamples by their ratio).")
-    return strides
+from zoo.generative.trackers import mean_trackers
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class SingleShotDetector(TrackedModel):
+class SingleShotDetector(Detector):
     """A RetinaNet/SSD-style detector (see the module docstring).
 
     Args:
@@ -97,17 +82,10 @@ class SingleShotDetector(TrackedModel):
                  box_loss="smooth_l1", smooth_l1_beta=0.11, score_threshold=0.05,
                  iou_threshold=0.5, max_detections=100, **kwargs):
         super().__init__(**kwargs)
-        self.num_classes = _validate.positive_int("num_classes", num_classes)
-        self.backbone = _validate.choice("backbone", backbone, BACKBONES)
-        self.channels = _validate.choice("channels", channels, CHANNELS)
-        self.backbone_options = checked_backbone_options(backbone_options)
+        self._set_backbone(num_classes, backbone, channels, backbone_options)
         _validate.boolean("feature_pyramid", feature_pyramid)
         self.feature_pyramid = feature_pyramid
-        self.strides = _checked_strides(strides, feature_pyramid)
-        self.anchor_sizes = _validate.positive_numbers("anchor_sizes", anchor_sizes)
-        if len(self.anchor_sizes) != len(self.strides):
-            raise ValueError(f"anchor_sizes={tuple(anchor_sizes)!r} must give one size per "
-                             f"stride; strides={self.strides!r}.")
+        self._set_levels(strides, anchor_sizes, top_down=feature_pyramid)
         self.anchor_scales = _validate.positive_numbers("anchor_scales", anchor_scales)
         self.aspect_ratios = _validate.positive_numbers("aspect_ratios", aspect_ratios)
         self.width = _validate.positive_int("width", width)
@@ -125,11 +103,7 @@ class SingleShotDetector(TrackedModel):
         self.focal_gamma = _validate.non_negative("focal_gamma", focal_gamma)
         self.box_loss = _validate.choice("box_loss", box_loss, BOX_LOSSES)
         self.smooth_l1_beta = _validate.non_negative("smooth_l1_beta", smooth_l1_beta)
-        if isinstance(score_threshold, bool) or not isinstance(score_threshold, numbers.Real):
-            raise ValueError(f"score_threshold={score_threshold!r} must be a number.")
-        self.score_threshold = float(score_threshold)
-        self.iou_threshold = _validate.fraction("iou_threshold", iou_threshold)
-        self.max_detections = _validate.positive_int("max_detections", max_detections)
+        self._set_serving(score_threshold, iou_threshold, max_detections)
         self.network = self._network()
         self.trackers = mean_trackers("loss", "class_loss", "box_loss")
         self.built = True  # the network is Functional, built when made
@@ -172,27 +146,10 @@ class SingleShotDetector(TrackedModel):
 
     # --- outputs -----------------------------------------------------------------------------
 
-    def _pixels(self, images):
-        """Float images in [0, 1] from float ones (as they are) or uint8 ones (/ 255)."""
-        if len(images.shape) != 4 or images.shape[-1] != self.channels:
-            raise ValueError(f"images of shape {tuple(images.shape)} do not fit this detector: "
-                             f"it takes (batch, height, width, {self.channels}).")
-        if keras.backend.standardize_dtype(images.dtype) == "uint8":
-            return ops.cast(images, "float32") / 255.0
-        return ops.cast(images, "float32")
-
     def call(self, images, training=False):
         """Raw per-anchor outputs [batch, anchors, 4 + num_classes]: box deltas, then class
         logits."""
         return self.network(self._pixels(images), training=training)
-
-    def compute_output_shape(self, input_shape):
-        height, width = input_shape[1:3]
-        count = None
-        if height is not None and width is not None:
-            cells = anchor_ops.feature_shapes((height, width), self.strides)
-            count = sum(rows * cols for rows, cols in cells) * self.anchors_per_cell
-        return (input_shape[0], count, BOX_DELTAS + self.scores_per_anchor)
 
     @staticmethod
     def split_outputs(outputs):
@@ -219,6 +176,12 @@ class SingleShotDetector(TrackedModel):
         """Detections in `images` after per-class non-maximum suppression (`detections`)."""
         return self.detections(self(images, training=False), tf.shape(images)[1:3],
                                score_threshold, iou_threshold, max_detections)
+
+    def serving_outputs(self, images) -> dict:
+        """What an exported detector serves (`zoo.detection.signatures`): the detections and
+        the raw outputs they were decoded from, as `anchor_outputs`."""
+        outputs = self(images, training=False)
+        return {**self.detections(outputs, tf.shape(images)[1:3]), "anchor_outputs": outputs}
 
     def detections(self, outputs, image_size, score_threshold=None, iou_threshold=None,
                    max_detections=None) -> dict:
@@ -257,38 +220,15 @@ class SingleShotDetector(TrackedModel):
         """The detection loss of outputs `y_pred` for images `x` and targets `y`."""
         return self.detection_losses(x, y, y_pred)["loss"]
 
-    def train_step(self, data):
-        images, targets = self._images_and_targets(data)
-        with tf.GradientTape() as tape:
-            losses = self.detection_losses(images, targets, self(images, training=True))
-            scaled = self.optimizer.scale_loss(losses["loss"])
-        gradients = tape.gradient(scaled, self.trainable_variables)
-        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables, strict=True))
-        return report(self.trackers, losses)
-
-    def test_step(self, data):
-        images, targets = self._images_and_targets(data)
-        return report(self.trackers, self.detection_losses(images, targets,
-                                                           self(images, training=False)))
-
-    @staticmethod
-    def _images_and_targets(data):
-        images, targets, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        if targets is None or sample_weight is not None:
-            raise ValueError("a detector trains on (images, {'boxes': ..., 'classes': ...}) "
-                             "batches, without sample weights.")
-        return images, targets
+    def training_losses(self, images, targets, training: bool) -> dict:
+        return self.detection_losses(images, targets, self(images, training=training))
 
     def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes,
-                "backbone": self.backbone, "channels": self.channels,
-                "backbone_options": dict(self.backbone_options), "strides": self.strides,
+        return {**super().get_config(), "strides": self.strides,
                 "anchor_sizes": self.anchor_sizes, "anchor_scales": self.anchor_scales,
                 "aspect_ratios": self.aspect_ratios, "feature_pyramid": self.feature_pyramid,
                 "width": self.width, "head_depth": self.head_depth,
                 "prior_probability": self.prior_probability,
                 "positive_iou": self.positive_iou, "negative_iou": self.negative_iou,
                 "focal_alpha": self.focal_alpha, "focal_gamma": self.focal_gamma,
-                "box_loss": self.box_loss, "smooth_l1_beta": self.smooth_l1_beta,
-                "score_threshold": self.score_threshold, "iou_threshold": self.iou_threshold,
-                "max_detections": self.max_detections}
+                "box_loss": self.box_loss, "smooth_l1_beta": self.smooth_l1_beta}

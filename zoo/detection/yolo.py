@@ -47,9 +47,10 @@ from keras import ops
 
 from zoo import _validate
 from zoo.detection import boxes as box_ops
+from zoo.detection.detector import BOX_DELTAS
 from zoo.detection.heads import PRIOR_PROBABILITY, prior_bias
 from zoo.detection.nms import batched_nms
-from zoo.detection.single_shot import BOX_DELTAS, SingleShotDetector
+from zoo.detection.single_shot import SingleShotDetector
 from zoo.detection.targets import PADDING_CLASS, padded_ground_truth
 from zoo.generative.trackers import mean_trackers
 

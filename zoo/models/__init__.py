@@ -1,7 +1,7 @@
 """Model families, grouped by domain: `basics/` (perceptron, linear and logistic regression,
 MLP, ensembles), `vision/` (the image classifiers), `text/` (text classifiers, language
 models, seq2seq), `sequence/` (forecasters, memory networks), `generative/` (autoencoders),
-`detection/` (one-stage detectors: RetinaNet, YOLO), and the domains that follow. Each domain
+`detection/` (RetinaNet, YOLO, Faster R-CNN), and the domains that follow. Each domain
 holds one public module per family.
 
 Importing this package imports every public module of every domain, which registers its
@@ -43,6 +43,7 @@ KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models.vision._lenet_su
                        "zoo.generative.pix2pix", "zoo.generative.cyclegan",
                        "zoo.generative.anogan", "zoo.detection.pyramid",
                        "zoo.detection.single_shot", "zoo.detection.yolo",
+                       "zoo.detection.two_stage",
                        "zoo.segmentation.layers",
                        "zoo.train.schedules", "zoo.train.calibration", "zoo.rl.optimizers")
 

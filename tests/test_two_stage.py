@@ -1,0 +1,120 @@
+"""The two-stage detector (zoo.detection.two_stage): stage one's raw outputs at any size;
+each region pooled from the pyramid level its size belongs to; finite losses without objects
+and for degenerate boxes; detections only from real proposals; clear errors. Training,
+export and serving are shared with the one-stage detectors' tests
+(tests/test_single_shot.py)."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo.detection.two_stage import FasterRCNN
+
+TINY = dict(num_classes=3, width=16, head_width=32, regions_per_image=16,
+            anchor_sizes=(16, 32, 64))
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    keras.utils.set_random_seed(0)
+    return FasterRCNN(**TINY)
+
+
+@pytest.mark.parametrize("size", [(64, 96), (100, 77)])  # 100 x 77: no stride divides it
+def test_raw_outputs_are_the_proposal_networks_deltas_and_objectness(tiny, size):
+    outputs = tiny(np.zeros((2, *size, 1), np.float32))
+    cells = sum(math.ceil(size[0] / s) * math.ceil(size[1] / s) for s in (8, 16, 32))
+    assert outputs.shape == (2, cells * 3, 4 + 1)
+    assert tiny.compute_output_shape((None, *size, 1)) == (None, cells * 3, 5)
+    assert tiny.anchors_for(size).shape == (cells * 3, 4)
+
+
+def test_each_region_is_pooled_from_the_level_of_its_size(tiny):
+    # Constant maps 1, 2 and 3 at strides 8, 16 and 32: a region's pooled value names its
+    # level. Sides under 32 read stride 8 (the smallest anchor's 16, up to twice), 32 to 64
+    # stride 16, 64 and more stride 32.
+    levels = [tf.fill((1, 64 // s, 64 // s, 16), float(i + 1))
+              for i, s in enumerate((8, 16, 32))]
+    boxes = tf.constant([[[0, 0, 10, 10], [0, 0, 31, 31], [0, 0, 32, 32], [10, 10, 50, 50],
+                          [0, 0, 64, 64]]], tf.float32)
+    pooled = tiny._pool(levels, boxes).numpy()
+    assert pooled.shape == (5, 7, 7, 16)
+    np.testing.assert_allclose(pooled[:, 3, 3, 0], [1, 1, 2, 2, 3])
+
+
+@pytest.mark.parametrize("most", [2, 0])  # padded rows only, or no rows at all
+def test_a_batch_without_objects_gives_finite_losses_and_gradients(tiny, most):
+    images = np.random.default_rng(0).random((2, 64, 64, 1)).astype(np.float32)
+    targets = {"boxes": -np.ones((2, most, 4), np.float32), "classes": -np.ones((2, most))}
+    with tf.GradientTape() as tape:
+        losses = tiny.detection_losses(images, targets, training=True)
+    assert all(np.isfinite(value.numpy()) for value in losses.values())
+    assert losses["rpn_box_loss"] == 0 and losses["box_loss"] == 0
+    assert losses["rpn_object_loss"] > 0 and losses["class_loss"] > 0  # background to learn
+    gradients = tape.gradient(losses["loss"], tiny.trainable_variables)
+    assert all(np.isfinite(g.numpy()).all() for g in gradients if g is not None)
+
+
+def test_degenerate_and_out_of_image_boxes_train_without_nan(tiny):
+    images = np.zeros((1, 64, 64, 1), np.float32)
+    targets = {"boxes": np.array([[[10, 10, 10, 30], [50, 50, 90, 80], [-20, -20, -5, -5]]],
+                                 np.float32), "classes": np.array([[0, 1, 2]])}
+    with tf.GradientTape() as tape:
+        losses = tiny.detection_losses(images, targets, training=True)
+    assert all(np.isfinite(value.numpy()) for value in losses.values())
+    gradients = tape.gradient(losses["loss"], tiny.trainable_variables)
+    assert all(np.isfinite(g.numpy()).all() for g in gradients if g is not None)
+
+
+def test_detections_are_the_served_names_with_scores_from_the_softmax(tiny):
+    images = np.random.default_rng(1).random((2, 64, 64, 1)).astype(np.float32)
+    found = tiny.detect(images, score_threshold=0.0)
+    assert found["detection_boxes"].shape == (2, 100, 4)
+    scores = found["detection_scores"].numpy()
+    assert (scores >= 0).all() and (scores <= 1).all()
+    classes = found["detection_classes"].numpy()
+    assert classes.dtype == np.int32 and (classes >= 0).all() and (classes < 3).all()
+    boxes = found["detection_boxes"].numpy()
+    assert (boxes >= 0).all() and (boxes <= 64).all()
+    served = tiny.serving_outputs(images)
+    assert set(served) == {*found, "anchor_outputs"}
+
+
+def test_a_config_round_trip_rebuilds_the_same_detector(tiny):
+    rebuilt = FasterRCNN.from_config(tiny.get_config())
+    assert rebuilt.count_params() == tiny.count_params()
+    assert rebuilt.get_config() == tiny.get_config()
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"rpn_negative_iou": 0.8}, r"rpn_negative_iou=0.8 must not exceed rpn_positive_iou=0.7"),
+    ({"strides": (8, 12, 32)}, r"strides=\(8, 12, 32\): with a feature pyramid each stride"),
+    ({"anchor_sizes": (16, 32)}, r"anchor_sizes=\(16, 32\) must give one size per stride"),
+    ({"regions_per_image": 0}, r"regions_per_image=0"),
+    ({"positive_fraction": 2}, r"positive_fraction=2"),
+    ({"backbone": "vgg16"}, r"backbone='vgg16' is not allowed"),
+    ({"score_threshold": "low"}, r"score_threshold='low' must be a number"),
+])
+def test_bad_arguments_name_themselves(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        zoo.get_model("faster_rcnn_resnet18", **overrides)
+
+
+def test_bad_inputs_and_targets_are_refused_clearly(tiny):
+    with pytest.raises(ValueError, match=r"images of shape \(1, 64, 64, 3\) do not fit"):
+        tiny(np.zeros((1, 64, 64, 3), np.float32))
+    images = np.zeros((1, 64, 64, 1), np.float32)
+    with pytest.raises(ValueError, match=r"dict with 'boxes'.*got \['boxes'\]"):
+        tiny.detection_losses(images, {"boxes": np.zeros((1, 1, 4))})
+
+
+def test_propose_gives_stage_ones_best_boxes_in_order(tiny):
+    images = np.random.default_rng(2).random((2, 64, 64, 1)).astype(np.float32)
+    proposals = tiny.propose(images, count=5)
+    assert proposals.boxes.shape == (2, 5, 4) and proposals.count.numpy().tolist() == [5, 5]
+    scores = proposals.scores.numpy()
+    assert (np.diff(scores, axis=1) <= 0).all()  # best first
