@@ -174,3 +174,16 @@ def test_the_recorded_yolo_finds_most_canvas_objects_and_readme_quotes_it():
     assert (f"YOLO, by the same recipe on the same network ({row['wall_seconds'] / 60:.0f} "
             f"minutes), COCO mAP {row['value']}, mAP@0.5 {row['map_50']}, mAP@0.75 "
             f"{row['map_75']}") in readme
+
+
+def test_the_recorded_tree_crowns_run_beats_the_size_only_baseline():
+    """benchmarks/detection.py yolo_resnet18 --dataset deepforest_trees, with RetinaNet's
+    settings: the 50 test tiles' 331 crowns beside a detector that has seen no pixel."""
+    row = zoo.model_card("yolo_resnet18").measured.get("deepforest_trees_coco_map")
+    assert row is not None, "run benchmarks/detection.py yolo_resnet18 --dataset deepforest_trees"
+    assert (row["dataset"], row["test_examples"], row["objects"]) == ("deepforest_trees", 50, 331)
+    assert row["map_50"] > 5 * row["baseline"]["map_50"]
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert (f"YOLO with the same command ({row['wall_seconds'] / 60:.0f} minutes on shared "
+            f"cores): mAP@0.5 {row['map_50']}, COCO mAP {row['value']}, mAP@0.75 "
+            f"{row['map_75']}") in readme

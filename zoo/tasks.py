@@ -190,8 +190,9 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          (), "anomaly_auc", True, reconstruction_batch, serve_anomaly_scores, adapt_to_data,
          output_shape=scores_shape, endpoints=anogan_endpoints),
     Task("object-detection", "boxes and classes of the objects in an image of any size, "
-         "from one-stage detectors (RetinaNet, SSD, YOLO); served after non-maximum suppression "
-         "under the Object Detection API's names", "float32",
+         "from one-stage (RetinaNet, SSD, YOLO) and two-stage (Faster R-CNN) detectors; "
+         "served after non-maximum suppression under the Object Detection API's names",
+         "float32",
          ("detection_boxes", "detection_scores", "detection_classes", "num_detections",
           "anchor_outputs"), "anchor_outputs", "focal_and_box", (), "coco_map", True,
          detection_batch, serve_detections, output_shape=anchor_outputs_shape,

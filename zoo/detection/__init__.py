@@ -1,4 +1,4 @@
-"""Object detection (issue 14): the building blocks, then one-stage detectors made of them.
+"""Object detection (issue 14): the building blocks, then the detectors made of them.
 
 - `zoo.detection.boxes`: box formats and their conversion, area, IoU, GIoU, clipping.
 - `zoo.detection.anchors`: multi-level anchor grids (for a size known before or inside the
@@ -14,7 +14,9 @@
 - `zoo.detection.roi_align`, `zoo.detection.proposals`: a two-stage detector's parts
   (Faster R-CNN, Ren et al. 2015): Mask R-CNN's RoIAlign (a fixed-size map per region), the
   region proposals made from a proposal network's outputs, and the regions its second stage
-  learns from.
+  learns from; `zoo.detection.two_stage`: `FasterRCNN` made of them.
+- `zoo.detection.detector`: what every detector shares (images of any size, fit on padded
+  targets).
 - `zoo.detection.single_shot`: `SingleShotDetector`, RetinaNet/SSD-style;
   `zoo.detection.yolo`: `YoloDetector`, YOLO-style on the same network (objects learned
   at their centre's cell by the priors that fit them, an objectness score);
