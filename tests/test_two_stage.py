@@ -5,6 +5,7 @@ export and serving are shared with the one-stage detectors' tests
 (tests/test_single_shot.py)."""
 
 import math
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -118,3 +119,16 @@ def test_propose_gives_stage_ones_best_boxes_in_order(tiny):
     assert proposals.boxes.shape == (2, 5, 4) and proposals.count.numpy().tolist() == [5, 5]
     scores = proposals.scores.numpy()
     assert (np.diff(scores, axis=1) <= 0).all()  # best first
+
+
+def test_the_recorded_faster_rcnn_is_quoted_beside_the_one_stage_detectors():
+    """The recipe's 12 epochs on the canvases (benchmarks/detection.py), scored on all 1,000
+    test canvases and quoted in README."""
+    row = zoo.model_card("faster_rcnn_resnet18").measured.get("coco_map")
+    assert row is not None, "run python benchmarks/detection.py faster_rcnn_resnet18"
+    assert row["dataset"] == "fashion_digits_canvas" and row["test_examples"] == 1_000
+    assert 0.0 < row["value"] <= row["map_75"] <= row["map_50"] <= 1.0
+    assert row["map_50"] > 0.5 and abs(row["voc_map_50"] - row["map_50"]) < 0.02, row
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert (f"Faster R-CNN by the same recipe ({row['wall_seconds'] / 60:.0f} minutes): COCO "
+            f"mAP {row['value']}, mAP@0.5 {row['map_50']}, mAP@0.75 {row['map_75']}") in readme
