@@ -22,9 +22,10 @@ BOX_DELTAS = 4
 
 
 class Detector(TrackedModel):
-    """A detector's plumbing; subclasses call `_set_backbone` and `_set_serving` in their
-    constructor, set `strides`, `anchors_per_cell` and `scores_per_anchor`, and define
-    `training_losses`."""
+    """A detector's plumbing; subclasses call `_set_backbone`, `_set_levels` and
+    `_set_serving` in their constructor, set `anchors_per_cell` and `scores_per_anchor`, and
+    define `training_losses(images, targets, training)`, the dict of losses (`"loss"` the
+    total) that `train_step` minimises and `fit` logs."""
 
     def _set_backbone(self, num_classes, backbone, channels, backbone_options) -> None:
         """Validate and keep what every detector's network starts from."""
@@ -83,10 +84,6 @@ class Detector(TrackedModel):
             cells = anchor_ops.feature_shapes((height, width), self.strides)
             count = sum(rows * cols for rows, cols in cells) * self.anchors_per_cell
         return (input_shape[0], count, BOX_DELTAS + self.scores_per_anchor)
-
-    def training_losses(self, images, targets, training: bool) -> dict:
-        """`{"loss": total, ...its parts}` for `images` against padded `targets`."""
-        raise NotImplementedError
 
     def train_step(self, data):
         images, targets = self._images_and_targets(data)

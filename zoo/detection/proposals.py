@@ -61,12 +61,13 @@ def region_proposals(deltas, objectness, anchors, image_size, *, pre_nms: int = 
     post_nms = _validate.positive_int("post_nms", post_nms)
     iou_threshold = _validate.fraction("iou_threshold", iou_threshold)
     min_size = _validate.non_negative("min_size", min_size)
-    boxes = box_ops.clip(decode(tf.cast(deltas, tf.float32), anchors), image_size)
+    deltas = tf.cast(deltas, tf.float32)
     scores = tf.cast(objectness, tf.float32)
-    if boxes.shape.rank != 3 or scores.shape.rank != 2:
+    if deltas.shape.rank != 3 or scores.shape.rank != 2:
         raise ValueError(f"deltas of shape {tuple(deltas.shape)} and objectness of shape "
-                         f"{tuple(objectness.shape)} must be [batch, anchors, 4] and "
+                         f"{tuple(scores.shape)} must be [batch, anchors, 4] and "
                          "[batch, anchors].")
+    boxes = box_ops.clip(decode(deltas, anchors), image_size)
     size = boxes[..., 2:] - boxes[..., :2]
     lowest = tf.fill(tf.shape(scores), scores.dtype.min)
     scores = tf.where(tf.reduce_all(size >= min_size, -1), scores, lowest)

@@ -163,7 +163,8 @@ class FasterRCNN(Detector):
         """Stage one alone: each image's proposals (`proposals.Proposals`), the best `count`
         (the model's `test_proposals` by default)."""
         rpn = self(images, training=False)
-        return self._proposals(rpn, tf.shape(images)[1:3], count or self.test_proposals)
+        return self._proposals(rpn, tf.shape(images)[1:3],
+                               self.test_proposals if count is None else count)
 
     def _proposals(self, rpn, image_size, count):
         deltas, objectness = rpn[..., :BOX_DELTAS], rpn[..., BOX_DELTAS]
@@ -186,12 +187,14 @@ class FasterRCNN(Detector):
         level = tf.clip_by_value(
             tf.cast(tf.floor(tf.math.log(side / self.anchor_sizes[0]) / math.log(2.0)),
                     tf.int32), 0, len(self.strides) - 1)
-        pooled = 0.0
+        # Each level pools only its own regions; dynamic_stitch puts them back in order.
+        positions, pooled = [], []
         for index, (features, stride) in enumerate(zip(levels, self.strides, strict=True)):
-            here = tf.cast(level == index, features.dtype)[:, None, None, None]
-            pooled += here * roi_align(features, flat, images,
-                                       (self.pool_size, self.pool_size), stride=stride)
-        return pooled
+            here = tf.cast(tf.where(level == index)[:, 0], tf.int32)
+            positions.append(here)
+            pooled.append(roi_align(features, tf.gather(flat, here), tf.gather(images, here),
+                                    (self.pool_size, self.pool_size), stride=stride))
+        return tf.dynamic_stitch(positions, pooled)
 
     def _head(self, levels, boxes, training):
         """Head outputs for regions `boxes` [B, R, 4]: (logits [B, R, C + 1], deltas

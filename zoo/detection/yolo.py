@@ -160,10 +160,12 @@ class YoloDetector(SingleShotDetector):
         return tf.repeat(tf.constant(self.strides, tf.float32),
                          cells[:, 0] * cells[:, 1] * self.anchors_per_cell)
 
-    def decode(self, box_outputs, image_size) -> tf.Tensor:
+    def decode(self, box_outputs, image_size, anchors=None) -> tf.Tensor:
         """The "xyxy" boxes [B, A, 4] that the t's [B, A, 4] predict on the anchors of images
-        of `image_size` (the module docstring's parameterisation)."""
-        anchors = self.anchors_for(image_size)
+        of `image_size` (the module docstring's parameterisation); `anchors` are those
+        anchors when the caller has them already."""
+        if anchors is None:
+            anchors = self.anchors_for(image_size)
         strides = self._anchor_strides(image_size)[:, None]
         centre = (anchors[:, :2] + anchors[:, 2:]) / 2
         prior = anchors[:, 2:] - anchors[:, :2]
@@ -180,9 +182,9 @@ class YoloDetector(SingleShotDetector):
         reduced by per-class non-maximum suppression; `SingleShotDetector.detections`' names
         and shapes."""
         outputs = ops.cast(outputs, "float32")
-        self._anchors_of(image_size, outputs)  # the same check of outputs against anchors
+        anchors = self._anchors_of(image_size, outputs)  # checked against the outputs
         box_outputs, objectness, logits = self.split_outputs(outputs)
-        boxes = box_ops.clip(self.decode(box_outputs, image_size), image_size)
+        boxes = box_ops.clip(self.decode(box_outputs, image_size, anchors), image_size)
         scores = tf.sigmoid(objectness)[..., None] * tf.sigmoid(logits)
         most = self.max_detections if max_detections is None else max_detections
         return batched_nms(
@@ -244,10 +246,10 @@ class YoloDetector(SingleShotDetector):
         gt_boxes, gt_classes = padded_ground_truth(targets, self.num_classes)
         image_size = tf.shape(images)[1:3]
         outputs = ops.cast(outputs, "float32")
-        self._anchors_of(image_size, outputs)
+        anchors = self._anchors_of(image_size, outputs)
         assigned = self.responsible_anchors(image_size, gt_boxes, gt_classes)
         box_outputs, objectness, logits = self.split_outputs(outputs)
-        predicted = self.decode(box_outputs, image_size)
+        predicted = self.decode(box_outputs, image_size, anchors)
         # Best IoU of each (not responsible) prediction with its image's objects; padding
         # rows are degenerate boxes of IoU 0.
         best_iou = tf.reduce_max(box_ops.iou(tf.stop_gradient(predicted), gt_boxes), axis=-1)
