@@ -1,6 +1,6 @@
 """Detection metrics: average precision on hand-computed curves, COCO and VOC mAP on a
-hand-computed case, where their matching differs, pycocotools on random detections, and bad
-input."""
+hand-computed case, where their matching differs, pycocotools on random detections (boxes and
+instance masks), and bad input."""
 
 import contextlib
 import io
@@ -164,35 +164,60 @@ def _random_detections(seed, images=40, classes=4):
     return predictions, truths
 
 
-def _pycocotools_map(predictions, truths):
+def _ellipse_masks(boxes, side=360):
+    """The ellipse inscribed in each "xyxy" box, drawn on a side x side image."""
+    rows, cols = np.mgrid[:side, :side] + 0.5
+    masks = []
+    for x1, y1, x2, y2 in np.asarray(boxes, np.float64).reshape(-1, 4):
+        radius_x, radius_y = max((x2 - x1) / 2, 1e-6), max((y2 - y1) / 2, 1e-6)
+        masks.append(((cols - (x1 + x2) / 2) / radius_x) ** 2
+                     + ((rows - (y1 + y2) / 2) / radius_y) ** 2 <= 1)
+    return np.array(masks, bool).reshape(-1, side, side)
+
+
+def _with_masks(predictions, truths):
+    return ([{**p, "masks": _ellipse_masks(p["boxes"])} for p in predictions],
+            [{**t, "masks": _ellipse_masks(t["boxes"])} for t in truths])
+
+
+def _pycocotools_map(predictions, truths, iou_type="bbox"):
     """pycocotools' AP@[.5:.95], AP@.5 and AP@.75 (maxDets 100, area "all") of the same
     detections, its datasets built in memory. COCO boxes are [x, y, width, height]; ids start
     at 1, as pycocotools takes a gt id of 0 for "unmatched"."""
+    from pycocotools import mask as mask_utils
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
     def xywh(box):
         return [float(box[0]), float(box[1]), float(box[2] - box[0]), float(box[3] - box[1])]
 
+    def region(entry, index):
+        if iou_type == "bbox":
+            return {"bbox": xywh(entry["boxes"][index])}
+        rle = mask_utils.encode(np.asfortranarray(entry["masks"][index].astype(np.uint8)))
+        return {"segmentation": rle}
+
     annotations, results, categories = [], [], set()
     for image_id, (predicted, truth) in enumerate(zip(predictions, truths, strict=True), 1):
-        for box, cls in zip(truth["boxes"], truth["classes"], strict=True):
+        for index, (box, cls) in enumerate(zip(truth["boxes"], truth["classes"], strict=True)):
             categories.add(int(cls))
             annotations.append({"id": len(annotations) + 1, "image_id": image_id,
                                 "category_id": int(cls), "bbox": xywh(box),
-                                "area": xywh(box)[2] * xywh(box)[3], "iscrowd": 0})
-        for box, score, cls in zip(predicted["boxes"], predicted["scores"],
-                                   predicted["classes"], strict=True):
+                                "area": xywh(box)[2] * xywh(box)[3], "iscrowd": 0,
+                                **region(truth, index)})
+        for index, (score, cls) in enumerate(zip(predicted["scores"], predicted["classes"],
+                                                 strict=True)):
             categories.add(int(cls))
-            results.append({"image_id": image_id, "category_id": int(cls), "bbox": xywh(box),
-                            "score": float(score)})
+            results.append({"image_id": image_id, "category_id": int(cls),
+                            "score": float(score), **region(predicted, index)})
     with contextlib.redirect_stdout(io.StringIO()):
         ground_truth = COCO()
         ground_truth.dataset = {
-            "info": {}, "images": [{"id": i} for i in range(1, len(truths) + 1)],
+            "info": {}, "images": [{"id": i, "height": 360, "width": 360}
+                                   for i in range(1, len(truths) + 1)],
             "annotations": annotations, "categories": [{"id": c} for c in sorted(categories)]}
         ground_truth.createIndex()
-        evaluation = COCOeval(ground_truth, ground_truth.loadRes(results), "bbox")
+        evaluation = COCOeval(ground_truth, ground_truth.loadRes(results), iou_type)
         evaluation.evaluate()
         evaluation.accumulate()
         evaluation.summarize()
@@ -217,3 +242,49 @@ def test_coco_map_equals_pycocotools_on_random_detections(seed):
     # VOC's all-point AP at 0.5 is close to COCO's, not equal: another interpolation and
     # another rule for second detections.
     assert voc_map(predictions, truths)["map"] == pytest.approx(ours["map_50"], abs=0.05)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mask_map_equals_pycocotools_segm_on_random_masks(seed):
+    # The objects and detections are the ellipses in the random boxes (on 360x360 images),
+    # so the masks overlap less than their boxes and the two APs differ.
+    predictions, truths = _with_masks(*_random_detections(seed))
+    ours = coco_map(predictions, truths, iou_type="segm")
+    reference = _pycocotools_map(predictions, truths, "segm")
+    assert 0.1 < reference[0] < reference[1] < 0.95 and 0.1 < reference[2] < 0.95
+    assert ours["map"] == pytest.approx(reference[0], abs=1e-6)
+    assert ours["map_50"] == pytest.approx(reference[1], abs=1e-6)
+    assert ours["map_75"] == pytest.approx(reference[2], abs=1e-6)
+    assert abs(ours["map"] - coco_map(predictions, truths)["map"]) > 1e-3
+
+
+def test_mask_map_scores_the_masks_not_the_boxes():
+    truth = {"boxes": np.array([[10, 10, 50, 50]]), "classes": [0]}
+    truth["masks"] = _ellipse_masks(truth["boxes"])
+    exact_box = {"boxes": truth["boxes"], "scores": [0.9], "classes": [0]}
+    half = truth["masks"].copy()
+    half[:, :, 30:] = False  # the left half of the object: mask IoU about 0.5
+    found = coco_map([{**exact_box, "masks": half}], [truth], iou_type="segm")
+    assert coco_map([exact_box], [truth])["map"] == 1.0
+    assert found["map_50"] == 1.0 and found["map_75"] == 0.0
+    # Probabilities are binarised at 0.5, as Mask R-CNN does.
+    soft = np.where(truth["masks"], 0.6, 0.4)
+    assert coco_map([{**exact_box, "masks": soft}], [truth], iou_type="segm")["map"] == 1.0
+    # An image without objects or detections may give its masks as empty lists.
+    empty = {"boxes": [], "scores": [], "classes": [], "masks": []}
+    assert coco_map([{**exact_box, "masks": half}, empty], [truth, {**empty}],
+                    iou_type="segm") == found
+
+
+def test_mask_map_refuses_missing_or_misshapen_masks():
+    truth = {"boxes": np.array([[10, 10, 50, 50]]), "classes": [0],
+             "masks": np.zeros((1, 60, 60), bool)}
+    detection = {"boxes": truth["boxes"], "scores": [0.9], "classes": [0]}
+    with pytest.raises(ValueError, match=r"predictions\[0\] must be a mapping with the key "
+                                         r"'masks'"):
+        coco_map([detection], [truth], iou_type="segm")
+    with pytest.raises(ValueError, match=r"predictions\[0\]\['masks'\] of shape \(1, 60, 59\) "
+                                         r"must be one mask per box: \(1, 60, 60\)"):
+        coco_map([{**detection, "masks": np.zeros((1, 60, 59))}], [truth], iou_type="segm")
+    with pytest.raises(ValueError, match=r"iou_type='mask' is not allowed"):
+        coco_map([detection], [truth], iou_type="mask")

@@ -6,7 +6,9 @@
   AP per class interpolated at 101 recall points, averaged over the IoU thresholds
   0.50:0.05:0.95 ("map", COCO's AP@[.5:.95]), at 0.5 alone ("map_50") and 0.75 ("map_75"),
   then over the classes. Crowd annotations and the small/medium/large area ranges are not
-  modelled. The test suite checks it against pycocotools.
+  modelled. The test suite checks it against pycocotools. `iou_type="segm"` scores instance
+  masks instead of boxes (COCO's mask AP, as Mask R-CNN reports it): the same rules with
+  detections and objects overlapping by the IoU of their masks.
 - `voc_map`: PASCAL VOC's (Everingham, Van Gool, Williams, Winn and Zisserman (2010), "The
   PASCAL Visual Object Classes (VOC) Challenge", IJCV 88(2)), as its 2010-2012 devkit: AP per
   class by all-point interpolation (the exact area under the interpolated precision-recall
@@ -22,7 +24,9 @@ positive.
 Both take one entry per image, in the same order:
     predictions[i] = {"boxes": [n, 4] "xyxy" in pixels, "scores": [n], "classes": [n]}
     ground_truths[i] = {"boxes": [m, 4] "xyxy" in pixels, "classes": [m]}
-as numpy arrays, lists or eager tensors. An image may have no objects and no detections. A
+as numpy arrays, lists or eager tensors; for mask AP each entry also has "masks", [n, height,
+width] (bool, or probabilities binarised at 0.5) on the image. An image may have no objects
+and no detections. A
 class is evaluated if it has an object in some image; detections of other classes are
 ignored, as COCO ignores classes without annotations.
 
@@ -44,6 +48,8 @@ COCO_IOU_THRESHOLDS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) 
 COCO_RECALL_POINTS = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1)
 _AT_50, _AT_75 = 0, 5  # the positions of IoU 0.5 and 0.75 in COCO_IOU_THRESHOLDS
 INTERPOLATIONS = ("all_point", "101_point")
+IOU_TYPES = ("bbox", "segm")  # pycocotools' names: boxes, instance masks
+MASK_THRESHOLD = 0.5
 
 
 def average_precision(recall, precision, *, interpolation: str = "all_point") -> float:
@@ -82,6 +88,8 @@ class _Image(NamedTuple):
     classes: np.ndarray  # [n]
     gt_boxes: np.ndarray  # [m, 4]
     gt_classes: np.ndarray  # [m]
+    masks: np.ndarray | None = None  # [n, pixels] bool, for mask AP
+    gt_masks: np.ndarray | None = None  # [m, pixels]
 
 
 def _field(entry, key: str, where: str):
@@ -109,7 +117,19 @@ def _per_box(value: np.ndarray, count: int, where: str) -> np.ndarray:
     return value
 
 
-def _images(predictions, ground_truths) -> list[_Image]:
+def _masks(value: np.ndarray, count: int, where: str, shape=None) -> np.ndarray:
+    """Masks [count, height, width] as [count, pixels] bool (probabilities at 0.5)."""
+    if count == 0 and value.size == 0:
+        return np.zeros((0, 0), bool)
+    if value.ndim != 3 or len(value) != count or (shape is not None and count
+                                                  and value.shape[1:] != shape):
+        wanted = f"({count}, " + (f"{shape[0]}, {shape[1]})" if shape else "height, width)")
+        raise ValueError(f"{where} of shape {value.shape} must be one mask per box: {wanted}.")
+    binary = value if value.dtype == bool else value >= MASK_THRESHOLD
+    return binary.reshape(count, -1)
+
+
+def _images(predictions, ground_truths, iou_type: str = "bbox") -> list[_Image]:
     for name, value in (("predictions", predictions), ("ground_truths", ground_truths)):
         if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
             raise ValueError(f"{name} must be a sequence with one entry per image; got "
@@ -123,7 +143,15 @@ def _images(predictions, ground_truths) -> list[_Image]:
                        f"predictions[{i}]['boxes']")
         gt_boxes = _boxes(_field(truth, "boxes", f"ground_truths[{i}]"),
                           f"ground_truths[{i}]['boxes']")
+        masks = gt_masks = None
+        if iou_type == "segm":
+            truth_masks = _field(truth, "masks", f"ground_truths[{i}]")
+            shape = truth_masks.shape[1:] if len(gt_boxes) else None
+            gt_masks = _masks(truth_masks, len(gt_boxes), f"ground_truths[{i}]['masks']")
+            masks = _masks(_field(predicted, "masks", f"predictions[{i}]"), len(boxes),
+                           f"predictions[{i}]['masks']", shape)
         images.append(_Image(
+            masks=masks, gt_masks=gt_masks,
             boxes=boxes,
             scores=_per_box(_field(predicted, "scores", f"predictions[{i}]"), len(boxes),
                             f"predictions[{i}]['scores']").astype(np.float64),
@@ -148,6 +176,26 @@ def _pairwise_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     union = area(a)[:, None] + area(b)[None, :] - intersection
     return np.divide(intersection, union, out=np.zeros_like(intersection), where=union > 0)
+
+
+def _pairwise_mask_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU [n, m] of masks given as [n, pixels] and [m, pixels] bool; 0 where the union is
+    empty (pycocotools' `maskUtils.iou` without crowds)."""
+    if not len(a) or not len(b):
+        return np.zeros((len(a), len(b)))
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    intersection = a @ b.T
+    union = a.sum(1)[:, None] + b.sum(1)[None, :] - intersection
+    return np.divide(intersection, union, out=np.zeros_like(intersection), where=union > 0)
+
+
+def _overlaps(image: _Image, mine: np.ndarray, order: np.ndarray, cls) -> np.ndarray:
+    """IoU [n, m] of the image's detections `mine` (in `order`) with its objects of `cls`:
+    of their masks where the image has them (mask AP), else of their boxes."""
+    objects = image.gt_classes == cls
+    if image.masks is not None:
+        return _pairwise_mask_iou(image.masks[mine][order], image.gt_masks[objects])
+    return _pairwise_iou(image.boxes[mine][order], image.gt_boxes[objects])
 
 
 def _coco_matches(overlaps: np.ndarray, threshold: float) -> np.ndarray:
@@ -186,11 +234,10 @@ def _class_curves(images: list[_Image], cls, match, thresholds, max_detections: 
         mine = image.classes == cls
         # Stable sorts, as pycocotools', so that equal scores keep the caller's order.
         order = np.argsort(-image.scores[mine], kind="mergesort")[:max_detections]
-        gt_boxes = image.gt_boxes[image.gt_classes == cls]
-        overlaps = _pairwise_iou(image.boxes[mine][order], gt_boxes)
+        overlaps = _overlaps(image, mine, order, cls)
         scores.append(image.scores[mine][order])
         true_positives.append([match(overlaps, t) for t in thresholds])
-        objects += len(gt_boxes)
+        objects += overlaps.shape[1]
     order = np.argsort(-np.concatenate(scores), kind="mergesort")
     curves = []
     for hits in np.concatenate(true_positives, axis=1):
@@ -207,13 +254,14 @@ def _gt_classes(images: list[_Image]) -> list:
 
 
 def coco_map(predictions: Sequence[Mapping], ground_truths: Sequence[Mapping], *,
-             max_detections: int = 100) -> dict:
-    """COCO's box AP (pycocotools' `COCOeval`, iouType "bbox", area "all").
+             max_detections: int = 100, iou_type: str = "bbox") -> dict:
+    """COCO's AP (pycocotools' `COCOeval`, area "all") of boxes or instance masks.
 
     Args:
         predictions, ground_truths: one mapping per image (module docstring).
         max_detections: the highest-scoring detections kept per image and class
             (pycocotools' maxDets; 100 for COCO's headline AP).
+        iou_type: "bbox" (box AP) or "segm" (mask AP: every entry needs "masks").
 
     Returns:
         {"map": AP@[.5:.95], "map_50": AP@.5, "map_75": AP@.75, "map_per_class": {class:
@@ -221,7 +269,8 @@ def coco_map(predictions: Sequence[Mapping], ground_truths: Sequence[Mapping], *
         if no class has one (pycocotools reports -1).
     """
     max_detections = _validate.positive_int("max_detections", max_detections)
-    images = _images(predictions, ground_truths)
+    _validate.choice("iou_type", iou_type, IOU_TYPES)
+    images = _images(predictions, ground_truths, iou_type)
     per_class = {}
     for cls in _gt_classes(images):
         curves = _class_curves(images, cls, _coco_matches, COCO_IOU_THRESHOLDS, max_detections)
