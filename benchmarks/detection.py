@@ -1,6 +1,7 @@
 """Train the detectors by their recipes on the detection canvases and record their test mAP:
 
     python benchmarks/detection.py                         # every detector
+    python benchmarks/detection.py mask_rcnn_resnet18      # masks and boxes
     python benchmarks/detection.py retinanet_resnet18 --epochs 2 --no-record
     python benchmarks/detection.py retinanet_resnet18 --dataset deepforest_trees --epochs 120 \
         --batch-size 8 --augment crop_flip --schedule cosine --no-early-stopping
@@ -8,7 +9,8 @@
 COCO's mAP@[.5:.95] is the recorded value; COCO's mAP@0.5 and @0.75 and PASCAL VOC's
 all-point mAP@0.5 stand beside it, and the mAP of a baseline that knows only the training
 boxes' typical size. `--dataset deepforest_trees` trains on the real aerial tree crowns
-instead (the row's metric: deepforest_trees_coco_map). Rows land in
+instead (the row's metric: deepforest_trees_coco_map). An instance segmenter's row
+(mask_coco_map) scores its masks, its boxes beside them (box_...). Rows land in
 zoo/results/detection.json; see zoo.detection.measure for how each figure is computed.
 """
 
@@ -20,13 +22,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import zoo  # noqa: E402
 from zoo.benchmark import add_train_option_flags, record, train_options  # noqa: E402
-from zoo.detection.measure import measure_detector  # noqa: E402
+from zoo.detection.measure import DETECTION_TASKS, measure_detector  # noqa: E402
 
 DESCRIPTION = ("Detectors trained by their card's recipe on the Fashion-MNIST and MNIST "
                "canvases, scored on the 1,000 test canvases: COCO's mAP@[.5:.95] (value), "
                "mAP@0.5 and mAP@0.75, and PASCAL VOC's all-point mAP@0.5; rows named "
                "deepforest_trees_coco_map: the same on the 50 test tiles of DeepForest's aerial "
-               "tree crowns, beside a baseline that knows only the training boxes' size.")
+               "tree crowns, beside a baseline that knows only the training boxes' size; rows "
+               "named mask_coco_map: instance segmenters' masks scored by COCO's mask AP "
+               "(pixel IoU), their boxes as the detectors' (box_...).")
 
 
 def main(argv=None) -> int:
@@ -43,15 +47,17 @@ def main(argv=None) -> int:
     parser.add_argument("--no-record", action="store_true", help="print, do not record")
     args = parser.parse_args(argv)
     command = " ".join(["python benchmarks/detection.py", *(argv or sys.argv[1:])])
-    for name in args.models or zoo.list_models(task="object-detection"):
+    names = args.models or [name for task in DETECTION_TASKS
+                            for name in zoo.list_models(task=task)]
+    for name in names:
         row = measure_detector(name, dataset=args.dataset, epochs=args.epochs,
                                augment=args.augment, train_options=train_options(args),
                                seed=args.seed,
                                runs_root=args.runs_root, command=command)
-        print(f"{name}: COCO mAP {row['value']}, mAP@0.5 {row['map_50']}, mAP@0.75 "
-              f"{row['map_75']}, VOC mAP@0.5 {row['voc_map_50']} ({row['epochs_run']} epochs, "
-              f"{row['wall_seconds']} s; the size-only baseline: COCO mAP "
-              f"{row['baseline']['coco_map']}, mAP@0.5 {row['baseline']['map_50']})",
+        scored = {key: value for key, value in row.items()
+                  if isinstance(value, float) and key != "wall_seconds"}
+        print(f"{name} {row['metric']}: {scored} ({row['epochs_run']} epochs, "
+              f"{row['wall_seconds']} s; the size-only baseline: {row['baseline']})",
               flush=True)
         if not args.no_record:
             record([row], "detection", DESCRIPTION)

@@ -74,6 +74,19 @@ def test_regions_are_foreground_by_iou_with_the_objects_and_capped():
                                   gt_boxes[0][overlaps[foreground].argmax(axis=1)])
     np.testing.assert_array_equal(targets[~foreground], boxes[~foreground])
     assert {tuple(b) for b in boxes[~foreground]} == {(20, 20, 40, 40), (0, 30, 10, 40)}
+    objects = sampled.objects.numpy()[0]
+    np.testing.assert_array_equal(objects[valid][foreground],
+                                  overlaps[foreground].argmax(axis=1))
+    assert (objects[valid][~foreground] == -1).all() and objects[~valid].tolist() == [-1]
+
+
+def test_a_region_names_its_objects_slot_even_behind_padding():
+    # Slot 0 is padding: the object in slot 1 is the one a mask head must read.
+    gt_boxes = np.array([[[-1, -1, -1, -1], [10, 10, 30, 30]]], np.float32)
+    sampled = sample_regions(_proposals([[10, 10, 30, 31]]), gt_boxes, np.array([[-1, 4]]),
+                             regions_per_image=2, positive_fraction=0.5)
+    assert sampled.classes.numpy()[0].tolist() == [4, -1]
+    assert sampled.objects.numpy()[0].tolist() == [1, -1]
 
 
 def test_objects_are_regions_even_without_proposals_and_padding_is_marked():
@@ -83,6 +96,7 @@ def test_objects_are_regions_even_without_proposals_and_padding_is_marked():
     assert sampled.valid.numpy()[0].tolist() == [True, False, False, False]
     np.testing.assert_array_equal(sampled.boxes[0, 0], [0, 0, 20, 20])
     assert sampled.classes.numpy()[0].tolist() == [2, -1, -1, -1]
+    assert sampled.objects.numpy()[0].tolist() == [0, -1, -1, -1]
 
 
 def test_an_image_without_objects_gives_background_only():

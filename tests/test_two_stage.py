@@ -42,7 +42,7 @@ def test_each_region_is_pooled_from_the_level_of_its_size(tiny):
               for i, s in enumerate((8, 16, 32))]
     boxes = tf.constant([[[0, 0, 10, 10], [0, 0, 31, 31], [0, 0, 32, 32], [10, 10, 50, 50],
                           [0, 0, 64, 64]]], tf.float32)
-    pooled = tiny._pool(levels, boxes).numpy()
+    pooled = tiny._pool_batch(levels, boxes, 7).numpy()
     assert pooled.shape == (5, 7, 7, 16)
     np.testing.assert_allclose(pooled[:, 3, 3, 0], [1, 1, 2, 2, 3])
 

@@ -151,10 +151,11 @@ class LabelAccuracy(keras.metrics.MeanMetricWrapper):
 # (and pix2pix's, with its L1 term) its two networks, CycleGAN's its four, f-AnoGAN's
 # encoder's its frozen GAN, a one-stage detector's focal and box losses its anchors matched to
 # each image's objects (YOLO's objectness, class and box losses the anchors responsible for
-# each object; Faster R-CNN's its proposals and the regions drawn from them).
+# each object; Faster R-CNN's its proposals and the regions drawn from them; Mask R-CNN's
+# also each region's object's mask).
 MODEL_OWN_LOSSES = ("negative_elbo", "contrastive_divergence", "adversarial", "pix2pix",
                     "cycle_consistency", "izi_f", "focal_and_box", "objectness_class_and_box",
-                    "proposal_and_region")
+                    "proposal_and_region", "proposal_region_and_mask")
 
 
 def get_loss(name_or_loss):

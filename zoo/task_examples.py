@@ -133,6 +133,19 @@ def detection_batch(card, batch_size, rng):
     return images, {"boxes": boxes, "classes": classes}
 
 
+def instance_batch(card, batch_size, rng):
+    """`detection_batch` with each object's instance mask, `"masks"` bool [batch, 3, height,
+    width]: the ellipse inscribed in its box (all False for padding)."""
+    images, targets = detection_batch(card, batch_size, rng)
+    height, width = images.shape[1:3]
+    rows, cols = np.mgrid[:height, :width] + 0.5
+    x1, y1, x2, y2 = (targets["boxes"][..., k, None, None] for k in range(4))
+    inside = (((cols - (x1 + x2) / 2) / np.maximum((x2 - x1) / 2, 1e-6)) ** 2
+              + ((rows - (y1 + y2) / 2) / np.maximum((y2 - y1) / 2, 1e-6)) ** 2) <= 1
+    targets["masks"] = inside & (targets["classes"] >= 0)[..., None, None]
+    return images, targets
+
+
 def segmentation_batch(card, batch_size, rng):
     """Images and their class maps, int32 [batch, height, width]: background (0) with a
     rectangle of a random class in each image but the first, which is all background."""
@@ -156,8 +169,9 @@ def anchor_outputs_shape(card, x, y):
     """A detector's raw outputs: [batch, anchors, 4 box deltas + scores], with an anchor per
     scale and aspect ratio at every cell of every stride's grid. A one-stage detector scores
     each class (a YOLO-style one objectness first, at one scale); a two-stage one's raw
-    outputs are its proposal network's, objectness alone."""
+    outputs (Faster and Mask R-CNN's) are its proposal network's, objectness alone."""
     from zoo.detection.anchors import feature_shapes
+    from zoo.detection.mask_rcnn import MASK_FAMILY
     from zoo.detection.two_stage import TWO_STAGE_FAMILY
     from zoo.detection.yolo import OBJECTNESS, PRIOR_SCALES, YOLO_FAMILY
 
@@ -166,7 +180,8 @@ def anchor_outputs_shape(card, x, y):
     cells = sum(rows * cols for rows, cols in
                 feature_shapes(x.shape[1:3], _card_argument(card, "strides", None)))
     scores = {YOLO_FAMILY: OBJECTNESS + _model_classes(card),
-              TWO_STAGE_FAMILY: OBJECTNESS}.get(card.family, _model_classes(card))
+              TWO_STAGE_FAMILY: OBJECTNESS, MASK_FAMILY: OBJECTNESS}.get(card.family,
+                                                                        _model_classes(card))
     return (len(x), cells * per_cell, 4 + scores)
 
 

@@ -199,6 +199,11 @@ def segmentation_targets(model) -> dict:
     return {"targets": "segmentation"}
 
 
+def instance_mask_targets(model) -> dict:
+    """An instance segmenter trains on a detection dataset's boxes and each object's mask."""
+    return {"targets": "masks"}
+
+
 def serve_action_values(model, labels=None):
     """Every action's value and the greedy action: what a deployed DQN policy acts on."""
     def serve(observation):

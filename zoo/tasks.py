@@ -32,6 +32,7 @@ from zoo.task_examples import (
     corrupted_batch,
     decoded_shape,
     detection_batch,
+    instance_batch,
     latent_batch,
     logits_shape,
     one_output_shape,
@@ -62,6 +63,7 @@ from zoo.task_serving import (
     generate_endpoint,
     generator_inputs,
     image_bytes_endpoints,
+    instance_mask_targets,
     reconstruction_targets,
     segmentation_endpoints,
     segmentation_targets,
@@ -196,6 +198,14 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          ("detection_boxes", "detection_scores", "detection_classes", "num_detections",
           "anchor_outputs"), "anchor_outputs", "focal_and_box", (), "coco_map", True,
          detection_batch, serve_detections, output_shape=anchor_outputs_shape,
+         endpoints=detection_endpoints, input_signature=detection_inputs),
+    Task("instance-segmentation", "the boxes, classes and pixels of each object in an image "
+         "of any size (Mask R-CNN): the object-detection task's outputs and a mask in each "
+         "box's frame, `detection_masks`", "float32",
+         ("detection_boxes", "detection_scores", "detection_classes", "num_detections",
+          "detection_masks", "anchor_outputs"), "anchor_outputs", "proposal_region_and_mask",
+         (), "mask_coco_map", True, instance_batch, serve_detections,
+         data_options=instance_mask_targets, output_shape=anchor_outputs_shape,
          endpoints=detection_endpoints, input_signature=detection_inputs),
     Task("semantic-segmentation", "a class for every pixel of an image of any size (FCN, "
          "U-Net), 0 the background; served as per-pixel logits, probabilities and a class "

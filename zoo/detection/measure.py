@@ -1,8 +1,11 @@
 """Measure a detector: train it by its card's recipe, detect on every test image and score
 the detections with COCO's mAP@[.5:.95] (the value), COCO's mAP@0.5 and @0.75, and PASCAL
 VOC's all-point mAP@0.5 (`zoo.detection.evaluation`), beside a trivial baseline that knows
-only the training boxes' typical size (`grid_baseline`). `benchmarks/detection.py` records
-the rows in `zoo/results/detection.json`, where the cards read them."""
+only the training boxes' typical size (`grid_baseline`). An instance segmenter (Mask R-CNN)
+is scored twice: its masks (COCO's mask AP, the value, "mask_coco_map") and its boxes
+(the same figures under "box_"); the baseline's masks fill its boxes.
+`benchmarks/detection.py` records the rows in `zoo/results/detection.json`, where the cards
+read them."""
 
 from __future__ import annotations
 
@@ -13,24 +16,38 @@ import numpy as np
 
 from zoo.benchmark import provenance, split_size
 
+INSTANCE_TASK = "instance-segmentation"
+DETECTION_TASKS = ("object-detection", INSTANCE_TASK)
 
-def test_detections(model, dataset: str, batch_size: int = 64):
+
+def test_detections(model, dataset: str, batch_size: int = 64, masks: bool = False):
     """(predictions, ground truths) for every test image of `dataset`, one dict per image in
-    `zoo.detection.evaluation`'s form (padding removed)."""
+    `zoo.detection.evaluation`'s form (padding removed); with `masks`, each also holds its
+    instance masks on the image (bool), the model's pasted and binarised at 0.5."""
     import zoo
+    from zoo.detection.masks import MASK_THRESHOLD, paste_masks
 
     predictions, truths = [], []
     for images, targets in zoo.data.load(dataset, "test", batch_size=batch_size,
-                                         shuffle=False):
-        found = {k: np.asarray(v) for k, v in model.detect(images).items()}
+                                         shuffle=False, targets="masks" if masks else "labels"):
+        detected = model.detect(images)
+        found = {k: np.asarray(v) for k, v in detected.items() if k != "detection_masks"}
+        if masks:
+            found["detection_masks"] = np.asarray(paste_masks(
+                detected["detection_masks"], detected["detection_boxes"],
+                images.shape[1:3])) >= MASK_THRESHOLD
         for i, count in enumerate(found["num_detections"]):
             predictions.append({"boxes": found["detection_boxes"][i, :count],
                                 "scores": found["detection_scores"][i, :count],
                                 "classes": found["detection_classes"][i, :count]})
+            if masks:
+                predictions[-1]["masks"] = found["detection_masks"][i, :count]
         classes, boxes = np.asarray(targets["classes"]), np.asarray(targets["boxes"])
         for i in range(len(classes)):
             real = classes[i] >= 0
             truths.append({"boxes": boxes[i][real], "classes": classes[i][real]})
+            if masks:
+                truths[-1]["masks"] = np.asarray(targets["masks"][i])[real]
     return predictions, truths
 
 
@@ -56,6 +73,10 @@ def grid_baseline(dataset: str, truths, seed: int = 0):
     grid = np.array([[x, y, x + width, y + height] for y in ys for x in xs], np.float32)
     guess = {"boxes": grid, "scores": np.ones(len(grid), np.float32),
              "classes": np.full(len(grid), label)}
+    if truths and "masks" in truths[0]:  # each box filled: the masks of an instance baseline
+        rows, cols = np.mgrid[:image_height, :image_width] + 0.5
+        guess["masks"] = ((cols >= grid[:, 0, None, None]) & (cols < grid[:, 2, None, None])
+                          & (rows >= grid[:, 1, None, None]) & (rows < grid[:, 3, None, None]))
     return [guess] * len(truths), {"box_width": round(width, 1), "box_height": round(height, 1),
                                    "boxes_per_image": len(grid)}
 
@@ -75,8 +96,9 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
     from zoo.detection.evaluation import coco_map, voc_map
 
     card = zoo.model_card(name)
-    if card.task != "object-detection":
+    if card.task not in DETECTION_TASKS:
         raise ValueError(f"{name} is not a detector (its task is {card.task!r}).")
+    masks = card.task == INSTANCE_TASK
     dataset = dataset or card.dataset
     options = dict(card.recipe.dataset_options)
     if augment is not None:
@@ -87,26 +109,44 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
                            runs_root=runs_root or scratch, verbose=0, tensorboard=False,
                            **dict(train_options or {}))
     trained = time.perf_counter() - started
-    predictions, truths = test_detections(result.model, dataset)
+    predictions, truths = test_detections(result.model, dataset, masks=masks)
     coco, voc = coco_map(predictions, truths), voc_map(predictions, truths)
     names = zoo.data.dataset_info(dataset).class_names
     per_class = {names[c]: round(float(ap), 4) for c, ap in coco["map_per_class"].items()}
     guesses, grid = grid_baseline(dataset, truths, seed)
     baseline = coco_map(guesses, truths)
     metric = "coco_map" if dataset == card.dataset else f"{dataset}_coco_map"
+    scores = {"value": round(float(coco["map"]), 4), "map_50": round(float(coco["map_50"]), 4),
+              "map_75": round(float(coco["map_75"]), 4),
+              "voc_map_50": round(float(voc["map"]), 4), "coco_map_per_class": per_class}
+    baseline_scores = {"coco_map": round(float(baseline["map"]), 4),
+                       "map_50": round(float(baseline["map_50"]), 4)}
+    if masks:
+        segm = coco_map(predictions, truths, iou_type="segm")
+        segm_baseline = coco_map(guesses, truths, iou_type="segm")
+        metric = f"mask_{metric}"
+        scores = {"value": round(float(segm["map"]), 4),
+                  "map_50": round(float(segm["map_50"]), 4),
+                  "map_75": round(float(segm["map_75"]), 4),
+                  "mask_map_per_class": {names[c]: round(float(ap), 4)
+                                         for c, ap in segm["map_per_class"].items()},
+                  **{f"box_{key}" if key != "value" else "box_coco_map": value
+                     for key, value in scores.items()}}
+        baseline_scores = {"mask_coco_map": round(float(segm_baseline["map"]), 4),
+                           "mask_map_50": round(float(segm_baseline["map_50"]), 4),
+                           **{f"box_{key}": value for key, value in baseline_scores.items()}}
     return {"model": name, "dataset": dataset, "split": "test", "metric": metric,
-            "value": round(float(coco["map"]), 4), "map_50": round(float(coco["map_50"]), 4),
-            "map_75": round(float(coco["map_75"]), 4),
-            "voc_map_50": round(float(voc["map"]), 4), "coco_map_per_class": per_class,
+            **scores,
             "evaluation": "COCO: 101-point AP over IoU 0.50:0.05:0.95, 100 detections, area "
-                          "all; VOC: all-point AP at IoU 0.5 (zoo.detection.evaluation, "
+                          "all" + (", of masks (IoU of the pixels; masks pasted on the image "
+                                   "and binarised at 0.5) and of boxes (box_)" if masks else "")
+                          + "; VOC: all-point AP at IoU 0.5 (zoo.detection.evaluation, "
                           "equal to pycocotools' COCOeval in the tests)",
             "seed": seed, "augment": options.get("augment"),
             "train_options": dict(train_options or {}),
             "epochs_run": len(result.history["loss"]),
             "epochs_max": epochs or card.recipe.epochs,
-            "baseline": {"coco_map": round(float(baseline["map"]), 4),
-                         "map_50": round(float(baseline["map_50"]), 4), **grid,
+            "baseline": {**baseline_scores, **grid,
                          "what": "zoo.detection.measure.grid_baseline: the training boxes' "
                                  "median size tiled over each image, no image seen"},
             "train_examples": split_size(dataset, "train", seed),

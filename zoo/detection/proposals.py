@@ -86,10 +86,13 @@ class SampledRegions(NamedTuple):
     classes: tf.Tensor  # int32: the matched object's class, -1 for background.
     targets: tf.Tensor  # float32 "xyxy": the matched object's box (the region for background).
     valid: tf.Tensor  # bool: a sampled region (False: padding past the image's regions).
+    objects: tf.Tensor  # int32: the matched object's slot in the padded ground truth, -1 for
+    # background (Mask R-CNN reads that object's mask).
 
 
 def _sample_image(proposals, count, gt_boxes, gt_classes, regions, positives, foreground):
     valid = gt_classes != PADDING_CLASS
+    slots = tf.cast(tf.where(valid)[:, 0], tf.int32)
     gt_boxes = tf.boolean_mask(gt_boxes, valid)
     gt_classes = tf.boolean_mask(gt_classes, valid)
     # A degenerate object (no area) is matched but is no region: its box could not be
@@ -112,11 +115,13 @@ def _sample_image(proposals, count, gt_boxes, gt_classes, regions, positives, fo
                                             matched), PADDING_CLASS)
     boxes = tf.gather(candidates, chosen)
     targets = tf.where(chosen_fg[:, None], tf.gather(gt_with_none, matched), boxes)
+    objects = tf.where(chosen_fg, tf.gather(tf.concat([slots, [-1]], 0), matched), -1)
     padding = regions - tf.size(chosen)
     return (tf.pad(boxes, [[0, padding], [0, 0]]),
             tf.pad(classes, [[0, padding]], constant_values=PADDING_CLASS),
             tf.pad(targets, [[0, padding], [0, 0]]),
-            tf.pad(tf.ones_like(chosen, tf.bool), [[0, padding]]))
+            tf.pad(tf.ones_like(chosen, tf.bool), [[0, padding]]),
+            tf.pad(objects, [[0, padding]], constant_values=-1))
 
 
 def sample_regions(proposals: Proposals, gt_boxes, gt_classes, *, regions_per_image: int = 128,
@@ -139,7 +144,8 @@ def sample_regions(proposals: Proposals, gt_boxes, gt_classes, *, regions_per_im
     foreground = _validate.fraction("foreground_iou", foreground_iou, inclusive_zero=False)
     positives = int(round(regions * fraction))
     signature = (tf.TensorSpec([regions, 4], tf.float32), tf.TensorSpec([regions], tf.int32),
-                 tf.TensorSpec([regions, 4], tf.float32), tf.TensorSpec([regions], tf.bool))
+                 tf.TensorSpec([regions, 4], tf.float32), tf.TensorSpec([regions], tf.bool),
+                 tf.TensorSpec([regions], tf.int32))
     return SampledRegions(*tf.map_fn(
         lambda image: _sample_image(*image, regions, positives, foreground),
         (tf.cast(proposals.boxes, tf.float32), proposals.count,

@@ -1,4 +1,5 @@
-"""What an exported detector serves (the `object-detection` task of `zoo.tasks`).
+"""What an exported detector serves (the `object-detection` and `instance-segmentation` tasks
+of `zoo.tasks`).
 
 - `serving_default`: `image`, float32 [batch, height, width, channels] in [0, 1], as
   `zoo.data` gives images;
@@ -13,7 +14,9 @@ suppression, as the detector's `serving_outputs` makes them: `detection_boxes` [
 deltas and scores (a two-stage detector's: its proposal network's; the API exports its
 `raw_detection_boxes` and `raw_detection_scores` likewise, for re-scoring without a second
 run); a TF Serving client that wants only the detections names them in its request's
-`output_filter`.
+`output_filter`. An instance segmenter (Mask R-CNN) also serves `detection_masks`, [batch,
+max, m, m] probabilities of each detection's mask in its box's frame, as the API's Mask R-CNN
+exports do (`zoo.detection.masks.paste_masks` puts them on the image).
 """
 
 from __future__ import annotations

@@ -73,6 +73,8 @@ class FasterRCNN(Detector):
         score_threshold, iou_threshold, max_detections: `detect`'s, per class.
     """
 
+    LOSSES = ("loss", "rpn_object_loss", "rpn_box_loss", "class_loss", "box_loss")
+
     def __init__(self, num_classes=20, backbone="resnet18", channels=1, backbone_options=None,
                  strides=(8, 16, 32), anchor_sizes=(16, 32, 64), aspect_ratios=(0.5, 1.0, 2.0),
                  width=128, rpn_positive_iou=0.7, rpn_negative_iou=0.3, pre_nms=1000,
@@ -101,8 +103,7 @@ class FasterRCNN(Detector):
         self._set_serving(score_threshold, iou_threshold, max_detections)
         self.network = self._network()
         self.box_head = self._box_head()
-        self.trackers = mean_trackers("loss", "rpn_object_loss", "rpn_box_loss",
-                                      "class_loss", "box_loss")
+        self.trackers = mean_trackers(*self.LOSSES)
         self.built = True  # both parts are Functional, built when made
 
     @property
@@ -175,15 +176,12 @@ class FasterRCNN(Detector):
 
     # --- stage two ---------------------------------------------------------------------------
 
-    def _pool(self, levels, boxes):
-        """RoIAlign of `boxes` [B, R, 4] from the level each box's size belongs to:
-        [B * R, pool, pool, width]. FPN's Eq. 1, k = k0 + floor(log2(sqrt(wh) / 224)), with
-        the smallest anchor's size in 224's place: a box the size of a level's anchors (up
-        to twice) reads that level."""
-        batch, regions = tf.shape(boxes)[0], tf.shape(boxes)[1]
-        flat = tf.reshape(boxes, [-1, 4])
-        images = tf.repeat(tf.range(batch), regions)
-        side = tf.sqrt(tf.maximum(area(flat), 1e-6))
+    def _pool(self, levels, boxes, images, size):
+        """RoIAlign (`size` x `size`) of `boxes` [N, 4], box n from image `images[n]`, each
+        from the level its size belongs to: [N, size, size, width]. FPN's Eq. 1,
+        k = k0 + floor(log2(sqrt(wh) / 224)), with the smallest anchor's size in 224's place:
+        a box the size of a level's anchors (up to twice) reads that level."""
+        side = tf.sqrt(tf.maximum(area(boxes), 1e-6))
         level = tf.clip_by_value(
             tf.cast(tf.floor(tf.math.log(side / self.anchor_sizes[0]) / math.log(2.0)),
                     tf.int32), 0, len(self.strides) - 1)
@@ -192,14 +190,21 @@ class FasterRCNN(Detector):
         for index, (features, stride) in enumerate(zip(levels, self.strides, strict=True)):
             here = tf.cast(tf.where(level == index)[:, 0], tf.int32)
             positions.append(here)
-            pooled.append(roi_align(features, tf.gather(flat, here), tf.gather(images, here),
-                                    (self.pool_size, self.pool_size), stride=stride))
+            pooled.append(roi_align(features, tf.gather(boxes, here), tf.gather(images, here),
+                                    (size, size), stride=stride))
         return tf.dynamic_stitch(positions, pooled)
+
+    def _pool_batch(self, levels, boxes, size):
+        """`_pool` of every image's regions `boxes` [B, R, 4]: [B * R, size, size, width]."""
+        batch, regions = tf.shape(boxes)[0], tf.shape(boxes)[1]
+        return self._pool(levels, tf.reshape(boxes, [-1, 4]),
+                          tf.repeat(tf.range(batch), regions), size)
 
     def _head(self, levels, boxes, training):
         """Head outputs for regions `boxes` [B, R, 4]: (logits [B, R, C + 1], deltas
         [B, R, C, 4])."""
-        outputs = self.box_head(self._pool(levels, boxes), training=training)
+        outputs = self.box_head(self._pool_batch(levels, boxes, self.pool_size),
+                                training=training)
         shape = tf.shape(boxes)
         logits = tf.reshape(outputs[:, :self.num_classes + 1],
                             [shape[0], shape[1], self.num_classes + 1])
@@ -215,6 +220,7 @@ class FasterRCNN(Detector):
 
     def _detections(self, images, score_threshold=None, iou_threshold=None,
                     max_detections=None):
+        """(`detect`'s dict, stage one's raw outputs, the pyramid's maps)."""
         image_size = tf.shape(images)[1:3]
         rpn, *levels = self.network(self._pixels(images), training=False)
         proposals = self._proposals(rpn, image_size, self.test_proposals)
@@ -232,12 +238,12 @@ class FasterRCNN(Detector):
             max_output_per_class=most, max_output=most,
             score_threshold=self.score_threshold if score_threshold is None
             else score_threshold)
-        return found, rpn
+        return found, rpn, levels
 
     def serving_outputs(self, images) -> dict:
         """What an exported detector serves (`zoo.detection.signatures`): the detections
         and stage one's raw outputs as `anchor_outputs`."""
-        found, rpn = self._detections(images)
+        found, rpn, _ = self._detections(images)
         return {**found, "anchor_outputs": rpn}
 
     # --- training ----------------------------------------------------------------------------
@@ -245,6 +251,10 @@ class FasterRCNN(Detector):
     def detection_losses(self, images, targets, training=False) -> dict:
         """`{"loss", "rpn_object_loss", "rpn_box_loss", "class_loss", "box_loss"}` for
         `images` against padded `targets` (the module docstring's losses)."""
+        return self._two_stage_losses(images, targets, training)[0]
+
+    def _two_stage_losses(self, images, targets, training):
+        """(`detection_losses`' dict, the pyramid's maps, the sampled regions)."""
         gt_boxes, gt_classes = padded_ground_truth(targets, self.num_classes)
         image_size = tf.shape(images)[1:3]
         rpn, *levels = self.network(self._pixels(images), training=training)
@@ -284,9 +294,9 @@ class FasterRCNN(Detector):
                                    safe, weights=HEAD_WEIGHTS)
         box_loss = tf.reduce_sum(tf.reduce_sum(smooth_l1(
             wanted, own, beta=SMOOTH_L1_BETA, reduction="none"), -1) * foreground) / count
-        return {"loss": rpn_object_loss + rpn_box_loss + class_loss + box_loss,
-                "rpn_object_loss": rpn_object_loss, "rpn_box_loss": rpn_box_loss,
-                "class_loss": class_loss, "box_loss": box_loss}
+        return ({"loss": rpn_object_loss + rpn_box_loss + class_loss + box_loss,
+                 "rpn_object_loss": rpn_object_loss, "rpn_box_loss": rpn_box_loss,
+                 "class_loss": class_loss, "box_loss": box_loss}, levels, regions)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Both stages' loss for images `x` and targets `y` (the second stage needs the

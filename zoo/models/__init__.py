@@ -1,8 +1,8 @@
 """Model families, grouped by domain: `basics/` (perceptron, linear and logistic regression,
 MLP, ensembles), `vision/` (the image classifiers), `text/` (text classifiers, language
 models, seq2seq), `sequence/` (forecasters, memory networks), `generative/` (autoencoders),
-`detection/` (RetinaNet, YOLO, Faster R-CNN), and the domains that follow. Each domain
-holds one public module per family.
+`detection/` (RetinaNet, YOLO, Faster R-CNN, Mask R-CNN), and the domains that follow. Each
+domain holds one public module per family.
 
 Importing this package imports every public module of every domain, which registers its
 factories; no TensorFlow is imported (factories reach Keras through `zoo._lazy`). Modules
@@ -43,7 +43,7 @@ KERAS_CLASS_MODULES = ("zoo.objectives", "zoo.hub", "zoo.models.vision._lenet_su
                        "zoo.generative.pix2pix", "zoo.generative.cyclegan",
                        "zoo.generative.anogan", "zoo.detection.pyramid",
                        "zoo.detection.single_shot", "zoo.detection.yolo",
-                       "zoo.detection.two_stage",
+                       "zoo.detection.two_stage", "zoo.detection.mask_rcnn",
                        "zoo.segmentation.layers",
                        "zoo.train.schedules", "zoo.train.calibration", "zoo.rl.optimizers")
 
