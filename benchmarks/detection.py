@@ -2,6 +2,7 @@
 
     python benchmarks/detection.py                         # every detector
     python benchmarks/detection.py mask_rcnn_resnet18      # masks and boxes
+    python benchmarks/detection.py mask_rcnn_resnet18 --run-dir runs/mask_rcnn_resnet18-...
     python benchmarks/detection.py retinanet_resnet18 --epochs 2 --no-record
     python benchmarks/detection.py retinanet_resnet18 --dataset deepforest_trees --epochs 120 \
         --batch-size 8 --augment crop_flip --schedule cosine --no-early-stopping
@@ -10,7 +11,9 @@ COCO's mAP@[.5:.95] is the recorded value; COCO's mAP@0.5 and @0.75 and PASCAL V
 all-point mAP@0.5 stand beside it, and the mAP of a baseline that knows only the training
 boxes' typical size. `--dataset deepforest_trees` trains on the real aerial tree crowns
 instead (the row's metric: deepforest_trees_coco_map). An instance segmenter's row
-(mask_coco_map) scores its masks, its boxes beside them (box_...). Rows land in
+(mask_coco_map) scores its masks, its boxes beside them (box_...), and the class maps its
+masks paint (class_map_...). `--run-dir` scores a finished run instead of training one
+(after a metric is added, say). Rows land in
 zoo/results/detection.json; see zoo.detection.measure for how each figure is computed.
 """
 
@@ -44,16 +47,21 @@ def main(argv=None) -> int:
     parser.add_argument("--augment", help="replace the recipes' augmentation (none: none)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs-root", help="keep the runs' checkpoints here")
+    parser.add_argument("--run-dir", help="score this finished zoo.train run of the one model "
+                        "named instead of training (give the flags it was trained with)")
     parser.add_argument("--no-record", action="store_true", help="print, do not record")
     args = parser.parse_args(argv)
     command = " ".join(["python benchmarks/detection.py", *(argv or sys.argv[1:])])
     names = args.models or [name for task in DETECTION_TASKS
                             for name in zoo.list_models(task=task)]
+    if args.run_dir and len(names) != 1:
+        parser.error("--run-dir scores one run: name its model, and only it")
     for name in names:
         row = measure_detector(name, dataset=args.dataset, epochs=args.epochs,
                                augment=args.augment, train_options=train_options(args),
                                seed=args.seed,
-                               runs_root=args.runs_root, command=command)
+                               runs_root=args.runs_root, command=command,
+                               run_dir=args.run_dir)
         scored = {key: value for key, value in row.items()
                   if isinstance(value, float) and key != "wall_seconds"}
         print(f"{name} {row['metric']}: {scored} ({row['epochs_run']} epochs, "

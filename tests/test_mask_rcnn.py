@@ -13,6 +13,7 @@ import tensorflow as tf
 import zoo
 from zoo.detection.mask_rcnn import MaskRCNN
 from zoo.detection.masks import paste_masks, region_mask_targets
+from zoo.detection.measure import class_map_scores, finished_run, instance_class_map
 
 TINY = dict(num_classes=3, width=16, head_width=32, regions_per_image=16, mask_width=16)
 
@@ -156,6 +157,33 @@ def test_the_canvas_loader_gives_each_objects_mask_inside_its_box():
         assert rows.size and rows.min() >= y1 and rows.max() < y2
         assert cols.min() >= x1 and cols.max() < x2
         assert images.numpy()[image, rows, cols, 0].min() > 0  # a mask is inked pixels
+
+
+def test_instances_paint_a_class_map_the_best_detection_on_top():
+    masks = np.zeros((3, 6, 6), bool)
+    masks[0, :3], masks[1, 2:5], masks[2, 5] = True, True, True
+    np.testing.assert_array_equal(instance_class_map(masks, [1, 3, 0])[:, 0],
+                                  [2, 2, 4, 4, 4, 1])
+    # Detections: the weak one (0.3) paints nothing; where two overlap the better one wins.
+    painted = instance_class_map(masks, [1, 3, 0], np.array([0.9, 0.6, 0.3]))
+    np.testing.assert_array_equal(painted[:, 0], [2, 2, 2, 4, 4, 0])
+    objects = masks[:2].copy()
+    objects[0, 2] = False  # an object owns its pixels alone
+    truth = {"masks": objects, "classes": [1, 3]}
+    perfect = class_map_scores([{**truth, "scores": [0.9, 0.8]}], [truth], num_classes=4)
+    assert perfect["mean_iou"] == 1.0 and perfect["pixel_accuracy"] == 1.0
+    missed = class_map_scores([{**truth, "scores": [0.9, 0.1]}], [truth], num_classes=4)
+    # Class 3 (id 4) unpainted: its 18 pixels are taken for background.
+    assert missed["iou_per_class"][4] == 0.0 and missed["iou_per_class"][2] == 1.0
+    assert missed["pixel_accuracy"] == 0.5
+
+
+def test_a_run_that_did_not_finish_is_not_scored(tmp_path):
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "history.csv").write_text("epoch,loss,epoch_seconds\n0,1.0,3.5\n")
+    with pytest.raises(ValueError, match=r"is not a finished zoo.train run: .*best.keras "
+                                         r"missing"):
+        finished_run(tmp_path)
 
 
 def test_the_recorded_mask_rcnn_segments_most_canvas_objects():

@@ -34,8 +34,8 @@ MEASURED = ("perceptron", "logistic_regression", "linear_regression", "linear_sv
             "conv_vae", "rbm", "rbm_pcd", "rbf_network", "gan", "dcgan", "cgan",
             "conditional_dcgan", "dbn", "cvae", "pix2pix_super_resolution",
             "pix2pix_inpainting", "cyclegan_sneaker_to_boot", "f_anogan",
-            "retinanet_resnet18", "yolo_resnet18", "faster_rcnn_resnet18", "fcn8s_resnet18",
-            "unet_resnet18", "q_network", "policy_network")
+            "retinanet_resnet18", "yolo_resnet18", "faster_rcnn_resnet18", "mask_rcnn_resnet18",
+            "fcn8s_resnet18", "unet_resnet18", "q_network", "policy_network")
 
 
 @pytest.mark.parametrize("name", MEASURED)

@@ -18,6 +18,60 @@ from zoo.benchmark import provenance, split_size
 
 INSTANCE_TASK = "instance-segmentation"
 DETECTION_TASKS = ("object-detection", INSTANCE_TASK)
+CLASS_MAP_SCORE = 0.5  # the detections an instance segmenter paints into a class map
+
+
+def instance_class_map(masks, classes, scores=None, *,
+                       score_threshold: float = CLASS_MAP_SCORE) -> np.ndarray:
+    """One image's class map from its instance masks [n, height, width] (bool), int32
+    [height, width]: 0 for the background, k + 1 where an instance of class k claims the
+    pixel. With `scores` (detections), only those scoring at least `score_threshold` paint,
+    in ascending order of score, so that where several claim a pixel the best one's class
+    stays: Panoptic FPN's merging of instances into a semantic map (Kirillov, Girshick, He
+    and Dollar, 2019, "Panoptic feature pyramid networks", CVPR), without its overlap rule."""
+    masks = np.asarray(masks, bool)
+    class_map = np.zeros(masks.shape[1:], np.int32)
+    order = range(len(masks)) if scores is None else [
+        index for index in np.argsort(scores, kind="stable")
+        if scores[index] >= score_threshold]
+    for index in order:
+        class_map[masks[index]] = int(classes[index]) + 1
+    return class_map
+
+
+def class_map_scores(predictions, truths, num_classes: int) -> dict:
+    """Mean IoU and pixel accuracy (`zoo.segmentation.scores`, background included) of the
+    class maps painted from `predictions`' masks against those of `truths`' masks: what an
+    instance segmenter gives as a semantic segmenter."""
+    from zoo.segmentation.scores import confusion_matrix, segmentation_scores
+
+    confusion = 0
+    for predicted, truth in zip(predictions, truths, strict=True):
+        wanted = instance_class_map(truth["masks"], truth["classes"])
+        painted = instance_class_map(predicted["masks"], predicted["classes"],
+                                     np.asarray(predicted["scores"]))
+        confusion = confusion + confusion_matrix(wanted, painted, num_classes + 1)
+    return segmentation_scores(confusion)
+
+
+def finished_run(run_dir):
+    """`(model, epochs run, training seconds)` of a run `zoo.train` has written to `run_dir`:
+    its kept weights (`checkpoints/best.keras`) and its `history.csv`."""
+    import csv
+    from pathlib import Path
+
+    import zoo
+
+    run_dir = Path(run_dir)
+    weights, history = run_dir / "checkpoints" / "best.keras", run_dir / "history.csv"
+    missing = [str(path) for path in (weights, history) if not path.is_file()]
+    if missing:
+        raise ValueError(f"run_dir={str(run_dir)!r} is not a finished zoo.train run: "
+                         f"{' and '.join(missing)} missing.")
+    with history.open() as rows:
+        epochs = list(csv.DictReader(rows))
+    return (zoo.load_model(weights, compile=False), len(epochs),
+            sum(float(epoch["epoch_seconds"]) for epoch in epochs))
 
 
 def test_detections(model, dataset: str, batch_size: int = 64, masks: bool = False):
@@ -83,7 +137,7 @@ def grid_baseline(dataset: str, truths, seed: int = 0):
 
 def measure_detector(name: str, *, dataset: str | None = None, epochs: int | None = None,
                      augment: str | None = None, seed: int = 0, runs_root=None,
-                     train_options=None, command: str | None = None) -> dict:
+                     train_options=None, command: str | None = None, run_dir=None) -> dict:
     """Train the detector `name` by its recipe on `dataset` (its card's by default; another
     detection dataset, e.g. "deepforest_trees", gives the row's metric that name:
     "deepforest_trees_coco_map") and return its results row (see the module docstring);
@@ -91,7 +145,10 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
     `zoo.data.box_augment` name, "none": none) replaces the recipe's augmentation, and
     `train_options` go to `zoo.train` as they are (e.g. `batch_size`, `schedule`,
     `early_stopping`, for a small dataset whose epochs are a few steps); the row records
-    both."""
+    both. `run_dir` scores a run already finished (`finished_run`) instead of training, with
+    the same arguments as it was trained by; the row's epochs and seconds are its history's.
+    An instance segmenter's row also scores the class maps its masks paint
+    (`class_map_scores`)."""
     import zoo
     from zoo.detection.evaluation import coco_map, voc_map
 
@@ -104,12 +161,19 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
     if augment is not None:
         options["augment"] = None if augment == "none" else augment
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as scratch:
-        result = zoo.train(name, dataset, epochs=epochs, seed=seed, dataset_options=options,
-                           runs_root=runs_root or scratch, verbose=0, tensorboard=False,
-                           **dict(train_options or {}))
-    trained = time.perf_counter() - started
-    predictions, truths = test_detections(result.model, dataset, masks=masks)
+    if run_dir is not None:
+        model, epochs_run, trained = finished_run(run_dir)
+        if model.name != name:
+            raise ValueError(f"run_dir={str(run_dir)!r} trained {model.name}, not {name}.")
+    else:
+        with tempfile.TemporaryDirectory() as scratch:
+            result = zoo.train(name, dataset, epochs=epochs, seed=seed,
+                               dataset_options=options, runs_root=runs_root or scratch,
+                               verbose=0, tensorboard=False, **dict(train_options or {}))
+        model, epochs_run = result.model, len(result.history["loss"])
+        trained = time.perf_counter() - started
+    evaluating = time.perf_counter()
+    predictions, truths = test_detections(model, dataset, masks=masks)
     coco, voc = coco_map(predictions, truths), voc_map(predictions, truths)
     names = zoo.data.dataset_info(dataset).class_names
     per_class = {names[c]: round(float(ap), 4) for c, ap in coco["map_per_class"].items()}
@@ -132,6 +196,12 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
                                          for c, ap in segm["map_per_class"].items()},
                   **{f"box_{key}" if key != "value" else "box_coco_map": value
                      for key, value in scores.items()}}
+        painted = class_map_scores(predictions, truths, len(names))
+        scores.update({
+            "class_map_mean_iou": round(painted["mean_iou"], 4),
+            "class_map_objects_mean_iou": round(painted["objects_mean_iou"], 4),
+            "class_map_pixel_accuracy": round(painted["pixel_accuracy"], 4),
+            "class_map_score_threshold": CLASS_MAP_SCORE})
         baseline_scores = {"mask_coco_map": round(float(segm_baseline["map"]), 4),
                            "mask_map_50": round(float(segm_baseline["map_50"]), 4),
                            **{f"box_{key}": value for key, value in baseline_scores.items()}}
@@ -144,7 +214,7 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
                           "equal to pycocotools' COCOeval in the tests)",
             "seed": seed, "augment": options.get("augment"),
             "train_options": dict(train_options or {}),
-            "epochs_run": len(result.history["loss"]),
+            "epochs_run": epochs_run,
             "epochs_max": epochs or card.recipe.epochs,
             "baseline": {**baseline_scores, **grid,
                          "what": "zoo.detection.measure.grid_baseline: the training boxes' "
@@ -152,5 +222,5 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
             "train_examples": split_size(dataset, "train", seed),
             "test_examples": len(truths), "objects": int(sum(len(t["classes"]) for t in truths)),
             "wall_seconds": round(trained, 1),
-            "evaluation_seconds": round(time.perf_counter() - started - trained, 1),
+            "evaluation_seconds": round(time.perf_counter() - evaluating, 1),
             **provenance(command)}

@@ -25,6 +25,7 @@ detection", Section 4) with Mask R-CNN's RoIAlign (He et al. 2017).
 Calling the model gives stage one's raw outputs, [batch, anchors, 4 + 1] (box deltas, then
 objectness, in `anchors.anchor_boxes`' order); `detect` runs both stages and serves the
 Object Detection API's names, as the one-stage detectors do (`serving_outputs`).
+`zoo.detection.mask_rcnn` adds a third branch, a mask for each detection.
 """
 
 from __future__ import annotations
