@@ -207,3 +207,21 @@ def test_the_recorded_mask_rcnn_segments_most_canvas_objects():
     assert (f"score a test mean IoU of {row['class_map_mean_iou']} on the canvases (the 20 "
             f"object classes {row['class_map_objects_mean_iou']}, pixel accuracy "
             f"{row['class_map_pixel_accuracy']};") in readme
+
+
+def test_the_recorded_nuclei_run_tells_the_nuclei_apart():
+    """benchmarks/detection.py mask_rcnn_resnet18 --dataset stardist_nuclei, with the
+    segmenters' settings: the 16 test tiles' 49 nuclei, beside the size-only baseline and
+    quoted in README's nuclei table."""
+    row = zoo.model_card("mask_rcnn_resnet18").measured.get("mask_stardist_nuclei_coco_map")
+    assert row is not None, "run benchmarks/detection.py mask_rcnn_resnet18 --dataset " \
+                            "stardist_nuclei"
+    assert (row["dataset"], row["test_examples"], row["objects"]) == ("stardist_nuclei", 16, 49)
+    assert row["map_50"] > 10 * row["baseline"]["mask_map_50"]
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert (f"mask AP {row['value']}, mask AP@0.5 {row['map_50']}, box AP@0.5 "
+            f"{row['box_map_50']}, against {row['baseline']['mask_map_50']} for the size-only "
+            "baseline's masks") in readme
+    assert (f"| Mask R-CNN, its masks painted | {row['class_map_mean_iou']} | "
+            f"{row['class_map_objects_mean_iou']} | {row['class_map_pixel_accuracy']} | "
+            f"{row['wall_seconds']:.0f} |") in readme
