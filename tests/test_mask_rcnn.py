@@ -130,6 +130,12 @@ def test_targets_without_masks_are_refused_by_name(tiny):
         tiny.detection_losses(images, boxes)
     with pytest.raises(ValueError, match=r"targets\['masks'\] of shape \(1, 64, 64\) must be"):
         tiny.detection_losses(images, {**boxes, "masks": np.zeros((1, 64, 64), bool)})
+    with pytest.raises(ValueError, match=r"of shape \(1, 1, 32, 32\) must be .* the size of "
+                                         r"the images \(64, 64\)"):
+        tiny.detection_losses(images, {**boxes, "masks": np.zeros((1, 1, 32, 32), bool)})
+    with pytest.raises(ValueError, match=r"of shape \(1, 2, 64, 64\) .*one mask per object "
+                                         r"slot of targets\['classes'\] \(1\)"):
+        tiny.detection_losses(images, {**boxes, "masks": np.zeros((1, 2, 64, 64), bool)})
     with pytest.raises(ValueError, match=r"masks of shape \(64, 64\) must be \[batch, objects"):
         region_mask_targets(np.zeros((64, 64)), [0], [[0, 0, 1, 1]], [0])
     with pytest.raises(ValueError, match=r"boxes of shape \(1, 4\) must be \[batch, detections"):

@@ -131,9 +131,13 @@ class MaskRCNN(FasterRCNN):
                 f"beside 'boxes' and 'classes' (zoo.data.load(dataset, targets='masks')); "
                 f"got {got}.")
         masks = tf.convert_to_tensor(targets["masks"])
-        if masks.shape.rank != 4:
+        slots, pixels = tf.convert_to_tensor(targets["classes"]).shape[1:2], images.shape[1:3]
+        if (masks.shape.rank != 4 or not masks.shape[1:2].is_compatible_with(slots)
+                or not masks.shape[2:].is_compatible_with(pixels)):
             raise ValueError(f"targets['masks'] of shape {tuple(masks.shape)} must be [batch, "
-                             "objects, height, width].")
+                             f"objects, height, width], one mask per object slot of "
+                             f"targets['classes'] ({slots[0]}) the size of the images "
+                             f"{tuple(pixels)}.")
         losses, levels, regions = self._two_stage_losses(images, targets, training)
         foreground = tf.where((regions.classes >= 0) & regions.valid)  # [N, 2]: image, region
         images_of = tf.cast(foreground[:, 0], tf.int32)
