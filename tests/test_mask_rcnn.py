@@ -13,9 +13,10 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from zoo.detection.evaluation import coco_map
 from zoo.detection.mask_rcnn import MaskRCNN
 from zoo.detection.masks import paste_masks, region_mask_targets
-from zoo.detection.measure import class_map_scores, finished_run, instance_class_map
+from zoo.detection.measure import class_agnostic, class_map_scores, finished_run, instance_class_map
 
 TINY = dict(num_classes=3, width=16, head_width=32, regions_per_image=16, mask_width=16)
 
@@ -186,6 +187,13 @@ def test_instances_paint_a_class_map_the_best_detection_on_top():
     assert missed["pixel_accuracy"] == 0.5
 
 
+def test_class_agnostic_scores_find_the_object_whatever_it_is_called():
+    truth = [{"boxes": np.array([[0, 0, 10, 10]]), "classes": np.array([1])}]
+    misnamed = [{"boxes": np.array([[0, 0, 10, 10]]), "scores": [0.9], "classes": [2]}]
+    assert coco_map(misnamed, truth)["map"] == 0.0
+    assert coco_map(class_agnostic(misnamed), class_agnostic(truth))["map"] == 1.0
+
+
 def test_a_run_that_did_not_finish_is_not_scored(tmp_path):
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "history.csv").write_text("epoch,loss,epoch_seconds\n0,1.0,3.5\n")
@@ -210,6 +218,9 @@ def test_the_recorded_mask_rcnn_segments_most_canvas_objects():
             f"AP {row['value']}**, mask AP@0.5 {row['map_50']}, @0.75 {row['map_75']}; its "
             f"boxes score COCO mAP {row['box_coco_map']}, mAP@0.5 {row['box_map_50']}, "
             f"mAP@0.75 {row['box_map_75']}") in readme
+    assert row["box_class_agnostic_map_50"] > row["box_map_50"]
+    assert (f"Mask R-CNN's boxes reach mAP@0.5 {row['box_class_agnostic_map_50']} and COCO mAP "
+            f"{row['box_class_agnostic_coco_map']}.") in readme
     assert (f"score a test mean IoU of {row['class_map_mean_iou']} on the canvases (the 20 "
             f"object classes {row['class_map_objects_mean_iou']}, pixel accuracy "
             f"{row['class_map_pixel_accuracy']};") in readme
