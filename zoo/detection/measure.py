@@ -2,9 +2,9 @@
 the detections with COCO's mAP@[.5:.95] (the value), COCO's mAP@0.5 and @0.75, PASCAL
 VOC's all-point mAP@0.5 (`zoo.detection.evaluation`) and COCO's mAP with the classes
 ignored (`class_agnostic`), beside a trivial baseline that knows only the training boxes'
-typical size (`grid_baseline`). An instance segmenter (Mask R-CNN)
-is scored twice: its masks (COCO's mask AP, the value, "mask_coco_map") and its boxes
-(the same figures under "box_"); the baseline's masks fill its boxes.
+typical size (`grid_baseline`). An instance segmenter (Mask R-CNN) is scored twice: its
+masks (COCO's mask AP, the value, "mask_coco_map") and its boxes (the same figures under
+"box_"), and the class maps its masks paint; the baseline's masks fill its boxes.
 `benchmarks/detection.py` records the rows in `zoo/results/detection.json`, where the cards
 read them."""
 
@@ -145,6 +145,32 @@ def grid_baseline(dataset: str, truths, seed: int = 0):
                                    "boxes_per_image": len(grid)}
 
 
+def _with_mask_scores(box_scores, box_baseline, predictions, truths, guesses, names):
+    """An instance segmenter's row fields: its masks' scores in the detectors' places (value,
+    map_50, ...), its boxes' beside them under "box_", and the class maps its masks paint;
+    the same for the baseline's `guesses`."""
+    from zoo.detection.evaluation import coco_map
+
+    segm = coco_map(predictions, truths, iou_type="segm")
+    segm_baseline = coco_map(guesses, truths, iou_type="segm")
+    painted = class_map_scores(predictions, truths, len(names))
+    boxes = {("box_coco_map" if key == "value" else f"box_{key}"): value
+             for key, value in box_scores.items()}
+    scores = {"value": round(float(segm["map"]), 4), "map_50": round(float(segm["map_50"]), 4),
+              "map_75": round(float(segm["map_75"]), 4),
+              "mask_map_per_class": {names[c]: round(float(ap), 4)
+                                     for c, ap in segm["map_per_class"].items()},
+              **boxes,
+              "class_map_mean_iou": round(painted["mean_iou"], 4),
+              "class_map_objects_mean_iou": round(painted["objects_mean_iou"], 4),
+              "class_map_pixel_accuracy": round(painted["pixel_accuracy"], 4),
+              "class_map_score_threshold": CLASS_MAP_SCORE}
+    baseline = {"mask_coco_map": round(float(segm_baseline["map"]), 4),
+                "mask_map_50": round(float(segm_baseline["map_50"]), 4),
+                **{f"box_{key}": value for key, value in box_baseline.items()}}
+    return scores, baseline
+
+
 def measure_detector(name: str, *, dataset: str | None = None, epochs: int | None = None,
                      augment: str | None = None, seed: int = 0, runs_root=None,
                      train_options=None, command: str | None = None, run_dir=None) -> dict:
@@ -199,25 +225,9 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
     baseline_scores = {"coco_map": round(float(baseline["map"]), 4),
                        "map_50": round(float(baseline["map_50"]), 4)}
     if masks:
-        segm = coco_map(predictions, truths, iou_type="segm")
-        segm_baseline = coco_map(guesses, truths, iou_type="segm")
         metric = f"mask_{metric}"
-        scores = {"value": round(float(segm["map"]), 4),
-                  "map_50": round(float(segm["map_50"]), 4),
-                  "map_75": round(float(segm["map_75"]), 4),
-                  "mask_map_per_class": {names[c]: round(float(ap), 4)
-                                         for c, ap in segm["map_per_class"].items()},
-                  **{f"box_{key}" if key != "value" else "box_coco_map": value
-                     for key, value in scores.items()}}
-        painted = class_map_scores(predictions, truths, len(names))
-        scores.update({
-            "class_map_mean_iou": round(painted["mean_iou"], 4),
-            "class_map_objects_mean_iou": round(painted["objects_mean_iou"], 4),
-            "class_map_pixel_accuracy": round(painted["pixel_accuracy"], 4),
-            "class_map_score_threshold": CLASS_MAP_SCORE})
-        baseline_scores = {"mask_coco_map": round(float(segm_baseline["map"]), 4),
-                           "mask_map_50": round(float(segm_baseline["map_50"]), 4),
-                           **{f"box_{key}": value for key, value in baseline_scores.items()}}
+        scores, baseline_scores = _with_mask_scores(scores, baseline_scores, predictions,
+                                                    truths, guesses, names)
     return {"model": name, "dataset": dataset, "split": "test", "metric": metric,
             **scores,
             "evaluation": "COCO: 101-point AP over IoU 0.50:0.05:0.95, 100 detections, area "
