@@ -154,6 +154,13 @@ def test_bad_arguments_name_themselves(overrides, message):
         zoo.get_model("mask_rcnn_resnet18", **overrides)
 
 
+def test_a_dataset_without_masks_is_refused_by_name(tmp_path):
+    with pytest.raises(ValueError, match=r"deepforest_trees has no instances maps .*instance "
+                                         r"segmenter \(Mask R-CNN\) can learn from it"):
+        zoo.train("mask_rcnn_resnet18", "deepforest_trees", epochs=1, runs_root=tmp_path,
+                  verbose=0, tensorboard=False)
+
+
 def test_the_canvas_loader_gives_each_objects_mask_inside_its_box():
     images, targets = next(iter(zoo.data.load("fashion_digits_canvas", "train", batch_size=16,
                                                shuffle=False, targets="masks")))

@@ -59,7 +59,9 @@ def read(info, split, *, validation_fraction, seed, limit, maps):
     missing = [name for name in maps if name not in info.corpus.features]
     if missing:
         raise ValueError(f"{info.name} has no {' or '.join(missing)} maps (its sources draw "
-                         "boxes only): load it with targets='labels'.")
+                         "boxes only), so neither a segmenter nor an instance segmenter (Mask "
+                         "R-CNN) can learn from it: load it with targets='labels' for a box "
+                         "detector.")
     builder, spec, count = open_split(info, split, validation_fraction, seed, limit)
     skipped = {name: tfds.decode.SkipDecoding()
                for name in ("instances", "segmentation")
