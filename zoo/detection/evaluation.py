@@ -49,7 +49,7 @@ COCO_RECALL_POINTS = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) +
 _AT_50, _AT_75 = 0, 5  # the positions of IoU 0.5 and 0.75 in COCO_IOU_THRESHOLDS
 INTERPOLATIONS = ("all_point", "101_point")
 IOU_TYPES = ("bbox", "segm")  # pycocotools' names: boxes, instance masks
-MASK_THRESHOLD = 0.5
+MASK_THRESHOLD = 0.5  # Mask R-CNN's binarisation of a predicted mask's probabilities
 
 
 def average_precision(recall, precision, *, interpolation: str = "all_point") -> float:

@@ -23,8 +23,6 @@ from zoo import _validate
 from zoo.detection.boxes import as_boxes
 from zoo.detection.roi_align import roi_align
 
-MASK_THRESHOLD = 0.5  # the paper's binarisation of a predicted mask
-
 
 def region_mask_targets(masks, objects, boxes, box_indices, size: int = 28) -> tf.Tensor:
     """Targets [N, size, size] in [0, 1]: for region n, the mask of object `objects[n]` of

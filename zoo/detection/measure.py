@@ -10,8 +10,10 @@ read them."""
 
 from __future__ import annotations
 
+import csv
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -67,9 +69,6 @@ def class_agnostic(entries):
 def finished_run(run_dir):
     """`(model, epochs run, training seconds)` of a run `zoo.train` has written to `run_dir`:
     its kept weights (`checkpoints/best.keras`) and its `history.csv`."""
-    import csv
-    from pathlib import Path
-
     import zoo
 
     run_dir = Path(run_dir)
@@ -89,7 +88,8 @@ def test_detections(model, dataset: str, batch_size: int = 64, masks: bool = Fal
     `zoo.detection.evaluation`'s form (padding removed); with `masks`, each also holds its
     instance masks on the image (bool), the model's pasted and binarised at 0.5."""
     import zoo
-    from zoo.detection.masks import MASK_THRESHOLD, paste_masks
+    from zoo.detection.evaluation import MASK_THRESHOLD
+    from zoo.detection.masks import paste_masks
 
     predictions, truths = [], []
     for images, targets in zoo.data.load(dataset, "test", batch_size=batch_size,
