@@ -24,8 +24,6 @@ from __future__ import annotations
 import tensorflow as tf
 
 INPUT_NAME = "image"
-OUTPUTS = ("detection_boxes", "detection_scores", "detection_classes", "num_detections",
-           "anchor_outputs")
 
 
 def detection_input_signature(model, dtype=tf.float32) -> list[tf.TensorSpec]:
@@ -34,8 +32,8 @@ def detection_input_signature(model, dtype=tf.float32) -> list[tf.TensorSpec]:
 
 
 def serve_detections(model):
-    """`image -> {output: tensor}` for `OUTPUTS` (the detector's `serving_outputs`), for float
-    or uint8 images (the model scales uint8 pixels itself)."""
+    """`image -> {output: tensor}`, the outputs its task record names (the detector's
+    `serving_outputs`), for float or uint8 images (the model scales uint8 pixels itself)."""
     def serve(image):
         return model.serving_outputs(image)
 
