@@ -154,6 +154,19 @@ def test_tune_searches_then_trains_tests_and_exports_the_best(tmp_path):
     assert len(more.trials) == 3 and more.export_path is None
 
 
+def test_the_same_seed_draws_the_same_trials(tmp_path):
+    """zoo's default seed 0 included (keras-tuner alone reads 0 as "draw a seed")."""
+    def search(folder, seed=0):
+        result = zoo.tune("logistic_regression", tuner="random", max_trials=2, epochs=1,
+                          final_epochs=1, seed=seed, directory=tmp_path / folder,
+                          dataset_options={"limit": 300}, export_root=None, verbose=0)
+        return sorted(tuple(sorted(t["hyperparameters"].items())) for t in result.trials)
+
+    first = search("first")
+    assert search("again") == first
+    assert search("other", seed=1) != first
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -190,7 +190,10 @@ def _objective(objective, card, task) -> keras_tuner.Objective:
 
 def _make_tuner(kind, hypermodel, objective, *, max_trials, epochs, seed, directory,
                 project_name, overwrite):
-    common = dict(objective=objective, seed=seed, directory=str(directory),
+    # keras-tuner's oracle reads a seed of 0 as "none" and draws one at random
+    # (`seed or random.randint(1, 10000)`), so zoo's default seed would give different
+    # trials on every call; shifting by one keeps every seed >= 0 its own, reproducible draw.
+    common = dict(objective=objective, seed=seed + 1, directory=str(directory),
                   project_name=project_name, overwrite=overwrite)
     if kind == "hyperband":
         return keras_tuner.Hyperband(hypermodel, max_epochs=epochs, factor=HYPERBAND_FACTOR,
