@@ -47,6 +47,18 @@ def randomize(model, seed=0):
                                for w in layer.get_weights()])
 
 
+def built_alike(keras_layer, zoo_layer, input_shape, seed=1):
+    """Keras' layer and zoo's twin of it, built for `input_shape` on the same random weights
+    (in [0.5, 1.5): positive scales and variances for batch normalisation)."""
+    for layer in (keras_layer, zoo_layer):
+        layer.build(input_shape)
+    rng = np.random.default_rng(seed)
+    weights = [rng.random(tuple(w.shape), dtype=np.float32) + 0.5 for w in keras_layer.weights]
+    keras_layer.set_weights(weights)
+    zoo_layer.set_weights(weights)
+    return keras_layer, zoo_layer
+
+
 def save_as_keras_imagenet_file(application, path, **options):
     """A random keras.applications model saved as keras' legacy .h5 weight files are (the
     format of the real ImageNet files), to stand in for them offline."""

@@ -7,20 +7,14 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from tests.helpers import built_alike
 from zoo.layers.normalization import FusedBatchNormalization
 
 
 def _pair(**options):
     """Keras' layer and the fused one, built on the same random weights."""
-    keras_layer = keras.layers.BatchNormalization(epsilon=1.001e-5, **options)
-    fused = FusedBatchNormalization(epsilon=1.001e-5, **options)
-    for layer in (keras_layer, fused):
-        layer.build((None, 5, 5, 4))
-    rng = np.random.default_rng(1)
-    weights = [rng.random(tuple(w.shape), dtype=np.float32) + 0.5 for w in keras_layer.weights]
-    keras_layer.set_weights(weights)
-    fused.set_weights(weights)
-    return keras_layer, fused
+    return built_alike(keras.layers.BatchNormalization(epsilon=1.001e-5, **options),
+                       FusedBatchNormalization(epsilon=1.001e-5, **options), (None, 5, 5, 4))
 
 
 def _train_step(layer, x):
