@@ -71,7 +71,10 @@ def test_a_recipe_sets_steps_per_execution_and_xla_and_a_caller_overrides_them()
                                 jit_compile=False)
     assert (model.steps_per_execution, model.jit_compile) == (1, False)
     lenet = compile_with_recipe(zoo.get_model("lenet5"), zoo.model_card("lenet5"))
-    assert lenet.steps_per_execution == 1, "Keras' defaults where a recipe says nothing"
+    assert (lenet.steps_per_execution, lenet.jit_compile) == (16, False)
+    perceptron = compile_with_recipe(zoo.get_model("perceptron"),
+                                     zoo.model_card("perceptron"))
+    assert perceptron.steps_per_execution == 1, "Keras' defaults where a recipe says nothing"
 
 
 def test_best_checkpoint_loads_and_matches_the_returned_model(run):
