@@ -88,16 +88,23 @@ def batches(setting: Setting):
 
 # --- the workers ----------------------------------------------------------------------------
 
+def zoo_model(name: str, setting: Setting):
+    """The network as `zoo.get_model` builds it for `setting`."""
+    import zoo
+
+    return zoo.get_model(name, input_shape=setting.input_shape, num_classes=setting.classes)
+
+
 class ZooSide:
-    def __init__(self, name: str, setting: Setting, compile_options: dict):
+    def __init__(self, name: str, setting: Setting, compile_options: dict, model=None):
+        """`model`: the network to time (default: `zoo_model(name, setting)`), compiled here
+        by `name`'s recipe."""
         import tensorflow as tf
 
-        import zoo
         from zoo.registry import card_of
         from zoo.train.fit import compile_with_recipe
 
-        self.model = zoo.get_model(name, input_shape=setting.input_shape,
-                                   num_classes=setting.classes)
+        self.model = zoo_model(name, setting) if model is None else model
         compile_with_recipe(self.model, card_of(name), optimizer=setting.optimizer,
                             learning_rate=setting.learning_rate, **compile_options)
         self.compiled = {"steps_per_execution": self.model.steps_per_execution,

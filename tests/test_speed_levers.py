@@ -1,0 +1,38 @@
+"""benchmarks/speed_levers.py compares like with like: each lever's two sides are one network
+(the same weights and outputs), and the side without the lever really lacks it."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zoo.layers.convolution import CoveringConv2D
+from zoo.layers.normalization import FusedBatchNormalization
+
+BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
+LEVER_LAYERS = {"covering_conv": CoveringConv2D, "fused_batch_norm": FusedBatchNormalization}
+
+
+@pytest.fixture
+def speed_levers(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # as the script runs: beside vs_pytorch
+    import speed_levers
+
+    return speed_levers
+
+
+@pytest.mark.parametrize("lever", ["covering_conv", "steps_per_execution", "fused_batch_norm"])
+def test_a_lever_sides_compute_the_same_function(speed_levers, lever):
+    sides = speed_levers.sides(lever)
+    with_it, without_it = sides["with"], sides["without"]
+    x = with_it.batches[0][:16]
+    np.testing.assert_allclose(without_it.model.predict_on_batch(x),
+                               with_it.model.predict_on_batch(x), rtol=1e-4, atol=1e-5)
+    assert with_it.parameters == without_it.parameters
+    layer_class = LEVER_LAYERS.get(lever)
+    if layer_class is not None:
+        assert any(isinstance(layer, layer_class) for layer in with_it.model.layers)
+        assert not any(isinstance(layer, layer_class) for layer in without_it.model.layers)
+    else:
+        assert (with_it.compiled["steps_per_execution"],
+                without_it.compiled["steps_per_execution"]) == (16, 1)
