@@ -302,6 +302,25 @@ def test_the_pytorch_comparison_is_recorded_and_quoted_as_measured():
         assert f"| {names[name]} | {row['batch']} | {' | '.join(cells)} |" in readme, name
 
 
+def test_each_speed_lever_is_recorded_and_quoted_as_measured():
+    # benchmarks/speed_levers.py: every lever it defines, its ratio and interval recomputed
+    # from the per-round figures, and README's row for it built from the file.
+    path = Path(__file__).parents[1] / "benchmarks" / "results" / "speed_levers.json"
+    rows = {row["lever"]: row for row in json.loads(path.read_text())["results"]}
+    assert set(rows) == {"covering_conv", "steps_per_execution", "fused_batch_norm"}
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for lever, row in rows.items():
+        assert row["command"].startswith("python benchmarks/speed_levers.py")
+        assert len(row["ratio_rounds"]) == row["rounds"] >= 5
+        low, median, high = median_interval(row["ratio_rounds"])
+        assert [round(low, 3), round(high, 3)] == row["ratio_interval"], lever
+        assert round(median, 3) == row["ratio"], lever
+        low, high = row["ratio_interval"]
+        quoted = (f"| `{lever}` | {row['with']:,.0f} / {row['without']:,.0f} | "
+                  f"{row['ratio']:.2f} ({low:.2f}-{high:.2f}) |")
+        assert quoted in readme, quoted
+
+
 def test_a_zoo_model_reaches_89_percent_within_a_minute_of_training():
     # benchmarks/time_to_accuracy.py (issue 18's time to accuracy, as DAWNBench measures it).
     path = Path(__file__).parents[1] / "benchmarks" / "results" / "time_to_accuracy.json"
