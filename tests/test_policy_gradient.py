@@ -169,6 +169,15 @@ def test_defaults_follow_each_algorithm():
     assert config_for("reinforce", n_envs=4).n_envs == 4
 
 
+def test_a2c_on_cartpole_takes_zoos_settings_and_overrides_still_win():
+    # The RL Zoo's A2C settings are the defaults; on CartPole-v1 zoo's own (zoo.rl.tuned).
+    assert (config_for("a2c").learning_rate, config_for("a2c").gae_lambda) == (7e-4, 1.0)
+    cartpole = config_for("a2c", "CartPole-v1")
+    assert (cartpole.learning_rate, cartpole.gae_lambda) == (1e-3, 0.9)
+    assert config_for("a2c", "CartPole-v1", gae_lambda=1.0).gae_lambda == 1.0
+    assert config_for("a2c", "Acrobot-v1").learning_rate == 7e-4  # not tuned there
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: config_for("dqn"), "algorithm='dqn'"),
     (lambda: config_for("ppo", gae_lambda=1.5), "gae_lambda=1.5"),
