@@ -189,10 +189,10 @@ def test_readme_quotes_the_cartpole_runs():
         assert f"| {row['median_wall_seconds_to_solve']} |" in readme, agent
 
 
-def test_zoo_and_stable_baselines3_ran_the_same_settings_on_the_same_seeds():
-    # benchmarks/rl_vs_sb3.py: per seed, both libraries back to back in one run; medians with
-    # their 90% intervals and the ratios of the medians are recomputed from the runs
-    # (zoo / Stable-Baselines3: below 1, zoo needed less).
+def test_zoo_and_stable_baselines3_ran_on_the_same_seeds_by_the_same_rule():
+    # benchmarks/rl_vs_sb3.py: per seed, both libraries back to back in one run, each with its
+    # CartPole-v1 settings; medians with their 90% intervals and the ratios of the medians are
+    # recomputed from the runs (zoo / Stable-Baselines3: below 1, zoo needed less).
     path = Path(__file__).parents[1] / "benchmarks" / "results" / "rl_vs_sb3.json"
     recorded = json.loads(path.read_text())
     rows = {row["agent"]: row for row in recorded["results"]}
@@ -225,6 +225,27 @@ def test_zoo_and_stable_baselines3_ran_the_same_settings_on_the_same_seeds():
             # networks stay equal to float32 rounding (A2C over 500 updates).
             assert row["lockstep_updates"] >= (500 if agent == "a2c" else 1)
             assert row["lockstep_max_difference"] < 1e-5, agent
+
+
+def test_zoo_a2c_takes_the_best_cartpole_settings_of_its_search():
+    # benchmarks/rl_settings.py: the grid zoo's A2C settings on CartPole-v1 come from, each
+    # combination's medians recomputed from its seeds; benchmarks/rl_vs_sb3.py then judged the
+    # choice against Stable-Baselines3 on seeds the search never saw.
+    from zoo.rl import tuned
+
+    results = Path(__file__).parents[1] / "benchmarks" / "results"
+    search = json.loads((results / "rl_settings.json").read_text())
+    assert (search["agent"], search["env"]) == ("a2c", "CartPole-v1")
+    for row in search["results"]:
+        assert len(row["steps"]) == len(search["seeds"]) >= 20
+        low, median, high = median_interval(row["steps"])
+        assert (row["median_steps"], row["steps_interval"]) == (median, [low, high])
+        assert row["mean_steps"] == round(statistics.mean(row["steps"]), 1)
+    best = min(search["results"], key=lambda row: (row["median_steps"], row["mean_steps"]))
+    assert search["best"] == best["settings"] == tuned.settings("a2c", "CartPole-v1")
+    compared = {row["agent"]: row for row in json.loads(
+        (results / "rl_vs_sb3.json").read_text())["results"]}["a2c"]
+    assert not set(compared["seeds"]) & set(search["seeds"])
 
 
 @pytest.mark.parametrize("env", ["Acrobot-v1", "LunarLander-v3"])
