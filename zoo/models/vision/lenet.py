@@ -60,8 +60,9 @@ def lenet5_layers(num_classes=10, include_top=True, pooling=None,
 LECUN_1998 = Reference("Gradient-based learning applied to document recognition",
                        "LeCun, Y., Bottou, L., Bengio, Y. and Haffner, P.", 1998,
                        "https://doi.org/10.1109/5.726791")
-# 16 batches a call of the training function: 1.17x the images per second of one a call
-# (benchmarks/speed_levers.py); XLA halves LeNet-5's speed on this CPU, so it stays off.
+# 16 batches a call of the training function: more images per second than one a call
+# (benchmarks/speed_levers.py, lever steps_per_execution); XLA halves LeNet-5's speed on
+# this CPU, so it stays off.
 RECIPE = Recipe(loss="sparse_categorical_crossentropy", metrics=("accuracy",), epochs=15,
                 steps_per_execution=16)
 CARD = dict(family="lenet", task="image-classification", input_shape=(28, 28, 1),
