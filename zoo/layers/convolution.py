@@ -5,8 +5,9 @@ describe LeNet-5's C5 as a convolution of 5x5 kernels over S4's 5x5 maps, "a ful
 between S4 and C5", kept a convolution only so that larger inputs give larger maps. Where the
 kernel covers the input, each output is one dot product of the flattened input with the
 flattened kernel: a dense layer. TensorFlow's CPU convolution (oneDNN) does not see that and
-runs its general kernel, forward and in both gradients, at about three times the cost of the
-matrix product (0.97 against 0.31 ms for a training step of C5 alone at batch 128, here).
+runs its general kernel, forward and in both gradients, several times slower than the matrix
+product at C5's shapes; what it gains LeNet-5's whole training step is the `covering_conv`
+lever of `benchmarks/speed_levers.py`.
 """
 
 from __future__ import annotations
