@@ -14,8 +14,9 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 import zoo.data
-from zoo.data import box_augment, canvas, catalog
+from zoo.data import box_augment, canvas, catalog, recompose
 from zoo.data.pipeline import _read
+from zoo.data.tfds_pipeline import split_slice
 from zoo.detection.boxes import iou
 
 NAME = "fashion_digits_canvas"
@@ -310,10 +311,83 @@ def test_augmentation_draws_anew_every_epoch_and_the_seed_fixes_them():
     (NAME, {"limit": 0}, r"limit=0 must be a positive integer"),
     ("mnist", {"targets": "segmentation"}, r"targets='segmentation' applies to detection"),
     ("mnist", {"augment": "zoom"}, r"augment='zoom': 'zoom' is not a known augmentation"),
+    (NAME, {"augment": "recompose", "split": "test"},
+     r"augment='recompose' composes new training canvases; the 'test' split keeps"),
+    ("stardist_nuclei", {"augment": "recompose"}, r"not composed, so there is nothing to"),
 ])
 def test_bad_options_name_themselves(name, options, message):
     with pytest.raises(ValueError, match=message):
         zoo.data.load(name, **options)
+
+
+def recomposed(seed=0, targets="masks"):
+    """Two epochs of recomposed training batches, as numpy."""
+    dataset = zoo.data.load(NAME, "train", batch_size=48, augment="recompose", seed=seed,
+                            targets=targets)
+    assert int(dataset.cardinality()) == 3  # 144 canvases an epoch, as the stored split
+    return [[tf.nest.map_structure(lambda t: t.numpy(), batch) for batch in dataset]
+            for _ in range(2)]
+
+
+def test_recompose_composes_new_exact_canvases_every_epoch():
+    epochs = recomposed()
+    counts = []
+    for images, targets in (batch for epoch in epochs for batch in epoch):
+        assert images.shape[1:] == (SIDE, SIDE, 1) and 0 <= images.min() <= images.max() <= 1
+        for image, boxes, classes, masks in zip(images[..., 0], targets["boxes"],
+                                                targets["classes"], targets["masks"],
+                                                strict=True):
+            present = classes >= 0
+            counts.append(int(present.sum()))
+            assert present[:present.sum()].all()  # objects first, then padding
+            assert (boxes[~present] == -1).all() and not masks[~present].any()
+            assert set(classes[present].tolist()) <= set(range(20))
+            np.testing.assert_array_equal(image > 0, masks.any(axis=0))  # ink where owned
+            for number, (box, mask) in enumerate(zip(boxes[present], masks[present],
+                                                     strict=True)):
+                assert canvas.tight_box(mask) == tuple(int(v) for v in box)  # exact boxes
+                if number:
+                    assert canvas.box_iou(box, boxes[:number]).max() <= 0.3
+    assert np.bincount(counts, minlength=7)[[0, 6]].all()  # empty and full canvases
+    first, second = ([images for images, _ in epoch] for epoch in epochs)
+    assert not np.array_equal(first[0], second[0])  # new canvases every epoch
+    stored_images = np.stack([e["image"][..., 0] for e in stored("train")]) / np.float32(255)
+    assert not (stored_images == first[0][0, ..., 0]).all(axis=(1, 2)).any()
+    again = recomposed()  # the seed fixes every epoch's canvases
+    tf.nest.map_structure(np.testing.assert_array_equal, again, epochs)
+    assert not np.array_equal(recomposed(seed=1)[0][0][0], first[0])
+
+
+def test_recompose_paints_class_maps_from_the_same_canvases():
+    (masks_epoch, _), (maps_epoch, _) = recomposed(), recomposed(targets="segmentation")
+    for (images, targets), (same_images, class_maps) in zip(masks_epoch, maps_epoch,
+                                                            strict=True):
+        np.testing.assert_array_equal(images, same_images)
+        painted = np.zeros_like(class_maps)
+        for slot in range(targets["classes"].shape[1]):
+            painted += targets["masks"][:, slot] * (targets["classes"][:, slot, None, None] + 1)
+        np.testing.assert_array_equal(class_maps, painted)
+
+
+def test_recompose_never_uses_a_validation_canvas_source_item():
+    info = zoo.data.dataset_info(NAME)
+    held = recompose.validation_items(info, 0.1, seed=0)
+    expected = {name: set() for name, _ in canvas.SOURCES}
+    builder = tfds.builder_from_directory(str(zoo.data.prepare(NAME)))
+    spec, count = split_slice(builder, "validation", 0.1, 0)
+    for example in tfds.as_numpy(builder.as_dataset(split=spec)):
+        for label, index in zip(example["objects"]["label"], example["objects"]["source_index"],
+                                strict=True):
+            expected["mnist" if label >= 10 else "fashion_mnist"].add(int(index))
+    assert count == 16 and all(expected.values())
+    assert {name: set(indices.tolist()) for name, indices in held.items()} == expected
+    (images, labels), _ = _read("mnist")
+    pool = canvas._Pool("mnist", images, labels, 10, np.random.default_rng(0),
+                        exclude=held["mnist"])
+    handed = {pool.take("train")[2] for _ in range(len(images) - len(held["mnist"]))}
+    assert handed == set(range(len(images))) - expected["mnist"]
+    with pytest.raises(ValueError, match="need more than"):
+        pool.take("train")
 
 
 def test_raw_arrays_points_to_the_padded_arrays():

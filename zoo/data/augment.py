@@ -258,16 +258,21 @@ def augmentation(spec: str, num_classes: int | None = None):
 def check_augment(augment, info) -> None:
     """`augment` is None, a function, or the name of an augmentation and `info` (a
     `DatasetInfo`) an image dataset; a detection dataset takes the names of
-    `zoo.data.box_augment`, which move its boxes and masks with the pixels."""
+    `zoo.data.box_augment`, which move its boxes and masks with the pixels, and a composed
+    one also "recompose" (`zoo.data.recompose`)."""
     if augment is None or callable(augment):
         return
     if not isinstance(augment, str):
         raise ValueError(f"augment={augment!r} must be None, the name of an augmentation "
                          "or a function (x, y) -> (x, y).")
     if info.task == "detection":
+        from zoo.data import recompose
         from zoo.data.box_augment import box_augmentation
 
-        box_augmentation(augment)
+        if augment == recompose.NAME:
+            recompose.check(info)
+        else:
+            box_augmentation(augment)
         return
     if info.task != "image-classification":
         raise ValueError(f"augment={augment!r} applies to image datasets, not {info.name}.")

@@ -164,7 +164,8 @@ def box_augmentation(name: str):
     """`(resampling steps, flip)` of the box-aware augmentation called `name`."""
     if name not in BOX_AUGMENTATIONS:
         raise ValueError(f"augment={name!r} is not a box-aware augmentation of detection "
-                         f"datasets; choose one of {sorted(BOX_AUGMENTATIONS)} or pass a "
+                         f"datasets; choose one of {sorted(BOX_AUGMENTATIONS)} (or "
+                         "'recompose' for composed canvases, zoo.data.recompose) or pass a "
                          "function (image, targets) -> (image, targets).")
     return BOX_AUGMENTATIONS[name]
 

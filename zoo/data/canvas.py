@@ -109,11 +109,16 @@ def tfds_boxes(boxes: np.ndarray, height: int, width: int) -> np.ndarray:
 
 
 class _Pool:
-    """The images of one source split in a fixed random order, each handed out once."""
+    """The images of one source split in a fixed random order, each handed out once; those
+    whose index is in `exclude` never."""
 
-    def __init__(self, name, images, labels, first_label, rng):
+    def __init__(self, name, images, labels, first_label, rng, exclude=()):
         self.name, self.images, self.labels, self.first_label = name, images, labels, first_label
-        self.order, self.next = rng.permutation(len(images)), 0
+        if len(exclude):
+            self.order = rng.permutation(np.setdiff1d(np.arange(len(images)), exclude))
+        else:  # the stored builds' draw, kept as it was so that they stay the same canvases
+            self.order = rng.permutation(len(images))
+        self.next = 0
 
     def take(self, split):
         if self.next == len(self.order):
@@ -195,13 +200,18 @@ class CanvasRecipe:
             image, instances, objects = compose_canvas(self, pools, rng, split)
             boxes = np.array([o["box"] for o in objects], np.float32).reshape(-1, 4)
             labels = np.array([o["label"] for o in objects], np.int64)
-            classes = np.concatenate([[0], labels + 1])[instances]  # 0 stays background
             yield {"image": image[..., None], "instances": instances[..., None],
-                   "segmentation": classes.astype(np.uint8)[..., None],
+                   "segmentation": class_map(instances, labels)[..., None],
                    "objects": {"bbox": tfds_boxes(boxes, side, side), "label": labels,
                                "source_index": np.array([o["source_index"] for o in objects],
                                                         np.int32),
                                "size": np.array([o["size"] for o in objects], np.int32)}}
+
+
+def class_map(instances: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The uint8 class map of an owner map (0 background, i + 1 the i-th object): 0 stays
+    background, object i's pixels become labels[i] + 1."""
+    return np.concatenate([[0], np.asarray(labels, np.int64) + 1])[instances].astype(np.uint8)
 
 
 def compose_canvas(recipe: CanvasRecipe, pools, rng, split="train"):

@@ -23,6 +23,8 @@ int32 [batch, height, width], 0 for background and k + 1 for class k.
 - map on whole batches: scale to [0, 1], the named box-aware augmentation
   (`zoo.data.box_augment`), then the targets; an `augment` function of the caller's runs
   per example on `(image, targets)` instead.
+- `augment="recompose"` (composed canvases, training only) replaces the read, cache and
+  shuffle with canvases composed anew every epoch (`zoo.data.recompose`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from zoo import _validate
-from zoo.data import box_augment
+from zoo.data import box_augment, recompose
 from zoo.data.tfds_pipeline import open_split
 from zoo.detection.boxes import convert
 
@@ -119,13 +121,20 @@ def load(info, split="train", *, batch_size=128, shuffle=None, validation_fracti
          targets="labels"):
     """The batched pipeline of a detection dataset; see `zoo.data.load` for the arguments."""
     _validate.choice("targets", targets, TARGET_MAPS)
-    if isinstance(augment, str):
-        box_augment.box_augmentation(augment)
-    dataset, count = read(info, split, validation_fraction=validation_fraction, seed=seed,
-                          limit=limit, maps=TARGET_MAPS[targets])
-    dataset = dataset.cache()
-    if (split == "train") if shuffle is None else shuffle:
-        dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
+    if augment == recompose.NAME:
+        # New canvases every epoch, each in a new random order: nothing to cache or shuffle.
+        dataset, count = recompose.recomposed(
+            info, split, validation_fraction=validation_fraction, seed=seed, limit=limit,
+            maps=TARGET_MAPS[targets])
+        augment = None
+    else:
+        if isinstance(augment, str):
+            box_augment.box_augmentation(augment)
+        dataset, count = read(info, split, validation_fraction=validation_fraction, seed=seed,
+                              limit=limit, maps=TARGET_MAPS[targets])
+        dataset = dataset.cache()
+        if (split == "train") if shuffle is None else shuffle:
+            dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
 
     def scaled(batch):
