@@ -93,7 +93,7 @@ def sides(lever_name: str) -> dict:
 
 
 def measure(lever_name: str, rounds: int) -> dict:
-    from zoo.benchmark import median_interval
+    from zoo.benchmark import ratio_summary
 
     lever = LEVERS[lever_name]
     steps = SETTINGS[lever.model].steps
@@ -109,13 +109,11 @@ def measure(lever_name: str, rounds: int) -> dict:
             rates[name].append(SETTINGS[lever.model].batch * steps
                                / (time.perf_counter() - started))
     per_round = [a / b for a, b in zip(rates["with"], rates["without"], strict=True)]
-    low, median, high = median_interval(per_round)
     return {"lever": lever_name, "model": lever.model, "description": lever.description,
             "compiled": {name: side.compiled for name, side in pair.items()},
             "with": round(statistics.median(rates["with"]), 1),
             "without": round(statistics.median(rates["without"]), 1),
-            "ratio": round(median, 3), "ratio_interval": [round(low, 3), round(high, 3)],
-            "ratio_rounds": [round(r, 3) for r in per_round]}
+            **ratio_summary("ratio", per_round)}
 
 
 def main(argv=None) -> int:

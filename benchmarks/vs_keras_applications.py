@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 
 import zoo  # noqa: E402
 from zoo._io import write_json  # noqa: E402
-from zoo.benchmark import median_interval, provenance  # noqa: E402
+from zoo.benchmark import median_interval, provenance, ratio_summary  # noqa: E402
 from zoo.models.vision._porting import port_weights  # noqa: E402
 
 PAIRS = {
@@ -110,11 +110,8 @@ def summarise(name, samples) -> dict:
         for side, label in (("zoo", "ratio"), ("keras_copy", "control_ratio")):
             per_round = [ours / theirs for ours, theirs
                          in zip(samples[side, kind], samples["keras", kind], strict=True)]
-            low, median, high = median_interval(per_round)
-            row[f"{kind}_{label}"] = round(median, 3)
-            row[f"{kind}_{label}_interval"] = [round(low, 3), round(high, 3)]
-            row[f"{kind}_{label}_rounds"] = [round(r, 3) for r in per_round]
-            judged.append(judge(low, median, high))
+            row.update(ratio_summary(f"{kind}_{label}", per_round))
+            judged.append(judge(*median_interval(per_round)))
         verdicts.append(tuple(judged))
     row["verdict"] = verdict(verdicts)
     return row

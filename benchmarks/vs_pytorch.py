@@ -232,7 +232,7 @@ def measure(name, rounds, options) -> dict:
 
 
 def summarise(name, measured) -> dict:
-    from zoo.benchmark import median_interval
+    from zoo.benchmark import ratio_summary
 
     samples = measured["samples"]
     setting = SETTINGS[name]
@@ -244,10 +244,7 @@ def summarise(name, measured) -> dict:
     for kind in KINDS:
         per_round = [ours / theirs for ours, theirs
                      in zip(samples["zoo", kind], samples["torch", kind], strict=True)]
-        low, median, high = median_interval(per_round)
-        row[f"{kind}_ratio"] = round(median, 3)
-        row[f"{kind}_ratio_interval"] = [round(low, 3), round(high, 3)]
-        row[f"{kind}_ratio_rounds"] = [round(r, 3) for r in per_round]
+        row.update(ratio_summary(f"{kind}_ratio", per_round))
     return row
 
 

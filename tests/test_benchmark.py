@@ -7,7 +7,7 @@ import multiprocessing
 import numpy as np
 import pytest
 
-from zoo.benchmark import median_interval, record
+from zoo.benchmark import median_interval, ratio_summary, record
 
 
 def test_median_interval_takes_the_sign_test_order_statistics():
@@ -33,6 +33,16 @@ def test_median_interval_refuses_too_few_values_for_the_confidence():
     with pytest.raises(ValueError, match="at least 5 values; got 4"):
         median_interval([1, 2, 3, 4])
     assert median_interval([1, 2, 3, 4], confidence=0.8) == (1, 2.5, 4)
+
+
+def test_ratio_summary_records_the_median_its_interval_and_every_round():
+    per_round = [1.23456, 0.98765, 1.1, 1.05, 0.9999, 1.3, 1.01]
+    assert ratio_summary("train_ratio", per_round) == {
+        "train_ratio": 1.05, "train_ratio_interval": [0.988, 1.3],  # n = 7: min..max
+        "train_ratio_rounds": [1.235, 0.988, 1.1, 1.05, 1.0, 1.3, 1.01]}
+    assert ratio_summary("r", per_round, places=1)["r_interval"] == [1.0, 1.3]
+    with pytest.raises(ValueError, match="at least 5 values; got 3"):
+        ratio_summary("r", [1, 2, 3])
 
 
 def _record_many(path, writer, count):

@@ -70,6 +70,17 @@ def median_interval(values, confidence: float = 0.9) -> tuple[float, float, floa
     return ordered[k - 1], statistics.median(ordered), ordered[n - k]
 
 
+def ratio_summary(label: str, per_round, places: int = 3) -> dict:
+    """The fields a benchmark records for a ratio measured once per round (zoo / reference
+    within a round, so both sides saw the same load): `label`, the median over rounds;
+    `<label>_interval`, its 90% interval (`median_interval`); `<label>_rounds`, every
+    round's ratio, so that readers and tests can recompute both. All rounded to `places`."""
+    low, median, high = median_interval(per_round)
+    return {label: round(median, places),
+            f"{label}_interval": [round(low, places), round(high, places)],
+            f"{label}_rounds": [round(r, places) for r in per_round]}
+
+
 def split_size(dataset: str, split: str, seed: int) -> int:
     """The examples in one split of a dataset as `zoo.data.load` gives it (the training split
     after the validation carve made with `seed`), counted by reading the pipeline: for the
