@@ -11,7 +11,13 @@ time a pair whose trainable parameter counts differ.
 
 Each side lives in its own process (a worker: this script with `--worker`), so the two
 runtimes never share a thread pool or an allocator; the parent asks one worker at a time to
-run a round and the other waits idle. The order of the sides rotates from round to round.
+run a round and the other waits idle. The order of the sides rotates from round to round
+(zoo first in even rounds), and the parent pauses `--settle` seconds before each timed
+request: both runtimes' worker threads spin for a while after their work ends (OpenMP's and
+Eigen's idle wait), and without the pause the side that runs second in a round shares the
+cores with the spinning of the side before it. Each ratio's row also gives its median over
+the rounds each side went first (`<kind>_ratio_by_first_side`), which shows whether the order
+still matters.
 
 What is timed is what a user of each runs:
 - zoo: the model from `zoo.get_model`, compiled as `zoo.train` compiles it (the card's loss and
@@ -209,8 +215,9 @@ class Worker:
             self.process.wait()
 
 
-def measure(name, rounds, options) -> dict:
-    """Images/s per (side, kind), one value per round, and how the zoo side was compiled."""
+def measure(name, rounds, options, settle=0.0) -> dict:
+    """Images/s per (side, kind), one value per round, and how the zoo side was compiled;
+    `settle` seconds of quiet before each timed request."""
     workers = {side: Worker(side, name, options) for side in SIDES}
     try:
         ready = {side: w.read() for side, w in workers.items()}
@@ -223,6 +230,7 @@ def measure(name, rounds, options) -> dict:
             order = SIDES if round_ % 2 == 0 else SIDES[::-1]
             for kind in KINDS:
                 for side in order:
+                    time.sleep(settle)
                     samples[side, kind].append(workers[side].ask(kind))
         return {"parameters": counts["zoo"], "samples": samples,
                 "compiled": ready["zoo"]["compiled"]}
@@ -245,6 +253,10 @@ def summarise(name, measured) -> dict:
         per_round = [ours / theirs for ours, theirs
                      in zip(samples["zoo", kind], samples["torch", kind], strict=True)]
         row.update(ratio_summary(f"{kind}_ratio", per_round))
+        # measure() runs zoo first in even rounds.
+        row[f"{kind}_ratio_by_first_side"] = {
+            side: round(statistics.median(per_round[first::2]), 3)
+            for first, side in enumerate(SIDES) if per_round[first::2]}
     return row
 
 
@@ -258,6 +270,8 @@ def main(argv=None) -> int:
                         help="zoo side: batches per compiled call (default: the recipe's)")
     parser.add_argument("--jit-compile", choices=("auto", "true", "false"),
                         help="zoo side: XLA (default: the recipe's)")
+    parser.add_argument("--settle", type=float, default=1.0,
+                        help="seconds of quiet before each timed request (default 1)")
     parser.add_argument("--worker", choices=SIDES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -280,7 +294,7 @@ def main(argv=None) -> int:
     print(f"{'model':<10} {'zoo train':>10} {'torch':>8} {'ratio [90%]':>22}   "
           f"{'zoo infer':>10} {'torch':>8} {'ratio [90%]':>22}")
     for name in args.models:
-        row = summarise(name, measure(name, args.rounds, options))
+        row = summarise(name, measure(name, args.rounds, options, args.settle))
         rows.append(row)
         cells = []
         for kind in KINDS:
@@ -298,7 +312,8 @@ def main(argv=None) -> int:
                        "CPU, medians over rounds; ratios are taken within each round, with "
                        "their median and a distribution-free 90% interval for it. Goal: 1.0 or "
                        "more in training for every model.",
-        "rounds": args.rounds, "cpu_count": os.cpu_count(), "torch_version": torch.__version__,
+        "rounds": args.rounds, "settle_seconds": args.settle, "cpu_count": os.cpu_count(),
+        "torch_version": torch.__version__,
         "results": rows, **provenance(command),
     })
     return 0

@@ -317,10 +317,19 @@ def test_the_pytorch_comparison_is_recorded_and_quoted_as_measured():
             low, median, high = median_interval(per_round)
             assert [round(low, 3), round(high, 3)] == row[f"{kind}_ratio_interval"]
             assert round(median, 3) == row[f"{kind}_ratio"]
+            # zoo ran first in even rounds
+            assert row[f"{kind}_ratio_by_first_side"] == pytest.approx(
+                {"zoo": statistics.median(per_round[0::2]),
+                 "torch": statistics.median(per_round[1::2])}, abs=1e-3)  # rounded rounds
             low, high = row[f"{kind}_ratio_interval"]  # as recorded, to 3 places
             cells += [f"{rate(row[f'zoo_{kind}'])} / {rate(row[f'torch_{kind}'])}",
                       f"{row[f'{kind}_ratio']:.2f} ({low:.2f}-{high:.2f})"]
         assert f"| {names[name]} | {row['batch']} | {' | '.join(cells)} |" in readme, name
+    assert recorded["settle_seconds"] == 1.0
+    lenet5, resnet20 = (rows[name]["train_ratio_by_first_side"] for name in ("lenet5", "resnet20"))
+    flat = " ".join(readme.split())
+    assert f"(medians {lenet5['zoo']:.2f} and {lenet5['torch']:.2f})" in flat
+    assert f"at {resnet20['zoo']:.2f}x and {resnet20['torch']:.2f}x either way" in flat
 
 
 def test_each_speed_lever_is_recorded_and_quoted_as_measured():
