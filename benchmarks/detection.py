@@ -14,17 +14,21 @@ instead (the row's metric: deepforest_trees_coco_map). An instance segmenter's r
 (mask_coco_map) scores its masks, its boxes beside them (box_...), and the class maps its
 masks paint (class_map_...). `--run-dir` scores a finished run instead of training one
 (after a metric is added, say). Rows land in
-zoo/results/detection.json; see zoo.detection.measure for how each figure is computed.
+zoo/results/detection.json, where the cards read them; a run on the card's dataset with
+another augmentation than the recipe's (`--augment`, e.g. `--augment recompose`) lands in
+benchmarks/results/detection_ablations.json instead. See zoo.detection.measure for how each
+figure is computed.
 """
 
 import argparse
 import os
 import sys
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import zoo  # noqa: E402
-from zoo.benchmark import add_train_option_flags, record, train_options  # noqa: E402
+from zoo.benchmark import add_train_option_flags, record_training_row, train_options  # noqa: E402
 from zoo.detection.measure import DETECTION_TASKS, measure_detector  # noqa: E402
 
 DESCRIPTION = ("Detectors trained by their card's recipe on the Fashion-MNIST and MNIST "
@@ -35,6 +39,10 @@ DESCRIPTION = ("Detectors trained by their card's recipe on the Fashion-MNIST an
                "named mask_coco_map: instance segmenters' masks scored by COCO's mask AP "
                "(pixel IoU), their boxes as the detectors' (box_...); class_agnostic_...: "
                "COCO's mAP with every class taken as one.")
+
+ABLATIONS = ("Detectors trained by their card's recipe with another augmentation (the row's "
+             "'augment'), scored as in zoo/results/detection.json.")
+ABLATIONS_PATH = Path(__file__).parent / "results" / "detection_ablations.json"
 
 
 def main(argv=None) -> int:
@@ -69,7 +77,8 @@ def main(argv=None) -> int:
               f"{row['wall_seconds']} s; the size-only baseline: {row['baseline']})",
               flush=True)
         if not args.no_record:
-            record([row], "detection", DESCRIPTION)
+            record_training_row(row, zoo.model_card(name), "detection", DESCRIPTION,
+                                ablations_path=ABLATIONS_PATH, ablations_description=ABLATIONS)
     return 0
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import zoo  # noqa: E402
-from zoo.benchmark import add_train_option_flags, record, train_options  # noqa: E402
+from zoo.benchmark import add_train_option_flags, record_training_row, train_options  # noqa: E402
 from zoo.segmentation.measure import measure_segmenter  # noqa: E402
 
 DESCRIPTION = ("Segmenters trained by their card's recipe on the class maps of the Fashion-MNIST "
@@ -62,12 +62,8 @@ def main(argv=None) -> int:
               f"{row['wall_seconds']} s)", flush=True)
         if args.no_record:
             continue
-        card = zoo.model_card(name)
-        if row["dataset"] != card.dataset or \
-                row["augment"] == card.recipe.dataset_options.get("augment"):
-            record([row], "segmentation", DESCRIPTION)
-        else:
-            record([row], "segmentation_ablations", ABLATIONS, path=ABLATIONS_PATH)
+        record_training_row(row, zoo.model_card(name), "segmentation", DESCRIPTION,
+                            ablations_path=ABLATIONS_PATH, ablations_description=ABLATIONS)
     return 0
 
 

@@ -89,3 +89,35 @@ def test_a_row_measured_in_parts_adds_up_when_recorded_with_combine(tmp_path):
     record([row({"Shirt": 0.5}, 5.0, "c", epochs_max=20)], path=path, combine=combine_held_out)
     [fresh] = json.loads(path.read_text())["results"]
     assert fresh["per_class"] == {"Shirt": 0.5} and "commands" not in fresh
+
+
+def test_a_run_off_the_recipes_augmentation_is_recorded_as_an_ablation(tmp_path, monkeypatch):
+    import zoo
+    from zoo import benchmark
+
+    monkeypatch.setattr(benchmark, "results_path", lambda name: tmp_path / f"{name}.json")
+    card = zoo.model_card("fcn8s_resnet18")
+    recipe_augment = card.recipe.dataset_options.get("augment")
+
+    def row(augment, dataset=card.dataset, value=0.5):
+        metric = "mean_iou" if dataset == card.dataset else f"{dataset}_mean_iou"
+        return {"model": card.name, "metric": metric, "dataset": dataset,
+                "augment": augment, "value": value}
+
+    ablations = tmp_path / "ablations" / "segmentation_ablations.json"
+    ablations.parent.mkdir()
+
+    def recorded(path):
+        return [(r["augment"], r["value"]) for r in json.loads(path.read_text())["results"]]
+
+    def put(a_row):
+        benchmark.record_training_row(a_row, card, "segmentation", "d", ablations_path=ablations,
+                                      ablations_description="a")
+
+    put(row(recipe_augment))
+    put(row(None, value=0.4))
+    put(row("zoom_crop", value=0.3))
+    put(row(None, value=0.45))  # a rerun replaces its own ablation only
+    put(row("flip", dataset="stardist_nuclei", value=0.9))  # the recipe is the card dataset's
+    assert recorded(tmp_path / "segmentation.json") == [(recipe_augment, 0.5), ("flip", 0.9)]
+    assert set(recorded(ablations)) == {(None, 0.45), ("zoom_crop", 0.3)}

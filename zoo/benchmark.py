@@ -150,29 +150,45 @@ def train_options(args) -> dict:
 
 
 def record(rows: list[dict], benchmark: str = "accuracy", description: str = "",
-           path: Path | None = None, combine=None) -> Path:
-    """Merge `rows` into `zoo/results/<benchmark>.json` (one row per model and metric),
-    atomically and under a lock. A new row replaces the recorded one, or with `combine`
-    becomes `combine(recorded, new)` (a measurement made in parts, as classes held out in
-    turn)."""
+           path: Path | None = None, combine=None, keys=("model", "metric")) -> Path:
+    """Merge `rows` into `zoo/results/<benchmark>.json` (one row per model and metric, or
+    per the fields `keys` names), atomically and under a lock. A new row replaces the
+    recorded one, or with `combine` becomes `combine(recorded, new)` (a measurement made in
+    parts, as classes held out in turn)."""
     path = Path(path or results_path(benchmark))
+
+    def key(row):
+        return tuple(row.get(field) for field in keys)
+
     # Locked: two benchmark processes recording at once would each merge into the file they
     # read, and the later write would drop the other's rows.
     with directory_lock(path.parent):
         existing = json.loads(path.read_text()) if path.is_file() else {}
-        recorded = {(r["model"], r["metric"]): r for r in existing.get("results", [])}
+        recorded = {key(r): r for r in existing.get("results", [])}
         if combine is not None:
-            rows = [combine(recorded[key], r) if (key := (r["model"], r["metric"])) in recorded
-                    else r for r in rows]
-        keys = {(r["model"], r["metric"]) for r in rows}
-        merged = [r for r in existing.get("results", [])
-                  if (r["model"], r["metric"]) not in keys]
-        merged = sorted(merged + rows, key=lambda r: (r["model"], r["metric"]))
+            rows = [combine(recorded[key(r)], r) if key(r) in recorded else r for r in rows]
+        new = {key(r) for r in rows}
+        merged = [r for r in existing.get("results", []) if key(r) not in new]
+        merged = sorted(merged + rows, key=lambda r: tuple(str(v) for v in key(r)))
         return write_json(path, {
             "benchmark": benchmark,
             "description": description or existing.get("description", ""),
             "results": merged,
         })
+
+
+def record_training_row(row: dict, card, benchmark: str, description: str, *,
+                        ablations_path: Path, ablations_description: str) -> Path:
+    """Record a row of a benchmark that trains a model by its card's recipe where it belongs:
+    in `zoo/results/<benchmark>.json`, which the cards read, when it ran the recipe's
+    augmentation or trained on another dataset than the card's (the recipe's options apply
+    to the card's dataset only); otherwise, as an ablation of the recipe, in
+    `ablations_path`, one row per model, metric and augmentation."""
+    if row["dataset"] != card.dataset or \
+            row["augment"] == card.recipe.dataset_options.get("augment"):
+        return record([row], benchmark, description)
+    return record([row], f"{benchmark}_ablations", ablations_description, path=ablations_path,
+                  keys=("model", "metric", "augment"))
 
 
 def _test_accuracy(model, dataset="fashion_mnist", **options) -> float:
