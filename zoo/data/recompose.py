@@ -2,8 +2,8 @@
 "recompose")`, the copy-paste augmentation of composed canvases.
 
 A stored canvas set is one draw of its recipe (`zoo.data.canvas.CanvasRecipe`): its 7,000
-training canvases hold about 21,000 objects, a third of the source items they could have
-used, each always at the same size, place and company. With `augment="recompose"` every
+training canvases hold about 21,000 objects, a sixth of the 120,000 source training items,
+each always at the same size, place and company. With `augment="recompose"` every
 training epoch is as many canvases composed anew by the same recipe (`compose_canvas`), from
 the sources' training items in a new order, so a network sees each item at new sizes and
 places, among new neighbours, and sees the source items the stored canvases left out. This
