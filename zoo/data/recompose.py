@@ -62,12 +62,9 @@ def validation_items(info, validation_fraction: float, seed: int) -> dict[str, n
 
 
 def _source_of(label: int) -> str:
-    """The source whose items have class `label` (`zoo.data.canvas.SOURCES` order)."""
-    name = SOURCES[0][0]
-    for source, first_label in SOURCES:
-        if label >= first_label:
-            name = source
-    return name
+    """The source whose items have class `label`: the one with the highest first label at
+    or below it (`zoo.data.canvas.SOURCES`)."""
+    return max((first_label, name) for name, first_label in SOURCES if label >= first_label)[1]
 
 
 def recomposed(info, split, *, validation_fraction, seed, limit, maps):
