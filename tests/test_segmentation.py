@@ -252,6 +252,21 @@ def test_the_recorded_fcn_scores_every_test_pixel():
         assert figure in readme, figure
 
 
+def test_the_recorded_unet_run_is_quoted_with_its_epochs():
+    """U-Net by the recipe (recomposed canvases) for fewer epochs than the recipe's so far:
+    README says how many, and quotes the figures."""
+    row = zoo.model_card("unet_resnet18").measured["mean_iou"]
+    card = zoo.model_card("unet_resnet18")
+    assert row["augment"] == card.recipe.dataset_options["augment"]
+    assert row["epochs_run"] <= card.recipe.epochs and row["pixels"] == 1_000 * 128 * 128
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert (f"{row['epochs_run']} of its {card.recipe.epochs} epochs so far (`python "
+            f"benchmarks/segmentation.py unet_resnet18 --epochs {row['epochs_run']}`, "
+            f"{row['wall_seconds'] / 60:.0f} minutes): **test mean IoU {row['value']}** "
+            f"(objects {row['objects_mean_iou']}, pixel accuracy {row['pixel_accuracy']})"
+            ) in readme
+
+
 def test_the_recorded_ablation_without_recomposition_scores_less():
     """The same recipe on the stored canvases alone (benchmarks/segmentation.py --augment
     none): it learns its training canvases by heart, and README says so with its figures."""
