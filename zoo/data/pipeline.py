@@ -263,11 +263,13 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
         image_size: resize images to `(height, width)` (an int means square).
         channels: 3 repeats grey images into RGB for colour networks.
         augment: a named augmentation ("crop_flip", "flip"; see `zoo.data.augment`; for a
-            detection dataset the box-aware ones of `zoo.data.box_augment`) applied
-            to each batch, drawing anew every epoch; or a function `fn(x, y) -> (x, y)` run
-            per preprocessed example (with stateful random ops under a fixed global seed, as
-            `zoo.train` sets, such a function replays its draws each epoch). For a text
-            corpus the function takes and returns the text alone.
+            detection dataset the box-aware ones of `zoo.data.box_augment`, and for the
+            composed canvases "recompose", new training canvases every epoch,
+            `zoo.data.recompose`) applied to each batch, drawing anew every epoch; or a
+            function `fn(x, y) -> (x, y)` run per preprocessed example (with stateful
+            random ops under a fixed global seed, as `zoo.train` sets, such a function
+            replays its draws each epoch). For a text corpus the function takes and returns
+            the text alone.
         drop_remainder: drop the last, smaller batch.
         feature: a text corpus' feature (or tuple of features) to yield, e.g. "fr" for the
             Bible's French; by default its first ("text", "en").
