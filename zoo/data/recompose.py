@@ -45,10 +45,12 @@ def check(info, split=None) -> None:
                          "split keeps its stored canvases, so load it without augment.")
 
 
-def validation_items(info, validation_fraction: float, seed: int) -> dict[str, np.ndarray]:
+def validation_items(info, validation_fraction: float, seed: int,
+                     builder=None) -> dict[str, np.ndarray]:
     """For each source, the indices (in its training split) of the items that the
-    validation canvases hold: recomposition leaves them out."""
-    builder = open_builder(info.name)
+    validation canvases hold: recomposition leaves them out. `builder`: the dataset's TFDS
+    builder, when the caller has it open already."""
+    builder = builder or open_builder(info.name)
     spec, count = split_slice(builder, "validation", validation_fraction, seed)
     held = {name: [] for name, _ in SOURCES}
     if count:
@@ -75,10 +77,11 @@ def recomposed(info, split, *, validation_fraction, seed, limit, maps):
 
     check(info, split)
     recipe = info.corpus
-    _, count = split_slice(open_builder(info.name), "train", validation_fraction, seed)
+    builder = open_builder(info.name)
+    _, count = split_slice(builder, "train", validation_fraction, seed)
     if limit is not None:
         count = min(count, limit)
-    excluded = validation_items(info, validation_fraction, seed)
+    excluded = validation_items(info, validation_fraction, seed, builder)
     sources = {name: _read(name)[0] for name, _ in SOURCES}  # the training splits
     slots = recipe.max_objects
     side = recipe.canvas_size
