@@ -46,6 +46,22 @@ def _fused_batch_norm():
     return {FusedBatchNormalization: keras.layers.BatchNormalization}
 
 
+def _pooled_subsample():
+    import tensorflow as tf
+
+    from zoo.layers.residual import ZeroPaddedShortcut
+
+    class SlicedZeroPaddedShortcut(ZeroPaddedShortcut):
+        """The shortcut as zoo wrote it before the lever: subsampled by a strided slice."""
+
+        def call(self, inputs):
+            x = inputs[:, ::self.stride, ::self.stride, :]
+            extra = self.filters - inputs.shape[-1]
+            return tf.pad(x, [[0, 0], [0, 0], [0, 0], [extra // 2, extra - extra // 2]])
+
+    return {ZeroPaddedShortcut: SlicedZeroPaddedShortcut}
+
+
 @dataclasses.dataclass(frozen=True)
 class Lever:
     model: str  # a name of vs_pytorch.SETTINGS
@@ -64,6 +80,9 @@ LEVERS = {
     "fused_batch_norm": Lever(
         "resnet20", "zoo.layers.normalization.FusedBatchNormalization against "
         "keras.layers.BatchNormalization", swaps=_fused_batch_norm),
+    "pooled_subsample": Lever(
+        "resnet20", "the zero-padded shortcut subsampling by a 1x1 average pool against a "
+        "strided slice (the same values and gradients)", swaps=_pooled_subsample),
 }
 
 

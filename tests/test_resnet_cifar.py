@@ -4,6 +4,7 @@ parameter-free zero-padded shortcut, the shapes on Fashion-MNIST's 28x28 images,
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import zoo
 from zoo.layers.residual import ZeroPaddedShortcut, basic_block
@@ -54,6 +55,21 @@ def test_zero_padded_shortcut_subsamples_and_appends_zero_channels():
     assert y.shape == (2, 2, 2, 8)
     np.testing.assert_array_equal(y[..., 2:5], x[:, ::2, ::2, :])
     assert not y[..., :2].any() and not y[..., 5:].any()
+
+
+def test_zero_padded_shortcut_passes_back_exactly_the_subsampled_gradient():
+    # Odd sizes keep the first row and column and every other one after them, as a strided
+    # slice does; the gradient reaches exactly those positions, unchanged.
+    x = tf.constant(np.random.default_rng(0).random((2, 5, 7, 3), dtype=np.float32))
+    upstream = tf.constant(np.random.default_rng(1).random((2, 3, 4, 8), dtype=np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = ZeroPaddedShortcut(8, stride=2)(x)
+    gradient = tape.gradient(y, x, output_gradients=upstream).numpy()
+    np.testing.assert_array_equal(y.numpy()[..., 2:5], x.numpy()[:, ::2, ::2, :])
+    expected = np.zeros_like(gradient)
+    expected[:, ::2, ::2, :] = upstream.numpy()[..., 2:5]
+    np.testing.assert_array_equal(gradient, expected)
 
 
 def test_zero_padded_shortcut_has_no_weights_and_round_trips(tmp_path):

@@ -8,9 +8,11 @@ import pytest
 
 from zoo.layers.convolution import CoveringConv2D
 from zoo.layers.normalization import FusedBatchNormalization
+from zoo.layers.residual import ZeroPaddedShortcut
 
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
-LEVER_LAYERS = {"covering_conv": CoveringConv2D, "fused_batch_norm": FusedBatchNormalization}
+LEVER_LAYERS = {"covering_conv": CoveringConv2D, "fused_batch_norm": FusedBatchNormalization,
+                "pooled_subsample": ZeroPaddedShortcut}
 
 
 @pytest.fixture
@@ -21,7 +23,8 @@ def speed_levers(monkeypatch):
     return speed_levers
 
 
-@pytest.mark.parametrize("lever", ["covering_conv", "steps_per_execution", "fused_batch_norm"])
+@pytest.mark.parametrize("lever", ["covering_conv", "steps_per_execution", "fused_batch_norm",
+                                   "pooled_subsample"])
 def test_a_lever_sides_compute_the_same_function(speed_levers, lever):
     sides = speed_levers.sides(lever)
     with_it, without_it = sides["with"], sides["without"]
@@ -30,9 +33,9 @@ def test_a_lever_sides_compute_the_same_function(speed_levers, lever):
                                with_it.model.predict_on_batch(x), rtol=1e-4, atol=1e-5)
     assert with_it.parameters == without_it.parameters
     layer_class = LEVER_LAYERS.get(lever)
-    if layer_class is not None:
-        assert any(isinstance(layer, layer_class) for layer in with_it.model.layers)
-        assert not any(isinstance(layer, layer_class) for layer in without_it.model.layers)
+    if layer_class is not None:  # the exact class: the side without may subclass it
+        assert any(type(layer) is layer_class for layer in with_it.model.layers)
+        assert not any(type(layer) is layer_class for layer in without_it.model.layers)
     else:
         assert (with_it.compiled["steps_per_execution"],
                 without_it.compiled["steps_per_execution"]) == (16, 1)
