@@ -47,17 +47,13 @@ def _fused_batch_norm():
 
 
 def _pooled_subsample():
-    import tensorflow as tf
-
     from zoo.layers.residual import ZeroPaddedShortcut
 
     class SlicedZeroPaddedShortcut(ZeroPaddedShortcut):
         """The shortcut as zoo wrote it before the lever: subsampled by a strided slice."""
 
-        def call(self, inputs):
-            x = inputs[:, ::self.stride, ::self.stride, :]
-            extra = self.filters - inputs.shape[-1]
-            return tf.pad(x, [[0, 0], [0, 0], [0, 0], [extra // 2, extra - extra // 2]])
+        def subsample(self, inputs):
+            return inputs[:, ::self.stride, ::self.stride, :]
 
     return {ZeroPaddedShortcut: SlicedZeroPaddedShortcut}
 

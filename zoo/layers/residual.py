@@ -69,12 +69,19 @@ class ZeroPaddedShortcut(keras.layers.Layer):
         self.filters = filters
         self.stride = stride
 
+    def subsample(self, inputs):
+        """Every `stride`-th pixel from the first, as `inputs[:, ::stride, ::stride, :]`."""
+        # A 1x1 average pool rather than the strided slice: the same values and gradients, but
+        # TensorFlow's CPU gradient of a strided slice scatters into a tensor of zeros; in
+        # ResNet-20's profiled training step the slices and their gradients took 7.7 ms, the
+        # pool's gradient 2.6 ms (benchmarks/profile_step.py; the "pooled_subsample" lever of
+        # benchmarks/speed_levers.py).
+        if self.stride == 1:
+            return inputs
+        return tf.nn.avg_pool2d(inputs, 1, self.stride, "VALID")
+
     def call(self, inputs):
-        # Subsampled by a 1x1 average pool rather than `inputs[:, ::stride, ::stride, :]`:
-        # the same values and gradients, but on CPU TensorFlow's strided-slice gradient (a
-        # scatter into a tensor of zeros) cost ResNet-20 some 4 ms of a 105-127 ms training
-        # step, three times the pool's (benchmarks/speed_levers.py, "pooled_subsample").
-        x = inputs if self.stride == 1 else tf.nn.avg_pool2d(inputs, 1, self.stride, "VALID")
+        x = self.subsample(inputs)
         extra = self.filters - inputs.shape[-1]
         return tf.pad(x, [[0, 0], [0, 0], [0, 0], [extra // 2, extra - extra // 2]])
 
