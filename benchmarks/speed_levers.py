@@ -58,12 +58,20 @@ def _pooled_subsample():
     return {ZeroPaddedShortcut: SlicedZeroPaddedShortcut}
 
 
+def _with_autotuning(dataset):
+    """The side without's batches with tf.data's autotuning model on, tf.data's default."""
+    from epoch_ends import with_autotuning
+
+    return with_autotuning(dataset)
+
+
 @dataclasses.dataclass(frozen=True)
 class Lever:
     model: str  # a name of vs_pytorch.SETTINGS
     description: str
     swaps: object = None  # () -> {zoo layer class: the Keras class the side without uses}
     compile_without: dict = dataclasses.field(default_factory=dict)  # the side without's
+    data_without: object = None  # (the side's tf.data batches) -> the side without's
 
 
 LEVERS = {
@@ -79,6 +87,10 @@ LEVERS = {
     "pooled_subsample": Lever(
         "resnet20", "the zero-padded shortcut subsampling by a 1x1 average pool against a "
         "strided slice (the same values and gradients)", swaps=_pooled_subsample),
+    "pipeline_options": Lever(
+        "resnet20", "batches fed with tf.data's autotuning model off (zoo.data.feeding) "
+        "against on, tf.data's default (each timed fit makes and drops one iterator)",
+        data_without=_with_autotuning),
 }
 
 
@@ -103,8 +115,11 @@ def sides(lever_name: str) -> dict:
     model = zoo_model(lever.model, setting)
     # A clone even where no layer changes: two compiled models, one set of weights.
     twin = without(model, lever.swaps() if lever.swaps else {})
-    return {"with": ZooSide(lever.model, setting, {}, model=model),
+    pair = {"with": ZooSide(lever.model, setting, {}, model=model),
             "without": ZooSide(lever.model, setting, lever.compile_without, model=twin)}
+    if lever.data_without is not None:
+        pair["without"].data = lever.data_without(pair["without"].data)
+    return pair
 
 
 def measure(lever_name: str, rounds: int) -> dict:

@@ -107,6 +107,7 @@ class ZooSide:
         by `name`'s recipe."""
         import tensorflow as tf
 
+        from zoo.data.feeding import prefetched
         from zoo.registry import card_of
         from zoo.train.fit import compile_with_recipe
 
@@ -117,8 +118,9 @@ class ZooSide:
                          "jit_compile": self.model.jit_compile}
         x, y = batches(setting)
         self.batches = [x[i:i + setting.batch] for i in range(0, len(x), setting.batch)]
-        self.data = (tf.data.Dataset.from_tensor_slices((x, y)).batch(setting.batch)
-                     .cache().repeat().prefetch(tf.data.AUTOTUNE))
+        # Fed as zoo's own pipelines end (zoo.data.feeding), autotuning model off.
+        self.data = prefetched(tf.data.Dataset.from_tensor_slices((x, y)).batch(setting.batch)
+                               .cache().repeat())
         self.parameters = sum(int(w.numpy().size) for w in self.model.trainable_weights)
 
     def train(self, steps):

@@ -24,7 +24,7 @@ def speed_levers(monkeypatch):
 
 
 @pytest.mark.parametrize("lever", ["covering_conv", "steps_per_execution", "fused_batch_norm",
-                                   "pooled_subsample"])
+                                   "pooled_subsample", "pipeline_options"])
 def test_a_lever_sides_compute_the_same_function(speed_levers, lever):
     sides = speed_levers.sides(lever)
     with_it, without_it = sides["with"], sides["without"]
@@ -36,6 +36,12 @@ def test_a_lever_sides_compute_the_same_function(speed_levers, lever):
     if layer_class is not None:  # the exact class: the side without may subclass it
         assert any(type(layer) is layer_class for layer in with_it.model.layers)
         assert not any(type(layer) is layer_class for layer in without_it.model.layers)
+    elif lever == "pipeline_options":  # the same batches, fed with the model thread or not
+        assert with_it.data.options().autotune.enabled is False
+        assert without_it.data.options().autotune.enabled is True
+        for ours, theirs in zip(with_it.data.take(9), without_it.data.take(9), strict=True):
+            np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())
+        assert with_it.compiled == without_it.compiled
     else:
         assert (with_it.compiled["steps_per_execution"],
                 without_it.compiled["steps_per_execution"]) == (16, 1)

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from zoo import _validate
 from zoo.data.catalog import SPLITS
+from zoo.data.feeding import prefetched
 
 IGNORED = -1.0  # a target step with nothing to output
 BATCHES = {"train": 100, "validation": 10, "test": 50}
@@ -62,5 +63,4 @@ def copy_pipeline(split: str = "train", *, batch_size: int = 32, max_length: int
 
     dataset = base.flat_map(lambda epoch_seed: tf.data.Dataset.range(batches).map(
         lambda index: make(epoch_seed, index), num_parallel_calls=tf.data.AUTOTUNE))
-    return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(
-        tf.data.AUTOTUNE)
+    return prefetched(dataset.apply(tf.data.experimental.assert_cardinality(batches)))

@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import _validate
+from zoo.data.feeding import prefetched
 
 
 def code_points(texts, separator="\n") -> np.ndarray:
@@ -50,4 +51,4 @@ def char_chunks(texts, sequence_length: int, *, batch_size: int = 32,
                .map(cut, num_parallel_calls=tf.data.AUTOTUNE).cache())
     if shuffle:
         dataset = dataset.shuffle(len(starts), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    return prefetched(dataset.batch(batch_size, drop_remainder=drop_remainder))

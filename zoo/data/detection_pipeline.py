@@ -34,6 +34,7 @@ import tensorflow_datasets as tfds
 
 from zoo import _validate
 from zoo.data import box_augment, recompose
+from zoo.data.feeding import prefetched
 from zoo.data.tfds_pipeline import open_split
 from zoo.detection.boxes import convert
 
@@ -150,4 +151,4 @@ def load(info, split="train", *, batch_size=128, shuffle=None, validation_fracti
         dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     batches = count // batch_size if drop_remainder else -(-count // batch_size)
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return prefetched(dataset)

@@ -39,6 +39,7 @@ from zoo.data.checks import (
     check_not_generated,
     check_window_options,
 )
+from zoo.data.feeding import prefetched
 from zoo.data.resample import balanced_order, check_resample, epoch_size
 
 # The share of a training split held out for validation, unless the caller says otherwise
@@ -416,4 +417,4 @@ def load(name, split="train", *, batch_size=128, shuffle=None, validation_fracti
     # bar with a total and lets it know an epoch's end without running out of data.
     batches = count // batch_size if drop_remainder else -(-count // batch_size)
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return prefetched(dataset)

@@ -197,6 +197,8 @@ def windows(values, input_length: int, horizon: int, split: str = "train", *,
     (training only, unless `shuffle` says), batch, prefetch. Shapes as `window_arrays`."""
     import tensorflow as tf
 
+    from zoo.data.feeding import prefetched
+
     values = check_series(values)
     _validate.positive_int("batch_size", batch_size)
     starts = window_starts(len(values), input_length, horizon, split, **fractions)
@@ -210,7 +212,7 @@ def windows(values, input_length: int, horizon: int, split: str = "train", *,
                .map(cut, num_parallel_calls=tf.data.AUTOTUNE).cache())
     if (split == "train") if shuffle is None else shuffle:
         dataset = dataset.shuffle(len(starts), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    return prefetched(dataset.batch(batch_size, drop_remainder=drop_remainder))
 
 
 def naive_forecast(inputs, horizon: int) -> np.ndarray:

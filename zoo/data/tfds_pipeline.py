@@ -29,6 +29,7 @@ import tensorflow_datasets as tfds
 from zoo import _validate
 from zoo.data.augment import augment_batches
 from zoo.data.checks import check_classes, check_no_feature
+from zoo.data.feeding import prefetched
 from zoo.data.resample import per_class_draws
 from zoo.data.tfds_store import open_builder
 
@@ -180,7 +181,7 @@ def load(info, split="train", *, batch_size=128, shuffle=None, validation_fracti
                                   len(classes) if classes else info.num_classes)
     batches = count // batch_size if drop_remainder else -(-count // batch_size)
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return prefetched(dataset)
 
 
 def _to_numpy(values):

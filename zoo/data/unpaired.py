@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from zoo.data.feeding import prefetched
+
 
 def check_domains(domains, info) -> tuple[int, int]:
     """`domains` as two distinct labels of `info`'s dataset."""
@@ -39,6 +41,5 @@ def unpaired_batches(both_classes: tf.data.Dataset, batch_size: int,
                 .batch(batch_size))
 
     batches = -(-min(counts) // batch_size)
-    return (tf.data.Dataset.zip(domain(0), domain(1))
-            .apply(tf.data.experimental.assert_cardinality(batches))
-            .prefetch(tf.data.AUTOTUNE))
+    return prefetched(tf.data.Dataset.zip(domain(0), domain(1))
+                      .apply(tf.data.experimental.assert_cardinality(batches)))

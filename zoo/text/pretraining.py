@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import _validate
+from zoo.data.feeding import prefetched
 
 MASK_TOKEN = "[MASK]"
 FIRST_WORD_ID = 2  # TextVectorization's 0 is padding and 1 is [UNK]
@@ -269,13 +270,13 @@ def pretrain(texts, *, max_tokens=4000, sequence_length=128, embedding_dim=64, n
         train = _text_batches(texts, batch_size)
     else:
         pieces = pack_texts(texts, sequence_length) if pack else np.asarray(texts, object)
-        train = (tf.data.Dataset.from_tensor_slices(pieces.astype(str)).cache()
-                 .shuffle(len(pieces), seed=seed, reshuffle_each_iteration=True)
-                 .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+        train = prefetched(tf.data.Dataset.from_tensor_slices(pieces.astype(str)).cache()
+                           .shuffle(len(pieces), seed=seed, reshuffle_each_iteration=True)
+                           .batch(batch_size))
     validation = None
     if validation_texts is not None:
         pieces = pack_texts(validation_texts, sequence_length) if pack else validation_texts
-        validation = _text_batches(pieces, batch_size).cache().prefetch(tf.data.AUTOTUNE)
+        validation = prefetched(_text_batches(pieces, batch_size).cache())
 
     mlm = MaskedLanguageModel(
         mlm_vocabulary(train, max_tokens), sequence_length=sequence_length,

@@ -33,6 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import _validate
+from zoo.data.feeding import prefetched
 from zoo.layers.subword import CharNgramEmbedding
 from zoo.text import vectors as _vectors
 
@@ -216,10 +217,10 @@ def skipgram_dataset(ids, counts, window=5, num_negative=5, subsample=1e-3, batc
               .ragged_batch(PIECES_PER_CHUNK))
     if repeat:
         chunks = chunks.repeat()
-    return (tf.data.Dataset.zip(chunk_seeds, chunks)
-            .map(chunk_examples, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-            .rebatch(batch_size)
-            .prefetch(tf.data.AUTOTUNE))
+    return prefetched(tf.data.Dataset.zip(chunk_seeds, chunks)
+                      .map(chunk_examples, num_parallel_calls=tf.data.AUTOTUNE,
+                           deterministic=True)
+                      .rebatch(batch_size))
 
 
 def expected_pairs(ids, counts, window=5, subsample=1e-3) -> float:

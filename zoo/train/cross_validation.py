@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import _validate, data
+from zoo.data.feeding import prefetched
 from zoo.registry import model_card
 from zoo.tasks import get_task
 from zoo.train.fit import recipe_dataset_options, train
@@ -105,4 +106,4 @@ def _pipeline(x, y, indices, batch_size, shuffle_seed=None) -> tf.data.Dataset:
     if shuffle_seed is not None:
         dataset = dataset.shuffle(len(indices), seed=shuffle_seed,
                                   reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return prefetched(dataset.batch(batch_size))
