@@ -339,7 +339,7 @@ def test_each_speed_lever_is_recorded_and_quoted_as_measured():
     path = Path(__file__).parents[1] / "benchmarks" / "results" / "speed_levers.json"
     rows = {row["lever"]: row for row in json.loads(path.read_text())["results"]}
     assert set(rows) == {"covering_conv", "steps_per_execution", "fused_batch_norm",
-                         "pooled_subsample"}
+                         "pooled_subsample", "pipeline_options"}
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     for lever, row in rows.items():
         assert row["command"].startswith("python benchmarks/speed_levers.py")
@@ -351,6 +351,33 @@ def test_each_speed_lever_is_recorded_and_quoted_as_measured():
         quoted = (f"| `{lever}` | {row['with']:,.0f} / {row['without']:,.0f} | "
                   f"{row['ratio']:.2f} ({low:.2f}-{high:.2f}) |")
         assert quoted in readme, quoted
+
+
+def test_the_epoch_end_measure_is_recorded_and_quoted_as_measured():
+    # benchmarks/epoch_ends.py: zoo's pipelines (autotuning model off) against the same
+    # pipelines with it on, whole one-epoch fits; ratios recomputed from the rounds.
+    path = Path(__file__).parents[1] / "benchmarks" / "results" / "epoch_ends.json"
+    rows = {row["model"]: row for row in json.loads(path.read_text())["epochs"]}
+    assert set(rows) == {"lenet5", "resnet20"}
+    flat = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    for name, row in rows.items():
+        assert row["command"].startswith("python benchmarks/epoch_ends.py")
+        assert len(row["speedup_rounds"]) == row["rounds"] >= 5
+        low, median, high = median_interval(row["speedup_rounds"])
+        assert [round(low, 3), round(high, 3)] == row["speedup_interval"], name
+        assert round(median, 3) == row["speedup"], name
+        seconds = [row[f"{side}_seconds_rounds"] for side in ("autotune_on", "zoo")]
+        assert [round(on / off, 3) for on, off in zip(*seconds, strict=True)] == pytest.approx(
+            row["speedup_rounds"], abs=2e-3)  # from rounded seconds
+        assert round(sum(seconds[0]) / sum(seconds[1]), 3) == pytest.approx(
+            row["total_speedup"], abs=2e-3)
+        low, high = row["speedup_interval"]
+        quoted = (f"| {row['steps']} | {row['zoo_epoch_seconds']:.2f} | "
+                  f"{row['autotune_on_epoch_seconds']:.2f} | {row['speedup']:.2f} "
+                  f"({low:.2f}-{high:.2f}) | {row['total_speedup']:.2f} | "
+                  f"{max(row['zoo_end_seconds_rounds']):.2f} / "
+                  f"{max(row['autotune_on_end_seconds_rounds']):.2f} |")
+        assert quoted in flat, quoted
 
 
 def test_a_zoo_model_reaches_89_percent_within_a_minute_of_training():
