@@ -24,9 +24,10 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     unbiased one; the layer converts it). Inference, masks, renormalisation, synchronised
     statistics, frozen layers and other ranks or axes take Keras' own path.
 
-    Measured in training: ResNet-20 on 28x28 batches of 128 at 1.27x the same network with
-    Keras' layer (90% interval 1.20-1.33, 11 alternating rounds), ResNet-50 at 96x96,
-    batch 16, 1.14x keras.applications' (1.11-1.18; `benchmarks/vs_keras_applications.py`).
+    Measured in training: ResNet-20 on 28x28 batches of 128 against the same network with
+    Keras' layer (the `fused_batch_norm` lever of `benchmarks/speed_levers.py`, recorded in
+    its results file), ResNet-50 at 96x96, batch 16, 1.14x keras.applications' (1.11-1.18;
+    `benchmarks/vs_keras_applications.py`).
     """
 
     def _fusable(self, inputs, training, mask) -> bool:
