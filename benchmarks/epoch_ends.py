@@ -145,10 +145,11 @@ def main(argv=None) -> int:
     write_json(RESULTS, {
         "benchmark": "epoch_ends",
         "description": "zoo's Fashion-MNIST pipelines with tf.data's autotuning model off "
-                       "(zoo.data.feeding) against the same pipelines with it on: the time "
-                       "deleting an iterator takes after it fed training for hold seconds, "
-                       "and the wall time of one-epoch fits with validation, alternating in "
-                       "one process (speedup = autotuning-on seconds / zoo's, per round).",
+                       "(zoo.data.feeding) against the same pipelines with it on: the wall "
+                       "time of one-epoch fits with validation and of their ends alone "
+                       "(on_epoch_end to the return of fit), alternating in one process "
+                       "(speedup = autotuning-on seconds / zoo's, per round; total_speedup "
+                       "over all rounds).",
         "cpu_count": os.cpu_count(),
         "epochs": [epochs[name] for name in EPOCH_LIMITS if name in epochs],
     })
