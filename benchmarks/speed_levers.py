@@ -25,6 +25,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from epoch_ends import with_autotuning  # noqa: E402
 from vs_pytorch import SETTINGS, ZooSide, zoo_model  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "speed_levers.json"
@@ -58,13 +59,6 @@ def _pooled_subsample():
     return {ZeroPaddedShortcut: SlicedZeroPaddedShortcut}
 
 
-def _with_autotuning(dataset):
-    """The side without's batches with tf.data's autotuning model on, tf.data's default."""
-    from epoch_ends import with_autotuning
-
-    return with_autotuning(dataset)
-
-
 @dataclasses.dataclass(frozen=True)
 class Lever:
     model: str  # a name of vs_pytorch.SETTINGS
@@ -90,7 +84,7 @@ LEVERS = {
     "pipeline_options": Lever(
         "resnet20", "batches fed with tf.data's autotuning model off (zoo.data.feeding) "
         "against on, tf.data's default (each timed fit makes and drops one iterator)",
-        data_without=_with_autotuning),
+        data_without=with_autotuning),
 }
 
 

@@ -1,9 +1,12 @@
 """Shared by several test modules: models built the way their recipes train them, the tools
-of the keras.applications parity tests, and a callback that kills its own process."""
+of the keras.applications parity tests, a callback that kills its own process, and the
+detectors' recorded recomposition ablations."""
 
 import contextlib
+import json
 import os
 import signal
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -130,3 +133,19 @@ def prepared_apart(name: str, directory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ZOO_TFDS_DIR", str(directory))
         yield zoo.data.prepare(name)
+
+
+def recorded_recomposition(name: str, metric: str = "coco_map"):
+    """`name`'s card figure for `metric` (its recipe's run) and the row of
+    `benchmarks/detection.py NAME --augment recompose` in
+    benchmarks/results/detection_ablations.json, after checking that the recipe itself does
+    not recompose and that the ablation ran the recipe's 12 epochs and scored the whole test
+    split (1,000 canvases, 3,030 objects)."""
+    card = zoo.model_card(name)
+    assert card.recipe.dataset_options.get("augment") is None
+    path = Path(__file__).parents[1] / "benchmarks" / "results" / "detection_ablations.json"
+    rows = {(r["model"], r["metric"], r["augment"]): r
+            for r in json.loads(path.read_text())["results"]}
+    row = rows[name, metric, "recompose"]
+    assert (row["test_examples"], row["objects"], row["epochs_run"]) == (1000, 3030, 12)
+    return card.measured[metric], row

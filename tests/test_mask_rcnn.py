@@ -5,7 +5,6 @@ is finite without objects; detections carry one mask each, zeros past the count;
 errors. Training through zoo.train and serving by TensorFlow alone are shared with the other
 detectors (tests/test_single_shot.py); the recorded canvas run is checked here."""
 
-import json
 from pathlib import Path
 
 import keras
@@ -14,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from tests.helpers import recorded_recomposition
 from zoo.detection.evaluation import coco_map
 from zoo.detection.mask_rcnn import MaskRCNN
 from zoo.detection.masks import paste_masks, region_mask_targets
@@ -237,13 +237,7 @@ def test_the_recorded_mask_rcnn_segments_most_canvas_objects():
 def test_the_recorded_recomposition_ablation_beats_the_recipe_and_is_quoted():
     """benchmarks/detection.py mask_rcnn_resnet18 --augment recompose: the recipe with new
     canvases every epoch, recorded apart from the card (its recipe does not recompose)."""
-    recipe = zoo.model_card("mask_rcnn_resnet18").measured["mask_coco_map"]
-    assert zoo.model_card("mask_rcnn_resnet18").recipe.dataset_options.get("augment") is None
-    path = Path(__file__).parents[1] / "benchmarks" / "results" / "detection_ablations.json"
-    rows = {(r["model"], r["metric"], r["augment"]): r
-            for r in json.loads(path.read_text())["results"]}
-    row = rows["mask_rcnn_resnet18", "mask_coco_map", "recompose"]
-    assert (row["test_examples"], row["objects"], row["epochs_run"]) == (1000, 3030, 12)
+    recipe, row = recorded_recomposition("mask_rcnn_resnet18", "mask_coco_map")
     for key in ("value", "map_50", "box_coco_map", "box_map_50", "class_map_mean_iou"):
         assert row[key] > recipe[key], key
     before, after = recipe["box_coco_map_per_class"], row["box_coco_map_per_class"]

@@ -5,7 +5,6 @@ any size and that agree with the model, and clear errors. The YOLO-style detecto
 tests of losses without objects, training and serving (its own: tests/test_yolo.py); the
 two-stage detectors (Faster and Mask R-CNN) share training and serving."""
 
-import json
 import math
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from tests.helpers import recorded_recomposition
 from zoo.detection import anchors as anchor_ops
 from zoo.detection.backbones import check_grid
 from zoo.detection.pyramid import UpsampleToMatch
@@ -273,14 +273,7 @@ def test_the_recorded_retinanet_finds_most_canvas_objects():
 def test_the_recorded_yolo_recomposition_ablation_beats_the_recipe_and_is_quoted():
     """benchmarks/detection.py yolo_resnet18 --augment recompose: the recipe with new canvases
     every epoch, recorded apart from the card (the detectors' recipes do not recompose yet)."""
-    card = zoo.model_card("yolo_resnet18")
-    assert card.recipe.dataset_options.get("augment") is None
-    recipe = card.measured["coco_map"]
-    path = Path(__file__).parents[1] / "benchmarks" / "results" / "detection_ablations.json"
-    rows = {(r["model"], r["metric"], r["augment"]): r
-            for r in json.loads(path.read_text())["results"]}
-    row = rows["yolo_resnet18", "coco_map", "recompose"]
-    assert (row["test_examples"], row["objects"], row["epochs_run"]) == (1000, 3030, 12)
+    recipe, row = recorded_recomposition("yolo_resnet18")
     for key in ("value", "map_50", "map_75"):
         assert row[key] > recipe[key], key
     before, after = recipe["coco_map_per_class"], row["coco_map_per_class"]
@@ -298,12 +291,7 @@ def test_the_recorded_yolo_recomposition_ablation_beats_the_recipe_and_is_quoted
 def test_the_recorded_retinanet_recomposition_ablation_is_quoted_as_measured():
     """benchmarks/detection.py retinanet_resnet18 --augment recompose: recorded beside the
     recipe's row even though it scores below it (its class loss diverged late in training)."""
-    recipe = zoo.model_card("retinanet_resnet18").measured["coco_map"]
-    path = Path(__file__).parents[1] / "benchmarks" / "results" / "detection_ablations.json"
-    rows = {(r["model"], r["metric"], r["augment"]): r
-            for r in json.loads(path.read_text())["results"]}
-    row = rows["retinanet_resnet18", "coco_map", "recompose"]
-    assert (row["test_examples"], row["objects"], row["epochs_run"]) == (1000, 3030, 12)
+    recipe, row = recorded_recomposition("retinanet_resnet18")
     before, after = recipe["coco_map_per_class"], row["coco_map_per_class"]
     risen = sum(after[name] > before[name] for name in after)
     readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())

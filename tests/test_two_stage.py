@@ -4,7 +4,6 @@ and for degenerate boxes; detections only from real proposals; clear errors. Tra
 export and serving are shared with the one-stage detectors' tests
 (tests/test_single_shot.py)."""
 
-import json
 import math
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from tests.helpers import recorded_recomposition
 from zoo.detection.two_stage import FasterRCNN
 
 TINY = dict(num_classes=3, width=16, head_width=32, regions_per_image=16,
@@ -138,14 +138,7 @@ def test_the_recorded_faster_rcnn_is_quoted_beside_the_one_stage_detectors():
 def test_the_recorded_faster_rcnn_recomposition_ablation_beats_the_recipe_and_is_quoted():
     """benchmarks/detection.py faster_rcnn_resnet18 --augment recompose: the recipe with new
     canvases every epoch, recorded apart from the card (its recipe does not recompose yet)."""
-    card = zoo.model_card("faster_rcnn_resnet18")
-    assert card.recipe.dataset_options.get("augment") is None
-    recipe = card.measured["coco_map"]
-    path = Path(__file__).parents[1] / "benchmarks" / "results" / "detection_ablations.json"
-    rows = {(r["model"], r["metric"], r["augment"]): r
-            for r in json.loads(path.read_text())["results"]}
-    row = rows["faster_rcnn_resnet18", "coco_map", "recompose"]
-    assert (row["test_examples"], row["objects"], row["epochs_run"]) == (1000, 3030, 12)
+    recipe, row = recorded_recomposition("faster_rcnn_resnet18")
     for key in ("value", "map_50", "map_75"):
         assert row[key] > recipe[key], key
     before, after = recipe["coco_map_per_class"], row["coco_map_per_class"]
