@@ -135,17 +135,22 @@ def prepared_apart(name: str, directory):
         yield zoo.data.prepare(name)
 
 
-def recorded_recomposition(name: str, metric: str = "coco_map"):
-    """`name`'s card figure for `metric` (its recipe's run) and the row of
-    `benchmarks/detection.py NAME --augment recompose` in
-    benchmarks/results/detection_ablations.json, after checking that the recipe itself does
-    not recompose and that the ablation ran the recipe's 12 epochs and scored the whole test
-    split (1,000 canvases, 3,030 objects)."""
+def recorded_ablation(name: str, augment: str | None, metric: str = "coco_map"):
+    """`name`'s card row for `metric` (its recipe's run) and the row of
+    `benchmarks/detection.py NAME --augment AUGMENT` (None: `--augment none`) in
+    benchmarks/results/detection_ablations.json, after checking that the card's row ran the
+    recipe's augmentation and the ablation another, and that both ran the recipe's 12 epochs
+    and scored the whole test split (1,000 canvases, 3,030 objects)."""
     card = zoo.model_card(name)
-    assert card.recipe.dataset_options.get("augment") is None
+    recipe_augment = card.recipe.dataset_options.get("augment")
+    assert augment != recipe_augment
+    recorded = card.measured[metric]
+    assert recorded.get("augment") == recipe_augment
     path = Path(__file__).parents[1] / "benchmarks" / "results" / "detection_ablations.json"
     rows = {(r["model"], r["metric"], r["augment"]): r
             for r in json.loads(path.read_text())["results"]}
-    row = rows[name, metric, "recompose"]
-    assert (row["test_examples"], row["objects"], row["epochs_run"]) == (1000, 3030, 12)
-    return card.measured[metric], row
+    row = rows[name, metric, augment]
+    for measured in (recorded, row):
+        assert (measured["test_examples"], measured["objects"], measured["epochs_run"]) == \
+            (1000, 3030, 12)
+    return recorded, row

@@ -121,3 +121,18 @@ def test_a_run_off_the_recipes_augmentation_is_recorded_as_an_ablation(tmp_path,
     put(row("flip", dataset="stardist_nuclei", value=0.9))  # the recipe is the card dataset's
     assert recorded(tmp_path / "segmentation.json") == [(recipe_augment, 0.5), ("flip", 0.9)]
     assert set(recorded(ablations)) == {(None, 0.45), ("zoom_crop", 0.3)}
+
+
+def test_a_benchmark_trains_with_the_recipes_options_on_the_cards_dataset_alone():
+    """The recipe recomposes the canvases; the tree crowns are not canvases, so a run on them
+    gets no recipe augmentation unless the command names one."""
+    import zoo
+    from zoo.benchmark import training_dataset_options
+
+    card = zoo.model_card("faster_rcnn_resnet18")
+    assert training_dataset_options(card, card.dataset) == {"augment": "recompose"}
+    assert training_dataset_options(card, card.dataset, "none") == {"augment": None}
+    assert training_dataset_options(card, card.dataset, "flip") == {"augment": "flip"}
+    assert training_dataset_options(card, "deepforest_trees") == {}
+    assert training_dataset_options(card, "deepforest_trees", "crop_flip") == {
+        "augment": "crop_flip"}

@@ -177,6 +177,17 @@ def record(rows: list[dict], benchmark: str = "accuracy", description: str = "",
         })
 
 
+def training_dataset_options(card, dataset: str, augment: str | None = None) -> dict:
+    """The `zoo.data.load` options a benchmark trains `card`'s model with on `dataset`: the
+    recipe's own where `dataset` is the card's (they are written for it: recomposing
+    canvases, say, means nothing on the tree crowns), with the augmentation replaced by
+    `augment` when one is given ("none": no augmentation)."""
+    from zoo.train.fit import recipe_dataset_options
+
+    overrides = {} if augment is None else {"augment": None if augment == "none" else augment}
+    return recipe_dataset_options(card, dataset, overrides)
+
+
 def record_training_row(row: dict, card, benchmark: str, description: str, *,
                         ablations_path: Path, ablations_description: str) -> Path:
     """Record a row of a benchmark that trains a model by its card's recipe where it belongs:

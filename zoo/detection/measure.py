@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.benchmark import provenance, split_size
+from zoo.benchmark import provenance, split_size, training_dataset_options
 
 INSTANCE_TASK = "instance-segmentation"
 DETECTION_TASKS = ("object-detection", INSTANCE_TASK)
@@ -193,9 +193,7 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
         raise ValueError(f"{name} is not a detector (its task is {card.task!r}).")
     masks = card.task == INSTANCE_TASK
     dataset = dataset or card.dataset
-    options = dict(card.recipe.dataset_options)
-    if augment is not None:
-        options["augment"] = None if augment == "none" else augment
+    options = training_dataset_options(card, dataset, augment)
     started = time.perf_counter()
     if run_dir is not None:
         model, epochs_run, trained = finished_run(run_dir)

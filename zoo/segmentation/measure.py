@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from zoo.benchmark import provenance, split_size
+from zoo.benchmark import provenance, split_size, training_dataset_options
 
 
 def split_confusion(model, dataset: str, *, split: str = "test", batch_size: int = 64,
@@ -53,9 +53,7 @@ def measure_segmenter(name: str, *, dataset: str | None = None, epochs: int | No
     if card.task != "semantic-segmentation":
         raise ValueError(f"{name} is not a segmenter (its task is {card.task!r}).")
     dataset = dataset or card.dataset
-    options = dict(card.recipe.dataset_options)
-    if augment is not None:
-        options["augment"] = None if augment == "none" else augment
+    options = training_dataset_options(card, dataset, augment)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         result = zoo.train(name, dataset, epochs=epochs, seed=seed,
