@@ -15,8 +15,9 @@ instead (the row's metric: deepforest_trees_coco_map). An instance segmenter's r
 masks paint (class_map_...). `--run-dir` scores a finished run instead of training one
 (after a metric is added, say). Rows land in
 zoo/results/detection.json, where the cards read them; a run on the card's dataset with
-another augmentation than the recipe's (`--augment`, e.g. `--augment recompose`) lands in
-benchmarks/results/detection_ablations.json instead. See zoo.detection.measure for how each
+another augmentation than the recipe's (`--augment`: `--augment none` trains YOLO, Faster
+R-CNN or Mask R-CNN on the stored canvases, `--augment recompose` RetinaNet on new ones)
+lands in benchmarks/results/detection_ablations.json instead. See zoo.detection.measure for how each
 figure is computed.
 """
 
