@@ -14,10 +14,11 @@ instead (the row's metric: deepforest_trees_coco_map). An instance segmenter's r
 (mask_coco_map) scores its masks, its boxes beside them (box_...), and the class maps its
 masks paint (class_map_...). `--run-dir` scores a finished run instead of training one
 (after a metric is added, say). Rows land in
-zoo/results/detection.json, where the cards read them; a run on the card's dataset with
-another augmentation than the recipe's (`--augment`: `--augment none` trains YOLO, Faster
-R-CNN or Mask R-CNN on the stored canvases, `--augment recompose` RetinaNet on new ones)
-lands in benchmarks/results/detection_ablations.json instead. See zoo.detection.measure for how each
+zoo/results/detection.json, where the cards read them; a run on the card's dataset off
+its recipe, with another augmentation (`--augment none` trains YOLO, Faster R-CNN or Mask
+R-CNN on the stored canvases, `--augment recompose` RetinaNet on new ones), other epochs or
+another schedule, lands in benchmarks/results/detection_ablations.json instead (the row's
+'variant' names what it changed besides the augmentation). See zoo.detection.measure for how each
 figure is computed.
 """
 
@@ -42,7 +43,8 @@ DESCRIPTION = ("Detectors trained by their card's recipe on the Fashion-MNIST an
                "COCO's mAP with every class taken as one.")
 
 ABLATIONS = ("Detectors trained by their card's recipe with another augmentation (the row's "
-             "'augment'), scored as in zoo/results/detection.json.")
+             "'augment') or other epochs and options (its 'variant'), scored as in "
+             "zoo/results/detection.json.")
 ABLATIONS_PATH = Path(__file__).parent / "results" / "detection_ablations.json"
 
 

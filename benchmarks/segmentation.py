@@ -12,8 +12,9 @@ value; the object classes' mean IoU, pixel accuracy and each class' IoU stand be
 `--dataset stardist_nuclei` a segmenter trains on the real nuclei tiles instead (two classes,
 background and nucleus; the row's metric is stardist_nuclei_mean_iou).
 Rows land in zoo/results/segmentation.json, where the cards read them; a run on the card's
-dataset with another augmentation than the recipe's (`--augment`) lands in
-benchmarks/results/segmentation_ablations.json instead. See zoo.segmentation.measure.
+dataset off its recipe (another `--augment`, `--epochs` or `--schedule`) lands in
+benchmarks/results/segmentation_ablations.json instead (the row's 'variant' names what it
+changed besides the augmentation). See zoo.segmentation.measure.
 """
 
 import argparse
@@ -34,7 +35,8 @@ DESCRIPTION = ("Segmenters trained by their card's recipe on the class maps of t
                "same on the 16 test tiles of the StarDist nuclei (background and nucleus).")
 
 ABLATIONS = ("Segmenters trained by their card's recipe with another augmentation (the row's "
-             "'augment'), scored as in zoo/results/segmentation.json.")
+             "'augment') or other epochs and options (its 'variant'), scored as in "
+             "zoo/results/segmentation.json.")
 ABLATIONS_PATH = Path(__file__).parent / "results" / "segmentation_ablations.json"
 
 

@@ -123,6 +123,34 @@ def test_a_run_off_the_recipes_augmentation_is_recorded_as_an_ablation(tmp_path,
     assert set(recorded(ablations)) == {(None, 0.45), ("zoom_crop", 0.3)}
 
 
+def test_a_run_off_the_recipes_epochs_or_options_is_an_ablation_beside_the_others(
+        tmp_path, monkeypatch):
+    """A smoke run (`--epochs 2`) or a longer cosine run by the recipe's augmentation must not
+    replace the figure the card shows; each lands as its own ablation, named by its variant."""
+    import zoo
+    from zoo import benchmark
+
+    monkeypatch.setattr(benchmark, "results_path", lambda name: tmp_path / f"{name}.json")
+    card = zoo.model_card("unet_resnet18")
+    augment, epochs = card.recipe.dataset_options.get("augment"), card.recipe.epochs
+
+    def row(value, epochs_max=epochs, **train_options):
+        return {"model": card.name, "metric": "mean_iou", "dataset": card.dataset,
+                "augment": augment, "value": value, "epochs_max": epochs_max,
+                "train_options": train_options}
+
+    ablations = tmp_path / "segmentation_ablations.json"
+    for a_row in (row(0.7), row(0.1, epochs_max=2), row(0.8, epochs_max=epochs + 4,
+                                                        schedule="cosine"),
+                  row(0.75, batch_size=card.recipe.batch_size)):  # the recipe's own batch
+        benchmark.record_training_row(a_row, card, "segmentation", "d", ablations_path=ablations,
+                                      ablations_description="a")
+    [card_row] = json.loads((tmp_path / "segmentation.json").read_text())["results"]
+    assert card_row["value"] == 0.75 and "variant" not in card_row
+    variants = {r["variant"]: r["value"] for r in json.loads(ablations.read_text())["results"]}
+    assert variants == {"epochs=2": 0.1, f"epochs={epochs + 4}, schedule=cosine": 0.8}
+
+
 def test_a_benchmark_trains_with_the_recipes_options_on_the_cards_dataset_alone():
     """The recipe recomposes the canvases; the tree crowns are not canvases, so a run on them
     gets no recipe augmentation unless the command names one."""

@@ -188,18 +188,37 @@ def training_dataset_options(card, dataset: str, augment: str | None = None) -> 
     return recipe_dataset_options(card, dataset, overrides)
 
 
+def recipe_departures(row: dict, card) -> str | None:
+    """What a training row's run changed of its card's recipe besides the augmentation: its
+    epochs and the `zoo.train` options it was given that differ from the recipe's own
+    (e.g. "epochs=24, schedule=cosine"), or None for a run by the recipe."""
+    changes = {}
+    if row.get("epochs_max") not in (None, card.recipe.epochs):
+        changes["epochs"] = row["epochs_max"]
+    missing = object()
+    for name, value in (row.get("train_options") or {}).items():
+        if getattr(card.recipe, name, missing) != value:
+            changes[name] = value
+    return ", ".join(f"{name}={value}" for name, value in sorted(changes.items())) or None
+
+
 def record_training_row(row: dict, card, benchmark: str, description: str, *,
                         ablations_path: Path, ablations_description: str) -> Path:
     """Record a row of a benchmark that trains a model by its card's recipe where it belongs:
-    in `zoo/results/<benchmark>.json`, which the cards read, when it ran the recipe's
-    augmentation or trained on another dataset than the card's (the recipe's options apply
-    to the card's dataset only); otherwise, as an ablation of the recipe, in
-    `ablations_path`, one row per model, metric and augmentation."""
-    if row["dataset"] != card.dataset or \
-            row["augment"] == card.recipe.dataset_options.get("augment"):
+    in `zoo/results/<benchmark>.json`, which the cards read, when it ran the recipe (its
+    augmentation, epochs and options) or trained on another dataset than the card's (the
+    recipe is written for the card's dataset); otherwise, as an ablation of the recipe, in
+    `ablations_path`, one row per model, metric, augmentation and `recipe_departures`
+    (the row's "variant"): a two-epoch smoke run never overwrites the figure a card shows."""
+    if row["dataset"] != card.dataset:
         return record([row], benchmark, description)
+    variant = recipe_departures(row, card)
+    if variant is None and row["augment"] == card.recipe.dataset_options.get("augment"):
+        return record([row], benchmark, description)
+    if variant is not None:
+        row = {**row, "variant": variant}
     return record([row], f"{benchmark}_ablations", ablations_description, path=ablations_path,
-                  keys=("model", "metric", "augment"))
+                  keys=("model", "metric", "augment", "variant"))
 
 
 def _test_accuracy(model, dataset="fashion_mnist", **options) -> float:
