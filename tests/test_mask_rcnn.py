@@ -14,10 +14,11 @@ import tensorflow as tf
 
 import zoo
 from tests.helpers import recorded_ablation
+from zoo.benchmark import finished_run
 from zoo.detection.evaluation import coco_map
 from zoo.detection.mask_rcnn import MaskRCNN
 from zoo.detection.masks import paste_masks, region_mask_targets
-from zoo.detection.measure import class_agnostic, class_map_scores, finished_run, instance_class_map
+from zoo.detection.measure import class_agnostic, class_map_scores, instance_class_map
 
 TINY = dict(num_classes=3, width=16, head_width=32, regions_per_image=16, mask_width=16)
 
@@ -207,7 +208,7 @@ def test_a_run_that_did_not_finish_is_not_scored(tmp_path):
     (tmp_path / "history.csv").write_text("epoch,loss,epoch_seconds\n0,1.0,3.5\n")
     with pytest.raises(ValueError, match=r"is not a finished zoo.train run: .*best.keras "
                                          r"missing"):
-        finished_run(tmp_path)
+        finished_run(tmp_path, "mask_rcnn_resnet18")
 
 
 def test_the_recorded_mask_rcnn_segments_most_canvas_objects():

@@ -15,7 +15,8 @@ import tensorflow as tf
 
 import zoo
 from zoo.segmentation.layers import BilinearUpsampling, CropToMatch, bilinear_kernel
-from zoo.segmentation.measure import class_names, split_confusion
+from zoo.segmentation.measure import class_names, measure_segmenter, split_confusion
+from zoo.segmentation.objects import object_accuracy_by_size, object_votes, size_bin_names
 from zoo.segmentation.scores import confusion_matrix, iou_per_class, segmentation_scores
 
 SEGMENTERS = ("fcn8s_resnet18", "unet_resnet18")
@@ -221,6 +222,72 @@ assert not any(m == "zoo" or m.startswith("zoo.") for m in sys.modules), "zoo wa
         np.testing.assert_allclose(served[f"{run}/probabilities"].sum(-1), 1.0, atol=1e-5)
         agree = (served[f"{run}/class_map"] == logits.argmax(-1)).mean()
         assert agree > 0.999, (run, agree)  # ties at float precision may break either way
+
+
+# --- objects named by their pixels' vote -------------------------------------------------
+
+def test_an_object_is_named_by_the_majority_of_its_own_pixels():
+    class_map = np.array([[1, 1, 2, 0],
+                          [1, 3, 2, 2],
+                          [0, 0, 2, 5]])
+    masks = np.zeros((4, 3, 4), bool)
+    masks[0, :2, :2] = True          # three 1s and a 3: named 1
+    masks[1, :, 2] = True            # all 2s
+    masks[1, 1, 3] = True
+    masks[2, 2, :2] = True           # painted background: named 0, the background
+    # masks[3] owns no pixel (occluded away): no vote, -1
+    votes = object_votes(class_map, masks, np.array([0, 1, 4, 7, -1])[:4])
+    np.testing.assert_array_equal(votes, [1, 2, 0, -1])
+    # Padding (class -1) is skipped: one vote per present object.
+    np.testing.assert_array_equal(object_votes(class_map, masks, [0, 1, -1, -1]), [1, 2])
+
+
+def test_size_bins_are_named_by_their_edges():
+    assert size_bin_names() == ["<20", "20-28", "28-40", ">=40"]
+    assert size_bin_names((10,)) == ["<10", ">=10"]
+
+
+def constant_class_map_model(class_id, classes=21):
+    """A segmenter that paints every pixel `class_id`, whatever the image."""
+    logits = keras.layers.Conv2D(classes, 1, kernel_initializer="zeros",
+                                 bias_initializer=keras.initializers.Constant(
+                                     np.eye(classes)[class_id] * 10))
+    return keras.Sequential([keras.Input((None, None, 1)), logits])
+
+
+def test_objects_are_counted_by_class_and_box_size_and_named_right_by_vote():
+    limit, shirt = 40, zoo.data.dataset_info(CANVAS).class_names.index("Shirt")
+    scores = object_accuracy_by_size(constant_class_map_model(shirt + 1), CANVAS, limit=limit,
+                                     batch_size=16)
+    sides, labels = [], []
+    for _, targets in zoo.data.load(CANVAS, "test", batch_size=16, shuffle=False, limit=limit):
+        present = targets["classes"].numpy() >= 0
+        boxes = targets["boxes"].numpy()[present]
+        sides.extend(np.max(boxes[:, 2:] - boxes[:, :2], axis=1))
+        labels.extend(targets["classes"].numpy()[present])
+    sides, labels = np.array(sides), np.array(labels)
+    expected = [(sides < 20).sum(), ((sides >= 20) & (sides < 28)).sum(),
+                ((sides >= 28) & (sides < 40)).sum(), (sides >= 40).sum()]
+    assert scores["objects"]["all"] == expected and sum(expected) == len(labels) > 60
+    # Every shirt is named a shirt, nothing else is.
+    shirts = scores["objects"]["Shirt"]
+    assert sum(shirts) == (labels == shirt).sum() > 0
+    assert scores["accuracy"]["Shirt"] == [1.0 if n else None for n in shirts]
+    assert scores["accuracy"]["Trouser"] == [0.0 if n else None
+                                             for n in scores["objects"]["Trouser"]]
+    assert scores["accuracy"]["all"] == [round(s / n, 4) if n else None
+                                         for s, n in zip(shirts, expected, strict=True)]
+
+
+def test_a_finished_run_is_scored_again_without_training(trained):
+    row = measure_segmenter("fcn8s_resnet18", epochs=2, run_dir=trained.run_dir)
+    assert row["epochs_run"] == 2 and row["value"] == pytest.approx(
+        segmentation_scores(split_confusion(trained.model, CANVAS))["mean_iou"], abs=1e-4)
+    by_size = row["objects_by_size"]
+    assert by_size["bins"] == size_bin_names() and sum(by_size["objects"]["all"]) > 2000
+    assert all(0 <= a <= 1 for a in by_size["accuracy"]["all"])
+    with pytest.raises(ValueError, match=r"trained fcn8s_resnet18, not unet_resnet18"):
+        measure_segmenter("unet_resnet18", run_dir=trained.run_dir)
 
 
 def test_class_names_put_the_background_first():

@@ -9,6 +9,7 @@ wall time.
 
 from __future__ import annotations
 
+import csv
 import datetime
 import json
 import math
@@ -186,6 +187,26 @@ def training_dataset_options(card, dataset: str, augment: str | None = None) -> 
 
     overrides = {} if augment is None else {"augment": None if augment == "none" else augment}
     return recipe_dataset_options(card, dataset, overrides)
+
+
+def finished_run(run_dir, name: str):
+    """`(model, history)` of a run of the model `name` that `zoo.train` has finished in
+    `run_dir`: its kept weights (`checkpoints/best.keras`) and its `history.csv` as
+    {column: [a float per epoch]}, to score a run again without training it again."""
+    import zoo
+
+    run_dir = Path(run_dir)
+    weights, history = run_dir / "checkpoints" / "best.keras", run_dir / "history.csv"
+    missing = [str(path) for path in (weights, history) if not path.is_file()]
+    if missing:
+        raise ValueError(f"run_dir={str(run_dir)!r} is not a finished zoo.train run: "
+                         f"{' and '.join(missing)} missing.")
+    model = zoo.load_model(weights, compile=False)
+    if model.name != name:
+        raise ValueError(f"run_dir={str(run_dir)!r} trained {model.name}, not {name}.")
+    with history.open() as rows:
+        epochs = list(csv.DictReader(rows))
+    return model, {column: [float(epoch[column]) for epoch in epochs] for column in epochs[0]}
 
 
 def recipe_departures(row: dict, card) -> str | None:

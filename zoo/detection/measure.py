@@ -10,14 +10,12 @@ read them."""
 
 from __future__ import annotations
 
-import csv
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
-from zoo.benchmark import provenance, split_size, training_dataset_options
+from zoo.benchmark import finished_run, provenance, split_size, training_dataset_options
 
 INSTANCE_TASK = "instance-segmentation"
 DETECTION_TASKS = ("object-detection", INSTANCE_TASK)
@@ -64,23 +62,6 @@ def class_agnostic(entries):
     object; here the extras are false positives, so this is a lower bound.)"""
     return [{**entry, "classes": np.zeros(len(entry["classes"]), np.int64)}
             for entry in entries]
-
-
-def finished_run(run_dir):
-    """`(model, epochs run, training seconds)` of a run `zoo.train` has written to `run_dir`:
-    its kept weights (`checkpoints/best.keras`) and its `history.csv`."""
-    import zoo
-
-    run_dir = Path(run_dir)
-    weights, history = run_dir / "checkpoints" / "best.keras", run_dir / "history.csv"
-    missing = [str(path) for path in (weights, history) if not path.is_file()]
-    if missing:
-        raise ValueError(f"run_dir={str(run_dir)!r} is not a finished zoo.train run: "
-                         f"{' and '.join(missing)} missing.")
-    with history.open() as rows:
-        epochs = list(csv.DictReader(rows))
-    return (zoo.load_model(weights, compile=False), len(epochs),
-            sum(float(epoch["epoch_seconds"]) for epoch in epochs))
 
 
 def test_detections(model, dataset: str, batch_size: int = 64, masks: bool = False):
@@ -196,9 +177,8 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
     options = training_dataset_options(card, dataset, augment)
     started = time.perf_counter()
     if run_dir is not None:
-        model, epochs_run, trained = finished_run(run_dir)
-        if model.name != name:
-            raise ValueError(f"run_dir={str(run_dir)!r} trained {model.name}, not {name}.")
+        model, history = finished_run(run_dir, name)
+        epochs_run, trained = len(history["loss"]), sum(history["epoch_seconds"])
     else:
         with tempfile.TemporaryDirectory() as scratch:
             result = zoo.train(name, dataset, epochs=epochs, seed=seed,
