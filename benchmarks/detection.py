@@ -12,8 +12,9 @@ all-point mAP@0.5 stand beside it, and the mAP of a baseline that knows only the
 boxes' typical size. `--dataset deepforest_trees` trains on the real aerial tree crowns
 instead (the row's metric: deepforest_trees_coco_map). An instance segmenter's row
 (mask_coco_map) scores its masks, its boxes beside them (box_...), and the class maps its
-masks paint (class_map_...). `--run-dir` scores a finished run instead of training one
-(after a metric is added, say). Rows land in
+masks paint (class_map_...). Every row also says which test objects were found and which
+named right, by size (objects_by_size, zoo.detection.objects). `--run-dir` scores a
+finished run instead of training one (after a metric is added, say). Rows land in
 zoo/results/detection.json, where the cards read them; a run on the card's dataset off
 its recipe, with another augmentation (`--augment none` trains YOLO, Faster R-CNN or Mask
 R-CNN on the stored canvases, `--augment recompose` RetinaNet on new ones), other epochs or

@@ -71,7 +71,7 @@ def main(argv=None) -> int:
         print(f"{name}: mean IoU {row['value']}, objects' mean IoU {row['objects_mean_iou']}, "
               f"pixel accuracy {row['pixel_accuracy']} ({row['epochs_run']} epochs, "
               f"{row['wall_seconds']} s); objects named right by size "
-              f"{dict(zip(by_size['bins'], by_size['accuracy']['all'], strict=True))}",
+              f"{dict(zip(by_size['bins'], by_size['named']['all'], strict=True))}",
               flush=True)
         if args.no_record:
             continue

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from zoo.detection.evaluation import average_precision, coco_map, voc_map
+from zoo.detection.objects import detections_by_size, size_bin_names, size_bins
 
 
 def test_average_precision_on_hand_computed_curves():
@@ -288,3 +289,32 @@ def test_mask_map_refuses_missing_or_misshapen_masks():
         coco_map([{**detection, "masks": np.zeros((1, 60, 59))}], [truth], iou_type="segm")
     with pytest.raises(ValueError, match=r"iou_type='mask' is not allowed"):
         coco_map([detection], [truth], iou_type="mask")
+
+
+# --- found and named, by size (zoo.detection.objects) ---------------------------------------
+
+def test_size_bins_are_named_by_their_edges_and_count_a_boxes_longer_side():
+    assert size_bin_names() == ["<20", "20-28", "28-40", ">=40"]
+    assert size_bin_names((10,)) == ["<10", ">=10"]
+    boxes = [[0, 0, 19, 5], [0, 0, 5, 20], [3, 3, 30, 10], [0, 0, 40, 40]]
+    np.testing.assert_array_equal(size_bins(boxes), [0, 1, 1, 3])
+
+
+def test_an_object_is_found_by_any_class_and_named_by_the_best_scored_box_over_it():
+    names = ["cat", "dog"]
+    truths = [{"boxes": np.array([[0, 0, 10, 10],      # cat, small: named by its 0.9 box
+                                  [50, 50, 80, 80],    # dog, 28-40: found as a cat only
+                                  [0, 50, 45, 95]]),   # dog, >=40: missed (IoU < 0.5)
+               "classes": np.array([0, 1, 1])},
+              {"boxes": np.zeros((0, 4)), "classes": np.zeros(0, np.int64)}]
+    predictions = [{"boxes": np.array([[0, 0, 10, 10], [1, 0, 10, 10], [50, 50, 80, 81],
+                                       [0, 50, 20, 95]]),
+                    "scores": np.array([0.9, 0.5, 0.7, 0.99]),
+                    "classes": np.array([0, 1, 0, 1])},
+                   {"boxes": np.array([[5, 5, 9, 9]]), "scores": np.array([0.3]),
+                    "classes": np.array([0])}]
+    scores = detections_by_size(predictions, truths, names)
+    assert scores["objects"] == {"all": [1, 0, 1, 1], "cat": [1, 0, 0, 0], "dog": [0, 0, 1, 1]}
+    assert scores["found"]["all"] == [1.0, None, 1.0, 0.0]
+    assert scores["named"]["all"] == [1.0, None, 0.0, 0.0]
+    assert scores["named"]["dog"] == [None, None, 0.0, 0.0]

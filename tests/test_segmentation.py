@@ -14,9 +14,10 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from zoo.detection.objects import size_bin_names
 from zoo.segmentation.layers import BilinearUpsampling, CropToMatch, bilinear_kernel
 from zoo.segmentation.measure import class_names, measure_segmenter, split_confusion
-from zoo.segmentation.objects import object_accuracy_by_size, object_votes, size_bin_names
+from zoo.segmentation.objects import object_accuracy_by_size, object_votes
 from zoo.segmentation.scores import confusion_matrix, iou_per_class, segmentation_scores
 
 SEGMENTERS = ("fcn8s_resnet18", "unet_resnet18")
@@ -242,11 +243,6 @@ def test_an_object_is_named_by_the_majority_of_its_own_pixels():
     np.testing.assert_array_equal(object_votes(class_map, masks, [0, 1, -1, -1]), [1, 2])
 
 
-def test_size_bins_are_named_by_their_edges():
-    assert size_bin_names() == ["<20", "20-28", "28-40", ">=40"]
-    assert size_bin_names((10,)) == ["<10", ">=10"]
-
-
 def constant_class_map_model(class_id, classes=21):
     """A segmenter that paints every pixel `class_id`, whatever the image."""
     logits = keras.layers.Conv2D(classes, 1, kernel_initializer="zeros",
@@ -272,11 +268,11 @@ def test_objects_are_counted_by_class_and_box_size_and_named_right_by_vote():
     # Every shirt is named a shirt, nothing else is.
     shirts = scores["objects"]["Shirt"]
     assert sum(shirts) == (labels == shirt).sum() > 0
-    assert scores["accuracy"]["Shirt"] == [1.0 if n else None for n in shirts]
-    assert scores["accuracy"]["Trouser"] == [0.0 if n else None
-                                             for n in scores["objects"]["Trouser"]]
-    assert scores["accuracy"]["all"] == [round(s / n, 4) if n else None
-                                         for s, n in zip(shirts, expected, strict=True)]
+    assert scores["named"]["Shirt"] == [1.0 if n else None for n in shirts]
+    assert scores["named"]["Trouser"] == [0.0 if n else None
+                                          for n in scores["objects"]["Trouser"]]
+    assert scores["named"]["all"] == [round(s / n, 4) if n else None
+                                      for s, n in zip(shirts, expected, strict=True)]
 
 
 def test_a_finished_run_is_scored_again_without_training(trained):
@@ -285,7 +281,7 @@ def test_a_finished_run_is_scored_again_without_training(trained):
         segmentation_scores(split_confusion(trained.model, CANVAS))["mean_iou"], abs=1e-4)
     by_size = row["objects_by_size"]
     assert by_size["bins"] == size_bin_names() and sum(by_size["objects"]["all"]) > 2000
-    assert all(0 <= a <= 1 for a in by_size["accuracy"]["all"])
+    assert all(0 <= a <= 1 for a in by_size["named"]["all"])
     with pytest.raises(ValueError, match=r"trained fcn8s_resnet18, not unet_resnet18"):
         measure_segmenter("unet_resnet18", run_dir=trained.run_dir)
 

@@ -168,6 +168,7 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
     (`class_map_scores`)."""
     import zoo
     from zoo.detection.evaluation import coco_map, voc_map
+    from zoo.detection.objects import detections_by_size
 
     card = zoo.model_card(name)
     if card.task not in DETECTION_TASKS:
@@ -195,11 +196,13 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
     baseline = coco_map(guesses, truths)
     metric = "coco_map" if dataset == card.dataset else f"{dataset}_coco_map"
     anywhere = coco_map(class_agnostic(predictions), class_agnostic(truths))
+    by_size = detections_by_size(predictions, truths, names)
     scores = {"value": round(float(coco["map"]), 4), "map_50": round(float(coco["map_50"]), 4),
               "map_75": round(float(coco["map_75"]), 4),
               "voc_map_50": round(float(voc["map"]), 4), "coco_map_per_class": per_class,
               "class_agnostic_coco_map": round(float(anywhere["map"]), 4),
-              "class_agnostic_map_50": round(float(anywhere["map_50"]), 4)}
+              "class_agnostic_map_50": round(float(anywhere["map_50"]), 4),
+              "objects_by_size": by_size}
     baseline_scores = {"coco_map": round(float(baseline["map"]), 4),
                        "map_50": round(float(baseline["map_50"]), 4)}
     if masks:
@@ -212,7 +215,10 @@ def measure_detector(name: str, *, dataset: str | None = None, epochs: int | Non
                           "all" + (", of masks (IoU of the pixels; masks pasted on the image "
                                    "and binarised at 0.5) and of boxes (box_)" if masks else "")
                           + "; VOC: all-point AP at IoU 0.5 (zoo.detection.evaluation, "
-                          "equal to pycocotools' COCOeval in the tests)",
+                          "equal to pycocotools' COCOeval in the tests); objects_by_size: each "
+                          "test object found (a box of any class at IoU 0.5) and named (the "
+                          "best-scored such box has its class), per class and by its box's "
+                          "longer side (zoo.detection.objects)",
             "seed": seed, "augment": options.get("augment"),
             "train_options": dict(train_options or {}),
             "epochs_run": epochs_run,

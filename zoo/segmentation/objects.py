@@ -7,28 +7,19 @@ canvases the outline is nearly free (an object's pixels are the nonzero ones,
 keeps: a Fashion-MNIST shirt pasted 14 pixels wide has lost most of what tells it from a
 pullover. Here every test object is named by the majority of its pixels' predicted classes
 (its *vote*; a tie goes to the lower class id), and the share of objects named right is
-counted per class and per size bin, the size being the longer side of the object's box. Its
-pixels are its instance mask: those it still owns on the finished canvas.
+counted per class and per size bin, the bins of `zoo.detection.objects` (the longer side of
+the object's box), where the detectors' objects are counted alike. An object's pixels are
+its instance mask: those it still owns on the finished canvas.
 
     scores = object_accuracy_by_size(model, "fashion_digits_canvas")
-    scores["accuracy"]["Shirt"]   # per size bin, e.g. [0.21, 0.35, 0.52, 0.61]
+    scores["named"]["Shirt"]   # per size bin, e.g. [0.21, 0.35, 0.52, 0.61]
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
-# Box sides in pixels splitting the canvases' objects (pasted 14 to 56 pixels wide) into
-# four bins: COCO splits by area at 32^2 and 96^2, too coarse for 128-pixel canvases.
-SIZE_EDGES = (20, 28, 40)
-
-
-def size_bin_names(edges=SIZE_EDGES) -> list[str]:
-    """The bins' names: "<20", "20-28", "28-40", ">=40" for the default edges."""
-    inner = [f"{low}-{high}" for low, high in itertools.pairwise(edges)]
-    return [f"<{edges[0]}", *inner, f">={edges[-1]}"]
+from zoo.detection.objects import SIZE_EDGES, size_bins, tally
 
 
 def object_votes(class_map, masks, classes) -> np.ndarray:
@@ -49,14 +40,13 @@ def object_votes(class_map, masks, classes) -> np.ndarray:
 def object_accuracy_by_size(model, dataset: str, *, split: str = "test", edges=SIZE_EDGES,
                             batch_size: int = 64, limit: int | None = None) -> dict:
     """For every object of `split`, whether `model`'s class map names it right by its
-    pixels' vote (module docstring), counted per size bin: a dict of "bins" (their names),
-    "edges", "objects" and "accuracy", the last two keyed by "all" and each class name,
-    each a list over the bins (accuracy None for an empty bin)."""
+    pixels' vote (module docstring), per class and size bin as `zoo.detection.objects.tally`
+    sums them: the shares under "named"."""
     import zoo
 
     names = zoo.data.dataset_info(dataset).class_names
     counts = np.zeros((len(names), len(edges) + 1), np.int64)
-    right = np.zeros_like(counts)
+    named = np.zeros_like(counts)
     for images, targets in zoo.data.load(dataset, split, batch_size=batch_size, shuffle=False,
                                          targets="masks", limit=limit):
         predicted = np.argmax(model.predict_on_batch(images), axis=-1)
@@ -65,18 +55,7 @@ def object_accuracy_by_size(model, dataset: str, *, split: str = "test", edges=S
         for image in range(len(predicted)):
             present = classes[image] >= 0
             votes = object_votes(predicted[image], masks[image], classes[image])
-            sides = np.max(boxes[image][present, 2:] - boxes[image][present, :2], axis=-1)
-            bins = np.searchsorted(edges, sides, side="right")
-            labels = classes[image][present]
+            labels, bins = classes[image][present], size_bins(boxes[image][present], edges)
             np.add.at(counts, (labels, bins), 1)
-            np.add.at(right, (labels, bins), votes == labels + 1)
-    return {"bins": size_bin_names(edges), "edges": list(edges),
-            "objects": {name: row.tolist() for name, row in
-                        zip(["all", *names], [counts.sum(0), *counts], strict=True)},
-            "accuracy": {name: _shares(hits, total) for name, hits, total in
-                         zip(["all", *names], [right.sum(0), *right], [counts.sum(0), *counts],
-                             strict=True)}}
-
-
-def _shares(hits, totals) -> list:
-    return [round(float(h) / t, 4) if t else None for h, t in zip(hits, totals, strict=True)]
+            np.add.at(named, (labels, bins), votes == labels + 1)
+    return tally({"named": named}, counts, names, edges)
