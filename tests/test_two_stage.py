@@ -132,8 +132,9 @@ def test_the_recorded_faster_rcnn_is_quoted_beside_the_one_stage_detectors():
     assert 0.0 < row["value"] <= row["map_75"] <= row["map_50"] <= 1.0
     assert row["map_50"] > 0.5 and abs(row["voc_map_50"] - row["map_50"]) < 0.02, row
     readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
-    assert (f"Faster R-CNN by the same recipe ({row['wall_seconds'] / 60:.0f} minutes): COCO "
-            f"mAP {row['value']}, mAP@0.5 {row['map_50']}, mAP@0.75 {row['map_75']}") in readme
+    assert f"Faster R-CNN by the same recipe ({row['wall_seconds'] / 60:.0f} minutes" in readme
+    assert (f"COCO mAP {row['value']}, mAP@0.5 {row['map_50']}, mAP@0.75 {row['map_75']}, VOC "
+            f"mAP@0.5 {row['voc_map_50']}, ahead of the one-stage detectors") in readme
 
 
 def test_faster_rcnn_recomposes_because_it_beat_the_stored_canvases_and_readme_says_so():
@@ -143,12 +144,13 @@ def test_faster_rcnn_recomposes_because_it_beat_the_stored_canvases_and_readme_s
     for key in ("value", "map_50", "map_75"):
         assert recomposed[key] > stored[key], key
     before, after = stored["coco_map_per_class"], recomposed["coco_map_per_class"]
-    assert all(after[name] > before[name] for name in after)
+    rising = sum(after[name] > before[name] for name in after)
+    assert rising >= 15, (before, after)
     readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
     for figure in (f"COCO mAP from {stored['value']} to {recomposed['value']}, mAP@0.5 from "
                    f"{stored['map_50']} to {recomposed['map_50']}, mAP@0.75 from "
-                   f"{stored['map_75']} to {recomposed['map_75']}, and the AP of all 20 "
-                   "classes rises",
+                   f"{stored['map_75']} to {recomposed['map_75']}, and the AP of {rising} of "
+                   "the 20 classes rises",
                    f"the shirt's from {before['Shirt']} to {after['Shirt']}",
                    f"its boxes reach mAP@0.5 {recomposed['class_agnostic_map_50']}"):
         assert figure in readme, figure
@@ -167,3 +169,23 @@ def test_the_recorded_tree_crowns_run_beats_the_size_only_baseline():
     assert (f"Faster R-CNN with the same command ({row['wall_seconds'] / 60:.0f} minutes): "
             f"mAP@0.5 {row['map_50']}, COCO mAP {row['value']}, mAP@0.75 {row['map_75']}"
             ) in readme
+
+
+def test_the_recorded_faster_rcnn_finds_nearly_every_object_and_readme_says_which_it_names():
+    """objects_by_size (zoo.detection.objects) of the recipe's run: the boxes are found at
+    every size, and the names are what is lost, the largest objects' most."""
+    row = zoo.model_card("faster_rcnn_resnet18").measured["coco_map"]
+    by_size = row["objects_by_size"]
+    assert sum(by_size["objects"]["all"]) == row["objects"] == 3030
+    assert min(by_size["found"]["all"]) > 0.95
+    assert all(named < found for named, found in zip(by_size["named"]["all"],
+                                                     by_size["found"]["all"], strict=True))
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    found, named = by_size["found"]["all"], by_size["named"]["all"]
+    for figure in (f"finds {found[0]} of the {by_size['objects']['all'][0]:,} objects under "
+                   f"20 pixels, {found[1]} of those of 20 to 28, {found[2]} of 28 to 40 and "
+                   f"{found[3]} of 40 and over, and names {named[0]}, {named[1]}, {named[2]} "
+                   f"and {named[3]} of them",
+                   f"the shirt is named in {by_size['named']['Shirt'][3]} of its "
+                   f"{by_size['objects']['Shirt'][3]} largest"):
+        assert figure in readme, figure

@@ -10,8 +10,9 @@ ratios each, as FPN), the head is 256 wide, and an image gives the head 64 regio
 128 at 25% foreground). The recipe is the one-stage detectors' (Adam at 1e-3, gradients
 clipped at norm 10, 12 epochs) with new training canvases every epoch (`augment="recompose"`,
 `zoo.data.recompose`): on the stored canvases alone it scored COCO mAP 0.6523 on the test
-canvases, recomposed 0.6775, every class higher (benchmarks/results/detection_ablations.json
-holds the run without; benchmarks/detection.py records what the recipe reaches).
+canvases, recomposed 0.6762, 17 of the 20 classes higher
+(benchmarks/results/detection_ablations.json holds the run without; benchmarks/detection.py
+records what the recipe reaches).
 """
 
 from zoo.registry import Recipe, Reference, register, search_space
