@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from zoo.detection.evaluation import average_precision, coco_map, voc_map
-from zoo.detection.objects import detections_by_size, size_bin_names, size_bins
+from zoo.detection.objects import detections_by_size, pooled, size_bin_names, size_bins
 
 
 def test_average_precision_on_hand_computed_curves():
@@ -318,3 +318,5 @@ def test_an_object_is_found_by_any_class_and_named_by_the_best_scored_box_over_i
     assert scores["found"]["all"] == [1.0, None, 1.0, 0.0]
     assert scores["named"]["all"] == [1.0, None, 0.0, 0.0]
     assert scores["named"]["dog"] == [None, None, 0.0, 0.0]
+    assert pooled(scores, "named", ["cat", "dog"]) == scores["named"]["all"]
+    assert pooled(scores, "found", ["dog"]) == [None, None, 1.0, 0.0]

@@ -53,10 +53,23 @@ def tally(hits: dict, counts: np.ndarray, names, edges=SIZE_EDGES) -> dict:
     summary = {"bins": size_bin_names(edges), "edges": list(edges),
                "objects": {key: row.tolist() for key, row in totals.items()}}
     for question, table in hits.items():
-        summary[question] = {key: [round(float(h) / t, 4) if t else None
+        summary[question] = {key: [round(float(h) / float(t), 4) if t else None
                                    for h, t in zip(row, totals[key], strict=True)]
                              for key, row in by_key(table).items()}
     return summary
+
+
+def pooled(summary: dict, question: str, keys) -> list:
+    """The share of the objects of the classes `keys` that `summary` (`tally`'s) counts
+    right for `question` ("found", "named"), per size bin: the bins of "all" mix the classes
+    in other proportions at every size, so a group of classes is pooled by its own counts."""
+    shares = []
+    for index in range(len(summary["bins"])):
+        total = sum(summary["objects"][key][index] for key in keys)
+        hits = sum(summary["objects"][key][index] * (summary[question][key][index] or 0)
+                   for key in keys)
+        shares.append(round(hits / total, 4) if total else None)
+    return shares
 
 
 def detections_by_size(predictions, ground_truths, names, edges=SIZE_EDGES) -> dict:
