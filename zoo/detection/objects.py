@@ -11,7 +11,7 @@ to 14 pixels has lost most of what tells it from a pullover. `zoo.segmentation.o
 counts the same bins for class maps.
 
     scores = detections_by_size(predictions, truths, class_names)
-    scores["named"]["Shirt"]   # per size bin, e.g. [0.31, 0.45, 0.60, 0.70]
+    scores["named"]["Shirt"]   # the share of shirts named right, one per size bin
 """
 
 from __future__ import annotations
