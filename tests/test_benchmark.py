@@ -151,6 +151,28 @@ def test_a_run_off_the_recipes_epochs_or_options_is_an_ablation_beside_the_other
     assert variants == {"epochs=2": 0.1, f"epochs={epochs + 4}, schedule=cosine": 0.8}
 
 
+def test_a_run_that_builds_the_model_otherwise_is_named_by_the_factory_arguments_it_changed():
+    """`--model-option NAME=VALUE` builds the model with another factory argument; an argument
+    given at the factory's own default is no departure."""
+    import argparse
+
+    import zoo
+    from zoo import benchmark
+
+    parser = argparse.ArgumentParser()
+    benchmark.add_train_option_flags(parser)
+    args = parser.parse_args(["--model-option", "canonical_size=32", "--model-option",
+                              "backbone=resnet34", "--model-option", "width=128"])
+    options = benchmark.train_options(args)
+    assert options == {"model_options": {"canonical_size": 32, "backbone": "resnet34",
+                                         "width": 128}}
+    card = zoo.model_card("faster_rcnn_resnet18")
+    row = {"epochs_max": card.recipe.epochs, "train_options": options}
+    assert benchmark.recipe_departures(row, card) == "backbone=resnet34, canonical_size=32"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--model-option", "canonical_size"])
+
+
 def test_a_benchmark_trains_with_the_recipes_options_on_the_cards_dataset_alone():
     """The recipe recomposes the canvases; the tree crowns are not canvases, so a run on them
     gets no recipe augmentation unless the command names one."""

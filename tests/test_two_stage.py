@@ -49,6 +49,19 @@ def test_each_region_is_pooled_from_the_level_of_its_size(tiny):
     np.testing.assert_allclose(pooled[:, 3, 3, 0], [1, 1, 2, 2, 3])
 
 
+def test_a_larger_canonical_size_pools_larger_regions_from_finer_levels(tiny):
+    # canonical_size=32: sides under 64 read stride 8, 64 to 128 stride 16.
+    coarse = FasterRCNN(**TINY, canonical_size=32)
+    levels = [tf.fill((1, 128 // s, 128 // s, 16), float(i + 1))
+              for i, s in enumerate((8, 16, 32))]
+    boxes = tf.constant([[[0, 0, 31, 31], [0, 0, 40, 40], [0, 0, 63, 63], [0, 0, 64, 64],
+                          [0, 0, 128, 128]]], tf.float32)
+    np.testing.assert_allclose(coarse._pool_batch(levels, boxes, 7).numpy()[:, 3, 3, 0],
+                               [1, 1, 1, 2, 3])
+    assert tiny.canonical_size == 16  # the smallest anchor's size by default
+    assert FasterRCNN.from_config(coarse.get_config()).canonical_size == 32
+
+
 @pytest.mark.parametrize("most", [2, 0])  # padded rows only, or no rows at all
 def test_a_batch_without_objects_gives_finite_losses_and_gradients(tiny, most):
     images = np.random.default_rng(0).random((2, 64, 64, 1)).astype(np.float32)
@@ -101,6 +114,7 @@ def test_a_config_round_trip_rebuilds_the_same_detector(tiny):
     ({"positive_fraction": 2}, r"positive_fraction=2"),
     ({"backbone": "vgg16"}, r"backbone='vgg16' is not allowed"),
     ({"score_threshold": "low"}, r"score_threshold='low' must be a number"),
+    ({"canonical_size": 0}, r"canonical_size=0 must be a positive number"),
 ])
 def test_bad_arguments_name_themselves(overrides, message):
     with pytest.raises(ValueError, match=message):

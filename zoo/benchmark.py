@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import inspect
 import json
 import math
 import os
@@ -132,12 +133,32 @@ def measure(name: str, *, epochs: int | None = None, seed: int = 0, runs_root=No
 
 def add_train_option_flags(parser) -> None:
     """The flags that change how a benchmark's `zoo.train` run trains, beside its recipe:
-    --batch-size, --schedule and --no-early-stopping (`train_options` reads them)."""
+    --batch-size, --schedule, --no-early-stopping and --model-option (`train_options` reads
+    them)."""
     parser.add_argument("--batch-size", type=int, help="override the recipes' batch size")
     parser.add_argument("--schedule", help="a learning-rate schedule over the run "
                         "(zoo.train.schedules: cosine, ...) instead of the recipes' plateaus")
     parser.add_argument("--no-early-stopping", action="store_true",
                         help="run every epoch and score the last")
+    parser.add_argument("--model-option", action="append", default=[], type=model_option,
+                        metavar="NAME=VALUE", help="build the model with this factory "
+                        "argument (a Python literal: canonical_size=32, width=256), over the "
+                        "recipe's model_options; repeat for several")
+
+
+def model_option(text: str) -> tuple[str, object]:
+    """`--model-option`'s NAME=VALUE as (name, value), the value a Python literal (a bare
+    word is taken as a string)."""
+    import argparse
+    import ast
+
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip().isidentifier():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE (e.g. canonical_size=32)")
+    try:
+        return name.strip(), ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError):
+        return name.strip(), value.strip()
 
 
 def train_options(args) -> dict:
@@ -147,6 +168,8 @@ def train_options(args) -> dict:
     options = {name: value for name, value in options.items() if value is not None}
     if args.no_early_stopping:
         options["early_stopping"] = False
+    if getattr(args, "model_option", None):
+        options["model_options"] = dict(args.model_option)
     return options
 
 
@@ -211,13 +234,22 @@ def finished_run(run_dir, name: str):
 
 def recipe_departures(row: dict, card) -> str | None:
     """What a training row's run changed of its card's recipe besides the augmentation: its
-    epochs and the `zoo.train` options it was given that differ from the recipe's own
-    (e.g. "epochs=24, schedule=cosine"), or None for a run by the recipe."""
+    epochs, the `zoo.train` options it was given that differ from the recipe's own, and the
+    factory arguments (`model_options`) that differ from the model the recipe builds
+    (e.g. "epochs=24, schedule=cosine", "canonical_size=32"), or None for a run by the
+    recipe."""
     changes = {}
     if row.get("epochs_max") not in (None, card.recipe.epochs):
         changes["epochs"] = row["epochs_max"]
     missing = object()
-    for name, value in (row.get("train_options") or {}).items():
+    options = dict(row.get("train_options") or {})
+    built = {name: parameter.default
+             for name, parameter in inspect.signature(card.factory).parameters.items()}
+    built.update({**card.defaults, **card.recipe.model_options})
+    for name, value in options.pop("model_options", {}).items():
+        if built.get(name, missing) != value:
+            changes[name] = value
+    for name, value in options.items():
         if getattr(card.recipe, name, missing) != value:
             changes[name] = value
     return ", ".join(f"{name}={value}" for name, value in sorted(changes.items())) or None

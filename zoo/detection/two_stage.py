@@ -10,7 +10,8 @@ detection", Section 4) with Mask R-CNN's RoIAlign (He et al. 2017).
   `zoo.detection.proposals.region_proposals` turns its outputs into each image's proposals.
 - **Stage two, the box head.** Each proposal's features are read by RoIAlign
   (`zoo.detection.roi_align`, 7x7) from the pyramid level its size belongs to (FPN's Eq. 1,
-  with the smallest anchor's size as the canonical one), flattened through two
+  with the smallest anchor's size as the canonical one unless `canonical_size` says
+  otherwise), flattened through two
   fully-connected layers, and classified over the classes and a background class by softmax,
   with box deltas for every class (Fast R-CNN, Girshick 2015). In training it learns from
   the regions `zoo.detection.proposals.sample_regions` draws, the objects among them.
@@ -71,6 +72,11 @@ class FasterRCNN(Detector):
             and the most of them that are foreground.
         pool_size: RoIAlign's output (7 in the papers); `head_width` the fully-connected
             layers' (1,024 in FPN).
+        canonical_size: the region size the finest level pools (FPN's Eq. 1, where 224 is
+            read from its k0 = 4): a region of sqrt(area) in [c 2^k, c 2^(k+1)) reads level
+            k, the coarsest beyond it. Default: the smallest anchor's size, so a region the
+            size of a level's anchors (up to twice) reads that level; twice that reads every
+            region up to four times the smallest anchor from the finest level.
         score_threshold, iou_threshold, max_detections: `detect`'s, per class.
     """
 
@@ -81,10 +87,13 @@ class FasterRCNN(Detector):
                  width=128, rpn_positive_iou=0.7, rpn_negative_iou=0.3, pre_nms=1000,
                  proposal_iou=0.7, train_proposals=300, test_proposals=100,
                  regions_per_image=64, positive_fraction=0.25, pool_size=7, head_width=256,
-                 score_threshold=0.05, iou_threshold=0.5, max_detections=100, **kwargs):
+                 score_threshold=0.05, iou_threshold=0.5, max_detections=100,
+                 canonical_size=None, **kwargs):
         super().__init__(**kwargs)
         self._set_backbone(num_classes, backbone, channels, backbone_options)
         self._set_levels(strides, anchor_sizes, top_down=True)
+        self.canonical_size = (self.anchor_sizes[0] if canonical_size is None
+                               else _validate.positive("canonical_size", canonical_size))
         self.aspect_ratios = _validate.positive_numbers("aspect_ratios", aspect_ratios)
         self.width = _validate.positive_int("width", width)
         self.rpn_positive_iou = _validate.fraction("rpn_positive_iou", rpn_positive_iou,
@@ -180,11 +189,10 @@ class FasterRCNN(Detector):
     def _pool(self, levels, boxes, images, size):
         """RoIAlign (`size` x `size`) of `boxes` [N, 4], box n from image `images[n]`, each
         from the level its size belongs to: [N, size, size, width]. FPN's Eq. 1,
-        k = k0 + floor(log2(sqrt(wh) / 224)), with the smallest anchor's size in 224's place:
-        a box the size of a level's anchors (up to twice) reads that level."""
+        k = k0 + floor(log2(sqrt(wh) / 224)), with `canonical_size` in 224's place."""
         side = tf.sqrt(tf.maximum(area(boxes), 1e-6))
         level = tf.clip_by_value(
-            tf.cast(tf.floor(tf.math.log(side / self.anchor_sizes[0]) / math.log(2.0)),
+            tf.cast(tf.floor(tf.math.log(side / self.canonical_size) / math.log(2.0)),
                     tf.int32), 0, len(self.strides) - 1)
         # Each level pools only its own regions; dynamic_stitch puts them back in order.
         positions, pooled = [], []
@@ -316,4 +324,4 @@ class FasterRCNN(Detector):
                 "test_proposals": self.test_proposals,
                 "regions_per_image": self.regions_per_image,
                 "positive_fraction": self.positive_fraction, "pool_size": self.pool_size,
-                "head_width": self.head_width}
+                "head_width": self.head_width, "canonical_size": self.canonical_size}

@@ -46,7 +46,7 @@ def faster_rcnn(num_classes=CANVAS_CLASSES, channels=1, backbone="resnet18",
                 rpn_negative_iou=0.3, pre_nms=1000, proposal_iou=0.7, train_proposals=300,
                 test_proposals=100, regions_per_image=64, positive_fraction=0.25,
                 pool_size=7, head_width=256, score_threshold=0.05, iou_threshold=0.5,
-                max_detections=100, name="faster_rcnn_resnet18"):
+                max_detections=100, canonical_size=None, name="faster_rcnn_resnet18"):
     """Faster R-CNN: a ResNet-18 feature pyramid, a region proposal network, RoIAlign and a
     two-layer box head that classifies each proposal and refines its box; images of any
     size, served after per-class non-maximum suppression.
@@ -64,4 +64,5 @@ def faster_rcnn(num_classes=CANVAS_CLASSES, channels=1, backbone="resnet18",
         train_proposals=train_proposals, test_proposals=test_proposals,
         regions_per_image=regions_per_image, positive_fraction=positive_fraction,
         pool_size=pool_size, head_width=head_width, score_threshold=score_threshold,
-        iou_threshold=iou_threshold, max_detections=max_detections, name=name)
+        iou_threshold=iou_threshold, max_detections=max_detections,
+        canonical_size=canonical_size, name=name)

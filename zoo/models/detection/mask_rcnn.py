@@ -44,7 +44,7 @@ def mask_rcnn(num_classes=CANVAS_CLASSES, channels=1, backbone="resnet18",
               test_proposals=100, regions_per_image=64, positive_fraction=0.25, pool_size=7,
               head_width=256, mask_pool_size=14, mask_convs=2, mask_width=64,
               score_threshold=0.05, iou_threshold=0.5, max_detections=100,
-              name="mask_rcnn_resnet18"):
+              canonical_size=None, name="mask_rcnn_resnet18"):
     """Mask R-CNN: `faster_rcnn_resnet18`'s detector (ResNet-18 feature pyramid, region
     proposals, RoIAlign, box head) and a mask head that gives each detection a 28x28 mask of
     its class; images of any size, served with `detection_masks` beside the boxes.
@@ -63,4 +63,5 @@ def mask_rcnn(num_classes=CANVAS_CLASSES, channels=1, backbone="resnet18",
         regions_per_image=regions_per_image, positive_fraction=positive_fraction,
         pool_size=pool_size, head_width=head_width, mask_pool_size=mask_pool_size,
         mask_convs=mask_convs, mask_width=mask_width, score_threshold=score_threshold,
-        iou_threshold=iou_threshold, max_detections=max_detections, name=name)
+        iou_threshold=iou_threshold, max_detections=max_detections,
+        canonical_size=canonical_size, name=name)
