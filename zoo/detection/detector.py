@@ -73,7 +73,10 @@ class Detector(TrackedModel):
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes,
                 "backbone": self.backbone, "channels": self.channels,
-                "backbone_options": dict(self.backbone_options),
+                # The file a backbone started from (weights=path) is not needed to rebuild
+                # the detector, whose saved weights replace it, and may be gone by then.
+                "backbone_options": {name: value for name, value in
+                                     self.backbone_options.items() if name != "weights"},
                 "score_threshold": self.score_threshold, "iou_threshold": self.iou_threshold,
                 "max_detections": self.max_detections}
 

@@ -1,0 +1,105 @@
+"""The canvases' items one at a time (zoo.detection.item_pretraining): rendered as the canvases
+paste them, split so that no validation or test object is seen, fed anew every epoch; the
+backbone pretrained on them loads into a detector; clear errors."""
+
+import numpy as np
+import pytest
+
+import zoo
+from zoo.data.canvas import FOREGROUND_THRESHOLD, resize
+from zoo.detection import item_pretraining as items
+
+
+@pytest.fixture(scope="module")
+def test_items():
+    return items.source_items("test")
+
+
+def test_items_are_rendered_as_the_canvases_paste_them(test_items):
+    images, _ = test_items
+    rng = np.random.default_rng(0)
+    squares, boxes, kept = items.render_items(images[:300], rng)
+    assert squares.shape == (300, 64, 64, 1) and squares.dtype == np.uint8
+    sides = np.max(boxes[:, 2:] - boxes[:, :2], axis=1)[kept]
+    assert kept.mean() > 0.95 and 10 <= sides.min() and sides.max() <= 56
+    for square, box, image in zip(squares[kept][:50], boxes[kept][:50], images[:300][kept][:50],
+                                  strict=True):
+        x1, y1, x2, y2 = box
+        inside = square[y1:y2, x1:x2, 0]
+        # Only the item's box holds pixels, tight on every edge, none of them faint.
+        assert square.sum() == inside.sum() and inside[0].any() and inside[-1].any()
+        assert inside[:, 0].any() and inside[:, -1].any()
+        assert inside[inside > 0].min() > FOREGROUND_THRESHOLD
+        # Its pixels are the source's resized to some side of the recipe's range.
+        assert any(np.isin(inside[inside > 0], resize(image, size)).all()
+                   for size in range(14, 57))
+    assert not squares[~kept].any()
+
+
+def test_items_larger_than_the_square_are_refused():
+    with pytest.raises(ValueError, match=r"object_sizes=\(14, 80\) do not fit a 64-pixel"):
+        items.render_items(np.zeros((1, 28, 28), np.uint8), np.random.default_rng(0),
+                           object_sizes=(14, 80))
+
+
+def test_the_splits_hold_no_validation_or_test_object_twice(test_items):
+    from zoo.data.recompose import validation_items
+
+    train, validation = items.source_items("train"), items.source_items("validation")
+    held = validation_items(zoo.data.dataset_info(items.DATASET), 0.1, 0)
+    assert len(validation[0]) == sum(len(indices) for indices in held.values()) > 0
+    assert len(train[0]) + len(validation[0]) == 120_000  # both sources' training items
+    assert len(test_items[0]) == 20_000  # both sources' test items: the test canvases'
+    for _, classes in (train, validation, test_items):
+        assert classes.dtype == np.int32 and set(np.unique(classes)) == set(range(20))
+    # The validation items are exactly those the validation canvases hold.
+    fashion = zoo.data.pipeline._read("fashion_mnist")[0][0]
+    np.testing.assert_array_equal(validation[0][:len(held["fashion_mnist"])],
+                                  fashion[held["fashion_mnist"]])
+    with pytest.raises(ValueError, match=r"split='val' is not one of"):
+        items.source_items("val")
+    with pytest.raises(ValueError, match=r"dataset='fashion_mnist' is not composed of items"):
+        items.source_items("test", dataset="fashion_mnist")
+
+
+def test_training_items_are_drawn_anew_every_epoch_and_evaluation_items_are_fixed():
+    import tensorflow as tf
+
+    train = items.item_dataset("train", batch_size=100, items=250, seed=3)
+    assert int(train.cardinality()) == 3
+    first, second = ([batch for batch in train] for _ in range(2))
+    assert [len(labels) for _, labels in first] == [100, 100, 50]
+    assert first[0][0].dtype == tf.uint8 and first[0][1].dtype == tf.int32
+    assert not np.array_equal(first[0][0], second[0][0])  # new items, sizes and places
+    validation = items.item_dataset("validation", batch_size=512)
+    once, again = (np.concatenate([x for x, _ in validation]) for _ in range(2))
+    np.testing.assert_array_equal(once, again)
+    with pytest.raises(ValueError, match=r"items=0 must be a positive integer"):
+        items.item_dataset("train", items=0)
+
+
+@pytest.mark.slow
+def test_a_pretrained_backbone_starts_a_detector_and_its_accuracy_is_measured_by_size(
+        tmp_path):
+    path = tmp_path / "backbone" / "resnet18.weights.h5"
+    row = items.pretrain_backbone(path, epochs=1, items_per_epoch=256, batch_size=64)
+    assert path.is_file() and not list(path.parent.glob(".tmp-*"))
+    assert row["epochs_run"] == 1 and 0 <= row["accuracy"] <= 1
+    summary = row["by_size"]
+    assert summary["bins"] == ["<20", "20-28", "28-40", ">=40"]
+    assert 19_000 < sum(summary["objects"]["all"]) <= 20_000
+    # Every test item is named right or wrong: the overall accuracy is the bins' pooled share.
+    pooled = sum(n * share for n, share in zip(summary["objects"]["all"],
+                                               summary["named"]["all"], strict=True))
+    assert pooled / sum(summary["objects"]["all"]) == pytest.approx(row["accuracy"], abs=1e-3)
+
+    detector = zoo.get_model("faster_rcnn_resnet18", backbone_options={"weights": str(path)})
+    base = zoo.get_model("resnet18", include_top=False, input_shape=(None, None, 1),
+                         weights=str(path))
+    started = {tuple(w.shape): w.numpy() for w in detector.network.weights}
+    first = base.weights[0].numpy()
+    np.testing.assert_array_equal(started[tuple(first.shape)], first)
+    # The file started the detector; the detector's config does not need it to be rebuilt.
+    assert "weights" not in detector.get_config()["backbone_options"]
+    with pytest.raises(ValueError, match=r"must end in '.weights.h5'"):
+        items.pretrain_backbone(tmp_path / "backbone.h5")
