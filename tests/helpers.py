@@ -135,21 +135,24 @@ def prepared_apart(name: str, directory):
         yield zoo.data.prepare(name)
 
 
-def recorded_ablation(name: str, augment: str | None, metric: str = "coco_map"):
+def recorded_ablation(name: str, augment: str | None, metric: str = "coco_map",
+                      variant: str | None = None):
     """`name`'s card row for `metric` (its recipe's run) and the row of
     `benchmarks/detection.py NAME --augment AUGMENT` (None: `--augment none`) in
-    benchmarks/results/detection_ablations.json, after checking that the card's row ran the
-    recipe's augmentation and the ablation another, and that both ran the recipe's 12 epochs
-    and scored the whole test split (1,000 canvases, 3,030 objects)."""
+    benchmarks/results/detection_ablations.json, of `variant` (what else it changed of the
+    recipe, `zoo.benchmark.recipe_departures`; None: nothing), after checking that the card's
+    row ran the recipe's augmentation and an ablation without a variant another, and that
+    both ran the recipe's 12 epochs and scored the whole test split (1,000 canvases, 3,030
+    objects)."""
     card = zoo.model_card(name)
     recipe_augment = card.recipe.dataset_options.get("augment")
-    assert augment != recipe_augment
+    assert variant is not None or augment != recipe_augment
     recorded = card.measured[metric]
     assert recorded.get("augment") == recipe_augment
     path = Path(__file__).parents[1] / "benchmarks" / "results" / "detection_ablations.json"
-    rows = {(r["model"], r["metric"], r["augment"]): r
+    rows = {(r["model"], r["metric"], r["augment"], r.get("variant")): r
             for r in json.loads(path.read_text())["results"]}
-    row = rows[name, metric, augment]
+    row = rows[name, metric, augment, variant]
     for measured in (recorded, row):
         assert (measured["test_examples"], measured["objects"], measured["epochs_run"]) == \
             (1000, 3030, 12)

@@ -85,8 +85,7 @@ def source_items(split: str, *, dataset: str = DATASET, validation_fraction: flo
     info = zoo.data.dataset_info(dataset)
     if not isinstance(info.corpus, CanvasRecipe):
         raise ValueError(f"dataset={dataset!r} is not composed of items (its images are not "
-                         "canvases); choose a canvas dataset such as "
-                         f"{DATASET!r}.")
+                         f"canvases); choose a canvas dataset such as {DATASET!r}.")
     held = validation_items(info, validation_fraction, seed) if split != "test" else None
     images, classes = [], []
     for name, first_label in SOURCES:
@@ -94,10 +93,10 @@ def source_items(split: str, *, dataset: str = DATASET, validation_fraction: flo
         if split == "test":
             x, y = x_test, y_test
         else:
-            chosen = np.zeros(len(x_train), bool)
-            chosen[held[name]] = True
-            x, y = x_train[chosen == (split == "validation")], y_train[
-                chosen == (split == "validation")]
+            in_validation = np.zeros(len(x_train), bool)
+            in_validation[held[name]] = True
+            keep = in_validation if split == "validation" else ~in_validation
+            x, y = x_train[keep], y_train[keep]
         images.append(x)
         classes.append(y.astype(np.int32) + first_label)
     return np.concatenate(images), np.concatenate(classes)
