@@ -103,3 +103,33 @@ def test_a_pretrained_backbone_starts_a_detector_and_its_accuracy_is_measured_by
     assert "weights" not in detector.get_config()["backbone_options"]
     with pytest.raises(ValueError, match=r"must end in '.weights.h5'"):
         items.pretrain_backbone(tmp_path / "backbone.h5")
+
+
+def test_the_recorded_pretraining_is_quoted_by_size():
+    """benchmarks/item_pretraining.py: the test items (both sources' test splits) named by the
+    pretrained classifier, overall and by size, as README quotes them."""
+    import json
+    from pathlib import Path
+
+    from zoo.detection.objects import pooled
+
+    root = Path(__file__).parents[1]
+    [row] = json.loads((root / "benchmarks" / "results" / "item_pretraining.json")
+                       .read_text())["results"]
+    summary = row["by_size"]
+    assert (row["backbone"], row["dataset"]) == ("resnet18", items.DATASET)
+    assert 19_000 < sum(summary["objects"]["all"]) <= 20_000
+    assert 0.5 < row["accuracy"] <= 1 and row["best_val_accuracy"] > 0.5
+    names = list(summary["objects"])[1:]
+    clothes = pooled(summary, "named", names[:10])
+    digits = pooled(summary, "named", names[10:])
+    readme = " ".join((root / "README.md").read_text().split())
+    for figure in (f"Four epochs of {row['items_per_epoch']:,} items "
+                   f"({row['wall_seconds'] / 60:.0f} minutes",
+                   f"name {row['accuracy']} of the {sum(summary['objects']['all']):,} test "
+                   f"items (best validation "
+                   f"{row['best_val_accuracy']}); by size the clothes {clothes[0]}, "
+                   f"{clothes[1]}, {clothes[2]} and {clothes[3]}, the digits {digits[0]}, "
+                   f"{digits[1]}, {digits[2]} and {digits[3]}"):
+        assert figure in readme, figure
+    assert row["epochs_run"] == 4

@@ -237,6 +237,7 @@ def pretrain_backbone(weights_path, *, backbone: str = "resnet18", epochs: int =
     return {"backbone": backbone, "dataset": dataset, "weights": str(weights_path),
             "epochs_run": len(result.history["loss"]), "items_per_epoch": items_per_epoch,
             "best_val_accuracy": round(max(result.history["val_accuracy"]), 4),
+            "val_accuracy": [round(a, 4) for a in result.history["val_accuracy"]],
             "epoch_seconds": [round(s, 1) for s in result.history["epoch_seconds"]],
             **accuracy_by_size(result.model, dataset=dataset, seed=seed)}
 
