@@ -4,6 +4,7 @@
     python benchmarks/detection.py mask_rcnn_resnet18      # masks and boxes
     python benchmarks/detection.py mask_rcnn_resnet18 --run-dir runs/mask_rcnn_resnet18-...
     python benchmarks/detection.py retinanet_resnet18 --epochs 2 --no-record
+    python benchmarks/detection.py faster_rcnn_resnet18 --model-option canonical_size=16
     python benchmarks/detection.py retinanet_resnet18 --dataset deepforest_trees --epochs 120 \
         --batch-size 8 --augment crop_flip --schedule cosine --no-early-stopping
 
@@ -17,9 +18,10 @@ named right, by size (objects_by_size, zoo.detection.objects). `--run-dir` score
 finished run instead of training one (after a metric is added, say). Rows land in
 zoo/results/detection.json, where the cards read them; a run on the card's dataset off
 its recipe, with another augmentation (`--augment none` trains YOLO, Faster R-CNN or Mask
-R-CNN on the stored canvases, `--augment recompose` RetinaNet on new ones), other epochs or
-another schedule, lands in benchmarks/results/detection_ablations.json instead (the row's
-'variant' names what it changed besides the augmentation). See zoo.detection.measure for how each
+R-CNN on the stored canvases, `--augment recompose` RetinaNet on new ones), other epochs,
+another schedule or another build of the model (`--model-option NAME=VALUE`, a factory
+argument), lands in benchmarks/results/detection_ablations.json instead (the row's 'variant'
+names what it changed besides the augmentation). See zoo.detection.measure for how each
 figure is computed.
 """
 

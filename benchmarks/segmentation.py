@@ -15,7 +15,9 @@ each class' share of test objects named right by their pixels' vote, by size
 `--dataset stardist_nuclei` a segmenter trains on the real nuclei tiles instead (two classes,
 background and nucleus; the row's metric is stardist_nuclei_mean_iou).
 Rows land in zoo/results/segmentation.json, where the cards read them; a run on the card's
-dataset off its recipe (another `--augment`, `--epochs` or `--schedule`) lands in
+dataset off its recipe (another `--augment`, `--epochs`, `--schedule` or `--model-option
+NAME=VALUE`, e.g. `"backbone_options={'weights': PATH}"` from benchmarks/item_pretraining.py)
+lands in
 benchmarks/results/segmentation_ablations.json instead (the row's 'variant' names what it
 changed besides the augmentation). See zoo.segmentation.measure.
 """

@@ -1,5 +1,5 @@
-"""A backbone pretrained to name the canvases' items one at a time, and the naming ceiling it
-measures.
+"""A backbone pretrained to name the canvases' items one at a time, and how well it names them
+at each size.
 
 The detectors on `fashion_digits_canvas` find almost every object and lose their mAP on its
 names (`zoo.detection.objects`: Faster R-CNN finds 0.98-1.0 of the test objects at every
@@ -19,8 +19,10 @@ trained on whole images, then fine-tuned to detect) on the canvases' own objects
   those; the test items are the sources' test splits, the test canvases' sources. So a
   detector that starts from these weights has seen no validation or test object.
 - **What it measures.** Test accuracy per class and by size bin (the longer side of the
-  item's box, `zoo.detection.objects.SIZE_EDGES`): how well a classifier that sees one whole
-  item names it at each size, the ceiling a detector's naming approaches.
+  item's box, `zoo.detection.objects.SIZE_EDGES`, the detection rows' bins): how well a
+  classifier that sees one whole item alone names it at each size, beside how well a
+  detector names it among others (a well-trained one bounds what a detector with this
+  backbone can hope for at that size; a short run bounds nothing).
 - **What it gives.** The headless backbone's weights, saved where the registered factory
   loads them: `backbone_options={"weights": path}` starts a detector or segmenter from them.
 """
