@@ -161,14 +161,14 @@ def test_a_run_that_builds_the_model_otherwise_is_named_by_the_factory_arguments
 
     parser = argparse.ArgumentParser()
     benchmark.add_train_option_flags(parser)
-    args = parser.parse_args(["--model-option", "canonical_size=32", "--model-option",
+    args = parser.parse_args(["--model-option", "canonical_size=16", "--model-option",
                               "backbone=resnet34", "--model-option", "width=128"])
     options = benchmark.train_options(args)
-    assert options == {"model_options": {"canonical_size": 32, "backbone": "resnet34",
+    assert options == {"model_options": {"canonical_size": 16, "backbone": "resnet34",
                                          "width": 128}}
     card = zoo.model_card("faster_rcnn_resnet18")
     row = {"epochs_max": card.recipe.epochs, "train_options": options}
-    assert benchmark.recipe_departures(row, card) == "backbone=resnet34, canonical_size=32"
+    assert benchmark.recipe_departures(row, card) == "backbone=resnet34, canonical_size=16"
     with pytest.raises(SystemExit):
         parser.parse_args(["--model-option", "canonical_size"])
 
