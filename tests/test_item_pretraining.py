@@ -133,3 +133,27 @@ def test_the_recorded_pretraining_is_quoted_by_size():
                    f"{digits[1]}, {digits[2]} and {digits[3]}"):
         assert figure in readme, figure
     assert row["epochs_run"] == 4
+
+
+def test_faster_rcnn_started_from_the_pretrained_backbone_is_recorded_and_quoted():
+    """benchmarks/detection.py faster_rcnn_resnet18 --model-option "backbone_options=
+    {'weights': ...}": the recipe from the pretrained backbone, an ablation row beside the
+    recipe's from scratch, as README quotes it."""
+    from pathlib import Path
+
+    from tests.helpers import recorded_ablation
+    from zoo.detection.objects import pooled
+
+    variant = "backbone_options={'weights': 'runs/item_backbone/resnet18.weights.h5'}"
+    scratch, started = recorded_ablation("faster_rcnn_resnet18", "recompose", variant=variant)
+    names = zoo.data.dataset_info(items.DATASET).class_names
+    clothes = pooled(started["objects_by_size"], "named", list(names[:10]))
+    assert all(started[key] < scratch[key] for key in ("value", "map_50", "map_75"))
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    for figure in (f"{started['wall_seconds'] / 60:.0f} minutes; an ablation row) scored COCO "
+                   f"mAP {started['value']}, mAP@0.5 {started['map_50']} and mAP@0.75 "
+                   f"{started['map_75']}, below the recipe from scratch at every "
+                   f"threshold ({scratch['value']}, "
+                   f"{scratch['map_50']}, {scratch['map_75']})",
+                   f"({clothes[0]}, {clothes[1]}, {clothes[2]} and {clothes[3]} by size)"):
+        assert figure in readme, figure
