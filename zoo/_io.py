@@ -19,15 +19,25 @@ def write_json(path, payload) -> Path:
 
 def write_text(path, text: str) -> Path:
     """Write `text` to `path` via a temporary file beside it and `os.replace`."""
+    with replaced(path) as temporary:
+        temporary.write_text(text)
+    return Path(path)
+
+
+@contextlib.contextmanager
+def replaced(path):
+    """Yield a temporary path beside `path` for the caller to write, then move it onto `path`
+    (`os.replace`); on an error nothing is moved and the temporary file is removed. The
+    temporary name ends with `path`'s name, so writers that check a suffix (Keras'
+    ".weights.h5") accept it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".tmp-{path.name}-{uuid.uuid4().hex[:8]}")
+    temporary = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
     try:
-        temporary.write_text(text)
+        yield temporary
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
-    return path
 
 
 @contextlib.contextmanager

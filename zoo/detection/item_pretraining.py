@@ -203,14 +203,13 @@ def pretrain_backbone(weights_path, *, backbone: str = "resnet18", epochs: int =
     `weights_path` (a ".weights.h5" file, written whole or not at all) and return what it
     measured: the test accuracy overall and by size (`accuracy_by_size`), the history and
     the file."""
-    import os
     import tempfile
-    import uuid
 
     import keras
 
     import zoo
     from zoo import _validate
+    from zoo._io import replaced
 
     weights_path = Path(weights_path)
     if not weights_path.name.endswith(".weights.h5"):
@@ -228,14 +227,8 @@ def pretrain_backbone(weights_path, *, backbone: str = "resnet18", epochs: int =
                            loss="sparse_categorical_crossentropy", metrics=["accuracy"],
                            seed=seed, runs_root=runs_root or scratch, tensorboard=False,
                            verbose=verbose)
-    # Written beside the file and moved into place: an interrupted save leaves no half file.
-    weights_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = weights_path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{weights_path.name}")
-    try:
+    with replaced(weights_path) as partial:  # an interrupted save leaves no half file
         base.save_weights(partial)
-        os.replace(partial, weights_path)
-    finally:
-        partial.unlink(missing_ok=True)
     return {"backbone": backbone, "dataset": dataset, "weights": str(weights_path),
             "epochs_run": len(result.history["loss"]), "items_per_epoch": items_per_epoch,
             "best_val_accuracy": round(max(result.history["val_accuracy"]), 4),
