@@ -18,6 +18,11 @@ SPLIT_BY_PARAMETER = {
 }
 
 
+# tryfirst: pytest-xdist's worker turns the marker into the "@group" suffix of each test's id in
+# its own collection hook, and a hook registered after it (this conftest) would otherwise run
+# after it: the markers came too late, every test was its own group, and a module's fixtures
+# were built again on each worker that got one of its tests (tests/test_conftest.py).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
