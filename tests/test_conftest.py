@@ -6,7 +6,7 @@ import os
 
 
 def test_a_test_is_grouped_with_its_module_and_the_scheduler_sees_the_group(request):
-    [marker] = [m for m in request.node.iter_markers("xdist_group")]
+    [marker] = request.node.iter_markers("xdist_group")
     assert marker.args == ("test_conftest",)
     if "PYTEST_XDIST_WORKER" in os.environ and request.config.getvalue("loadgroup"):
         # Set by xdist's collection hook from the marker: missing if the marker came late.
