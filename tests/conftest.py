@@ -5,6 +5,17 @@ import pytest
 # Before any test module imports TensorFlow: keep its C++ start-up logging out of test output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# Each pytest-xdist worker gets its share of the cores for TensorFlow's operations: by default
+# every worker (and every notebook kernel or subprocess it starts, which inherit this) sizes
+# its op thread pool to all the cores, and two workers on two cores then spend time trading
+# them (measured on two workers, test_single_shot, test_segmentation, test_seq2seq and
+# test_textbook_claims: 481 s as TensorFlow sizes the pools, 449 s with one intra-op thread a
+# worker). Only the intra-op pool: the inter-op pool runs independent ops side by side, which
+# ops that wait on each other (MirroredStrategy's replicas on one CPU) rely on.
+if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
+    _workers = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, (os.cpu_count() or 1) // _workers)))
+
 # The suite runs on two pytest-xdist workers (pyproject's addopts: `-n 2 --dist loadgroup`):
 # much of it is single-threaded Python (tracing, saving, building graphs), so a second process
 # uses the second core. Tests are handed out by group, and a group stays on one worker, so a
