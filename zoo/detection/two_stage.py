@@ -27,6 +27,9 @@ Calling the model gives stage one's raw outputs, [batch, anchors, 4 + 1] (box de
 objectness, in `anchors.anchor_boxes`' order); `detect` runs both stages and serves the
 Object Detection API's names, as the one-stage detectors do (`serving_outputs`).
 `zoo.detection.mask_rcnn` adds a third branch, a mask for each detection.
+`region_classifier` adds R-CNN's second look (`zoo.detection.second_look`): a classifier of
+each region's own pixels names the objects the box head finds, trained beside the detector
+on the ground-truth objects' crops (`name_loss`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import tensorflow as tf
 
 from zoo import _validate
 from zoo.detection import anchors as anchor_ops
+from zoo.detection import second_look
 from zoo.detection.backbones import backbone_features
 from zoo.detection.boxes import area, clip
 from zoo.detection.detector import BOX_DELTAS, Detector
@@ -78,9 +82,14 @@ class FasterRCNN(Detector):
             size of a level's anchors (up to twice) reads that level; twice that reads every
             region up to four times the smallest anchor from the finest level.
         score_threshold, iou_threshold, max_detections: `detect`'s, per class.
+        region_classifier: None, or a registered image classifier (e.g. "resnet20") that
+            names each region from its pixels (`zoo.detection.second_look`): crops of
+            `crop_size` pixels a side with `crop_context` of the box's side around it,
+            learned from the ground-truth boxes moved by `crop_jitter` of their size.
     """
 
     LOSSES = ("loss", "rpn_object_loss", "rpn_box_loss", "class_loss", "box_loss")
+    SECOND_LOOK_LOSS = "name_loss"
 
     def __init__(self, num_classes=20, backbone="resnet18", channels=1, backbone_options=None,
                  strides=(8, 16, 32), anchor_sizes=(16, 32, 64), aspect_ratios=(0.5, 1.0, 2.0),
@@ -88,7 +97,8 @@ class FasterRCNN(Detector):
                  proposal_iou=0.7, train_proposals=300, test_proposals=100,
                  regions_per_image=64, positive_fraction=0.25, pool_size=7, head_width=256,
                  score_threshold=0.05, iou_threshold=0.5, max_detections=100,
-                 canonical_size=None, **kwargs):
+                 canonical_size=None, region_classifier=None, crop_size=32, crop_context=0.1,
+                 crop_jitter=0.05, **kwargs):
         super().__init__(**kwargs)
         self._set_backbone(num_classes, backbone, channels, backbone_options)
         self._set_levels(strides, anchor_sizes, top_down=True)
@@ -111,9 +121,17 @@ class FasterRCNN(Detector):
         self.pool_size = _validate.positive_int("pool_size", pool_size)
         self.head_width = _validate.positive_int("head_width", head_width)
         self._set_serving(score_threshold, iou_threshold, max_detections)
+        self.crop_size, self.crop_context, self.crop_jitter = second_look.checked_options(
+            crop_size, crop_context, crop_jitter)
         self.network = self._network()
         self.box_head = self._box_head()
-        self.trackers = mean_trackers(*self.LOSSES)
+        self.region_classifier_name = region_classifier
+        if region_classifier is not None:
+            self.region_classifier = second_look.region_classifier(
+                region_classifier, self.crop_size, self.channels, self.num_classes)
+            self.crop_seeds = keras.random.SeedGenerator(0)
+        self.trackers = mean_trackers(*self.LOSSES, *(
+            [self.SECOND_LOOK_LOSS] if region_classifier is not None else []))
         self.built = True  # both parts are Functional, built when made
 
     @property
@@ -223,30 +241,39 @@ class FasterRCNN(Detector):
 
     def detect(self, images, score_threshold=None, iou_threshold=None, max_detections=None):
         """Both stages, then per-class non-maximum suppression: `detection_boxes` [batch,
-        max_detections, 4] ("xyxy" pixels, clipped), `detection_scores` (softmax
-        probabilities), `detection_classes` (int32, 0-based) and `num_detections` [batch]."""
+        max_detections, 4] ("xyxy" pixels, clipped), `detection_scores` (the box head's
+        softmax probabilities; with a second look, its object probability times the region
+        classifier's), `detection_classes` (int32, 0-based) and `num_detections` [batch]."""
         return self._detections(images, score_threshold, iou_threshold, max_detections)[0]
 
     def _detections(self, images, score_threshold=None, iou_threshold=None,
                     max_detections=None):
         """(`detect`'s dict, stage one's raw outputs, the pyramid's maps)."""
         image_size = tf.shape(images)[1:3]
-        rpn, *levels = self.network(self._pixels(images), training=False)
+        pixels = self._pixels(images)
+        rpn, *levels = self.network(pixels, training=False)
         proposals = self._proposals(rpn, image_size, self.test_proposals)
         logits, deltas = self._head(levels, proposals.boxes, training=False)
-        probabilities = tf.nn.softmax(tf.cast(logits, tf.float32))[..., 1:]
         valid = tf.sequence_mask(proposals.count, tf.shape(proposals.boxes)[1])
-        probabilities *= tf.cast(valid, tf.float32)[..., None]
+        probabilities = tf.nn.softmax(tf.cast(logits, tf.float32)) * tf.cast(
+            valid, tf.float32)[..., None]
         boxes = clip(anchor_ops.decode(tf.cast(deltas, tf.float32),
                                        proposals.boxes[:, :, None, :], weights=HEAD_WEIGHTS),
                      image_size)
+        score_threshold = self.score_threshold if score_threshold is None else score_threshold
+        if self.region_classifier_name is None:
+            scores = probabilities[..., 1:]
+        else:
+            # Each region is cut out at the box of the class the head rates most likely.
+            best = tf.gather(boxes, tf.argmax(probabilities[..., 1:], -1, output_type=tf.int32),
+                             axis=2, batch_dims=2)
+            scores = second_look.second_look_scores(
+                self.region_classifier, pixels, best, probabilities, side=self.crop_size,
+                context=self.crop_context, score_threshold=score_threshold)
         most = self.max_detections if max_detections is None else max_detections
         found = batched_nms(
-            boxes, probabilities,
-            self.iou_threshold if iou_threshold is None else iou_threshold,
-            max_output_per_class=most, max_output=most,
-            score_threshold=self.score_threshold if score_threshold is None
-            else score_threshold)
+            boxes, scores, self.iou_threshold if iou_threshold is None else iou_threshold,
+            max_output_per_class=most, max_output=most, score_threshold=score_threshold)
         return found, rpn, levels
 
     def serving_outputs(self, images) -> dict:
@@ -266,7 +293,8 @@ class FasterRCNN(Detector):
         """(`detection_losses`' dict, the pyramid's maps, the sampled regions)."""
         gt_boxes, gt_classes = padded_ground_truth(targets, self.num_classes)
         image_size = tf.shape(images)[1:3]
-        rpn, *levels = self.network(self._pixels(images), training=training)
+        pixels = self._pixels(images)
+        rpn, *levels = self.network(pixels, training=training)
         rpn = tf.cast(rpn, tf.float32)
         anchors = self.anchors_for(image_size)
         matched = assign(anchors, gt_boxes, gt_classes, positive=self.rpn_positive_iou,
@@ -303,9 +331,17 @@ class FasterRCNN(Detector):
                                    safe, weights=HEAD_WEIGHTS)
         box_loss = tf.reduce_sum(tf.reduce_sum(smooth_l1(
             wanted, own, beta=SMOOTH_L1_BETA, reduction="none"), -1) * foreground) / count
-        return ({"loss": rpn_object_loss + rpn_box_loss + class_loss + box_loss,
-                 "rpn_object_loss": rpn_object_loss, "rpn_box_loss": rpn_box_loss,
-                 "class_loss": class_loss, "box_loss": box_loss}, levels, regions)
+        losses = {"loss": rpn_object_loss + rpn_box_loss + class_loss + box_loss,
+                  "rpn_object_loss": rpn_object_loss, "rpn_box_loss": rpn_box_loss,
+                  "class_loss": class_loss, "box_loss": box_loss}
+        if self.region_classifier_name is not None:
+            name_loss = second_look.naming_loss(
+                self.region_classifier, pixels, gt_boxes, gt_classes, side=self.crop_size,
+                context=self.crop_context, jitter=self.crop_jitter, seed=self.crop_seeds,
+                training=training)
+            losses = {**losses, "loss": losses["loss"] + name_loss,
+                      self.SECOND_LOOK_LOSS: name_loss}
+        return losses, levels, regions
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Both stages' loss for images `x` and targets `y` (the second stage needs the
@@ -324,4 +360,7 @@ class FasterRCNN(Detector):
                 "test_proposals": self.test_proposals,
                 "regions_per_image": self.regions_per_image,
                 "positive_fraction": self.positive_fraction, "pool_size": self.pool_size,
-                "head_width": self.head_width, "canonical_size": self.canonical_size}
+                "head_width": self.head_width, "canonical_size": self.canonical_size,
+                "region_classifier": self.region_classifier_name,
+                "crop_size": self.crop_size, "crop_context": self.crop_context,
+                "crop_jitter": self.crop_jitter}

@@ -21,6 +21,9 @@ recipe reaches).
 
 from zoo.registry import Recipe, Reference, register, search_space
 
+GIRSHICK_2014 = Reference("Rich feature hierarchies for accurate object detection and semantic "
+                          "segmentation", "Girshick, R., Donahue, J., Darrell, T. and Malik, J.",
+                          2014, "https://arxiv.org/abs/1311.2524")
 REN_2015 = Reference("Faster R-CNN: towards real-time object detection with region proposal "
                      "networks", "Ren, S., He, K., Girshick, R. and Sun, J.", 2015,
                      "https://arxiv.org/abs/1506.01497")
@@ -40,20 +43,29 @@ def faster_rcnn_space(hp) -> dict:
             "regions_per_image": hp.Choice("regions_per_image", [32, 64, 128], default=64)}
 
 
+CARD = dict(family="faster_rcnn", task="object-detection", api="subclass",
+            input_shape=(None, None, 1), input_name="image", dataset=CANVAS_DATASET,
+            num_classes=CANVAS_CLASSES, recipe=RECIPE)
+
+
 @search_space(faster_rcnn_space)
-@register("faster_rcnn_resnet18", family="faster_rcnn", task="object-detection", api="subclass",
-          input_shape=(None, None, 1), input_name="image", dataset=CANVAS_DATASET,
-          num_classes=CANVAS_CLASSES, recipe=RECIPE, reference=REN_2015)
+@register("faster_rcnn_resnet18", reference=REN_2015, **CARD)
+@register("faster_rcnn_second_look_resnet18", reference=GIRSHICK_2014,
+          defaults={"region_classifier": "resnet20",
+                    "name": "faster_rcnn_second_look_resnet18"}, **CARD)
 def faster_rcnn(num_classes=CANVAS_CLASSES, channels=1, backbone="resnet18",
                 backbone_options=None, strides=(8, 16, 32), anchor_sizes=(16, 32, 64),
                 aspect_ratios=(0.5, 1.0, 2.0), width=128, rpn_positive_iou=0.7,
                 rpn_negative_iou=0.3, pre_nms=1000, proposal_iou=0.7, train_proposals=300,
                 test_proposals=100, regions_per_image=64, positive_fraction=0.25,
                 pool_size=7, head_width=256, score_threshold=0.05, iou_threshold=0.5,
-                max_detections=100, canonical_size=32, name="faster_rcnn_resnet18"):
+                max_detections=100, canonical_size=32, region_classifier=None, crop_size=32,
+                crop_context=0.1, crop_jitter=0.05, name="faster_rcnn_resnet18"):
     """Faster R-CNN: a ResNet-18 feature pyramid, a region proposal network, RoIAlign and a
     two-layer box head that classifies each proposal and refines its box; images of any
-    size, served after per-class non-maximum suppression.
+    size, served after per-class non-maximum suppression. With a `region_classifier`
+    (`faster_rcnn_second_look_resnet18`: ResNet-20), R-CNN's second look names each
+    detected object from its own pixels, a 32x32 crop (Girshick et al. 2014).
 
     `backbone` is any of `zoo.detection.backbones.BACKBONES`; the other arguments are
     `zoo.detection.two_stage.FasterRCNN`'s.
@@ -69,4 +81,5 @@ def faster_rcnn(num_classes=CANVAS_CLASSES, channels=1, backbone="resnet18",
         regions_per_image=regions_per_image, positive_fraction=positive_fraction,
         pool_size=pool_size, head_width=head_width, score_threshold=score_threshold,
         iou_threshold=iou_threshold, max_detections=max_detections,
-        canonical_size=canonical_size, name=name)
+        canonical_size=canonical_size, region_classifier=region_classifier,
+        crop_size=crop_size, crop_context=crop_context, crop_jitter=crop_jitter, name=name)
