@@ -126,6 +126,7 @@ class FasterRCNN(Detector):
         self.network = self._network()
         self.box_head = self._box_head()
         self.region_classifier_name = region_classifier
+        self.region_classifier = None  # the second look's classifier, when one is named
         if region_classifier is not None:
             self.region_classifier = second_look.region_classifier(
                 region_classifier, self.crop_size, self.channels, self.num_classes)
@@ -261,7 +262,7 @@ class FasterRCNN(Detector):
                                        proposals.boxes[:, :, None, :], weights=HEAD_WEIGHTS),
                      image_size)
         score_threshold = self.score_threshold if score_threshold is None else score_threshold
-        if self.region_classifier_name is None:
+        if self.region_classifier is None:
             scores = probabilities[..., 1:]
         else:
             # Each region is cut out at the box of the class the head rates most likely.
@@ -334,7 +335,7 @@ class FasterRCNN(Detector):
         losses = {"loss": rpn_object_loss + rpn_box_loss + class_loss + box_loss,
                   "rpn_object_loss": rpn_object_loss, "rpn_box_loss": rpn_box_loss,
                   "class_loss": class_loss, "box_loss": box_loss}
-        if self.region_classifier_name is not None:
+        if self.region_classifier is not None:
             name_loss = second_look.naming_loss(
                 self.region_classifier, pixels, gt_boxes, gt_classes, side=self.crop_size,
                 context=self.crop_context, jitter=self.crop_jitter, seed=self.crop_seeds,
