@@ -68,8 +68,8 @@ def region_pixels(pixels, boxes, image_indices, side: int, context: float) -> tf
 
 def jittered(boxes, jitter: float, image_size, seed) -> tf.Tensor:
     """`boxes` [N, 4] ("xyxy") with each edge moved by a normal draw of `jitter` times the
-    box's width (x edges) or height (y edges), kept inside the image and at least a pixel
-    wide."""
+    box's width (x edges) or height (y edges), clipped to the image, then made at least a
+    pixel wide and high (so a box squeezed against the far edge may end a pixel past it)."""
     boxes = tf.cast(boxes, tf.float32)
     sizes = tf.tile(tf.stack([boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]], -1),
                     [1, 2])
@@ -106,6 +106,8 @@ def naming_loss(classifier, pixels, gt_boxes, gt_classes, *, side: int, context:
     boxes = tf.gather_nd(tf.cast(gt_boxes, tf.float32), real)
     if training and jitter > 0:
         boxes = jittered(boxes, jitter, tf.shape(pixels)[1:3], seed)
+    # The spare crop again (second_look_scores); in training it joins the classifier's batch
+    # statistics, one crop among the batch's objects (about a hundred at 32 canvases).
     crops = region_pixels(pixels, tf.concat([boxes, [[0., 0., 1., 1.]]], 0),
                           tf.concat([real[:, 0], [0]], 0), side, context)
     named = tf.cast(classifier(crops, training=training), tf.float32)[:-1]
