@@ -31,7 +31,7 @@ import keras
 import tensorflow as tf
 
 from zoo import _validate
-from zoo.detection.boxes import clip
+from zoo.detection.boxes import clip, convert
 from zoo.detection.roi_align import roi_align
 
 
@@ -61,7 +61,7 @@ def region_pixels(pixels, boxes, image_indices, side: int, context: float) -> tf
     `image_indices[n]` of `pixels` [B, H, W, C], each widened by `context` times its width
     and height on every side and warped to [N, side, side, C]; beyond the image, zeros."""
     boxes = tf.cast(boxes, tf.float32)
-    margin = context * tf.stack([boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]], -1)
+    margin = context * convert(boxes, "xyxy", "xywh")[:, 2:]
     widened = tf.concat([boxes[:, :2] - margin, boxes[:, 2:] + margin], -1)
     return roi_align(pixels, widened, image_indices, (side, side), stride=1)
 
@@ -71,12 +71,23 @@ def jittered(boxes, jitter: float, image_size, seed) -> tf.Tensor:
     box's width (x edges) or height (y edges), clipped to the image, then made at least a
     pixel wide and high (so a box squeezed against the far edge may end a pixel past it)."""
     boxes = tf.cast(boxes, tf.float32)
-    sizes = tf.tile(tf.stack([boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]], -1),
-                    [1, 2])
+    sizes = tf.tile(convert(boxes, "xyxy", "xywh")[:, 2:], [1, 2])
     moved = clip(boxes + keras.random.normal(tf.shape(boxes), stddev=jitter, seed=seed) * sizes,
                  image_size)
     x1, y1, x2, y2 = tf.unstack(moved, axis=-1)
     return tf.stack([x1, y1, tf.maximum(x2, x1 + 1.0), tf.maximum(y2, y1 + 1.0)], -1)
+
+
+def _named(classifier, pixels, boxes, image_indices, side: int, context: float,
+           training: bool) -> tf.Tensor:
+    """`classifier`'s class probabilities [N, C] (float32) for the crops of `boxes` [N, 4]
+    of images `image_indices` [N] (`region_pixels`)."""
+    # A spare crop, dropped after, keeps the classifier's batch from being empty (TensorFlow's
+    # CPU convolution fails on a batch of none). In training it joins the batch statistics:
+    # one crop among the batch's objects (about a hundred at 32 canvases).
+    crops = region_pixels(pixels, tf.concat([tf.cast(boxes, tf.float32), [[0., 0., 1., 1.]]], 0),
+                          tf.concat([tf.cast(image_indices, tf.int32), [0]], 0), side, context)
+    return tf.cast(classifier(crops, training=training), tf.float32)[:-1]
 
 
 def second_look_scores(classifier, pixels, boxes, probabilities, *, side: int,
@@ -88,11 +99,8 @@ def second_look_scores(classifier, pixels, boxes, probabilities, *, side: int,
     # 1 - P(background) for a real region; 0 for padding, whose probabilities are all 0.
     objectness = tf.reduce_sum(probabilities[..., 1:], -1)
     looked = tf.cast(tf.where(objectness >= tf.maximum(score_threshold, 1e-6)), tf.int32)
-    # A spare crop, dropped after, keeps the classifier's batch from being empty (TensorFlow's
-    # CPU convolution fails on a batch of none).
-    crops = region_pixels(pixels, tf.concat([tf.gather_nd(boxes, looked), [[0., 0., 1., 1.]]], 0),
-                          tf.concat([looked[:, 0], [0]], 0), side, context)
-    named = tf.cast(classifier(crops, training=False), tf.float32)[:-1]
+    named = _named(classifier, pixels, tf.gather_nd(boxes, looked), looked[:, 0], side,
+                   context, training=False)
     scores = tf.gather_nd(objectness, looked)[:, None] * named
     return tf.scatter_nd(looked, scores, tf.shape(probabilities[..., 1:]))
 
@@ -106,11 +114,7 @@ def naming_loss(classifier, pixels, gt_boxes, gt_classes, *, side: int, context:
     boxes = tf.gather_nd(tf.cast(gt_boxes, tf.float32), real)
     if training and jitter > 0:
         boxes = jittered(boxes, jitter, tf.shape(pixels)[1:3], seed)
-    # The spare crop again (second_look_scores); in training it joins the classifier's batch
-    # statistics, one crop among the batch's objects (about a hundred at 32 canvases).
-    crops = region_pixels(pixels, tf.concat([boxes, [[0., 0., 1., 1.]]], 0),
-                          tf.concat([real[:, 0], [0]], 0), side, context)
-    named = tf.cast(classifier(crops, training=training), tf.float32)[:-1]
+    named = _named(classifier, pixels, boxes, real[:, 0], side, context, training)
     entropy = keras.losses.sparse_categorical_crossentropy(tf.gather_nd(gt_classes, real), named)
     return tf.reduce_sum(entropy) / tf.maximum(tf.cast(tf.shape(real)[0], tf.float32), 1.0)
 
